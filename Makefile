@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine: `make book` and `make test`.
+# The virtual environment is (re)created from pyproject.toml whenever it changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: book test quick-book serve benchmark clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	@touch $(STAMP)
+
+## Execute every chapter with its default parameters and build the site into _build/html.
+book: $(STAMP)
+	$(BIN)/nnfail build
+
+## Unit tests, a quick-parameter smoke run of every chapter and a strict build of the site.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -ra
+
+## The same pipeline with quick parameters into _build/quick (a minute or two).
+quick-book: $(STAMP)
+	$(BIN)/nnfail build --quick --build-dir _build/quick
+
+serve: $(STAMP)
+	$(BIN)/nnfail serve
+
+## Timing scripts; never part of `make test`.
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/engine_vs_keras.py
+	$(BIN)/python benchmarks/engine_flops.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,391 @@
+"""The book pipeline: parameters -> papermill executes a chapter -> executed copy + results JSON -> site.
+
+Layout of a build directory (default ``<root>/_build``)::
+
+    book/                 build copy of the book sources; chapters/*.ipynb are the executed notebooks
+    results/<slug>.json   every glued scalar, the parameters, versions and timing of one chapter
+    cache/<slug>.key      the key of the execution that produced the files above
+    reports/<slug>.ipynb  the executed notebook of a chapter that failed, error included
+    sites/<stamp>/        built sites; ``html`` is a symlink to the newest complete one
+    .lock                 one build at a time per build directory
+
+Every file is written to a temporary name and moved into place when complete, so an interrupted run
+leaves the previous good results and site untouched, and the next run needs no cleanup.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import yaml
+
+from .params import ParameterError, Spec
+
+KERNEL_NAME = "nnfail"
+BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
+BOOK_DIRS = ("_static", "images")
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter raised while executing; the message names the chapter and the failing cell."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    slug: str
+    source: Path  # relative to the book root, e.g. chapters/01_scaling_disaster.ipynb
+    spec: Spec
+
+    @property
+    def name(self) -> str:
+        return self.source.stem
+
+
+def find_root(start: Path | None = None) -> Path:
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "_toc.yml").is_file() and (d / "_config.yml").is_file():
+            return d
+    raise FileNotFoundError("no book root (a folder with _toc.yml and _config.yml) above " + str(here))
+
+
+def toc_files(root: Path) -> list[str]:
+    """Every file named in _toc.yml (root first), in reading order, without extensions."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                names.append(node["file"])
+            for key in ("chapters", "parts", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return names
+
+
+def discover(root: Path, specs: Mapping[str, Spec] | None = None) -> list[Chapter]:
+    """The executable chapters of the book: notebooks under chapters/ named in _toc.yml."""
+    if specs is None:
+        from .chapters import SPECS as specs
+    chapters = []
+    for name in toc_files(root):
+        path = root / (name + ".ipynb")
+        if not path.is_file():
+            continue
+        m = re.match(r"^(\d+)_(\w+)$", path.stem)
+        if not m:
+            raise ValueError(f"chapter file {path.name} is not named NN_slug.ipynb")
+        slug = m.group(2)
+        if slug not in specs:
+            raise ValueError(f"chapter {path.stem} has no parameter declaration in nnfail.chapters")
+        chapters.append(Chapter(int(m.group(1)), slug, path.relative_to(root), specs[slug]))
+    return chapters
+
+
+def select(chapters: list[Chapter], which: str) -> Chapter:
+    """A chapter by number ('1', '01'), slug or file stem."""
+    for ch in chapters:
+        if which in (ch.slug, ch.name, ch.slug.replace("_", "-")) or (which.isdigit() and int(which) == ch.number):
+            return ch
+    known = ", ".join(f"{c.number} ({c.slug})" for c in chapters)
+    raise ParameterError(f"unknown chapter {which!r}; the book has: {known}")
+
+
+def parameters_cell(nb) -> list[tuple[str, str, str]]:
+    """(name, default literal, meaning) for each assignment in the cell tagged 'parameters'."""
+    for cell in nb.cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            rows = []
+            for line in cell.source.splitlines():
+                m = re.match(r"^(\w+)\s*=\s*(.+?)\s*(?:#\s*(.*))?$", line)
+                if m:
+                    rows.append((m.group(1), m.group(2), (m.group(3) or "").strip()))
+            return rows
+    raise ValueError("notebook has no cell tagged 'parameters'")
+
+
+# --------------------------------------------------------------------------------------- cache key
+def _package_digest() -> str:
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(pkg.rglob("*.py")):
+        h.update(str(path.relative_to(pkg)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _notebook_digest(path: Path) -> str:
+    nb = json.loads(path.read_text())
+    cells = [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]]
+    kernel = nb.get("metadata", {}).get("kernelspec", {})
+    return hashlib.sha256(json.dumps([cells, kernel], sort_keys=True).encode()).hexdigest()
+
+
+def environment_info() -> dict:
+    from .repro import installed_versions
+
+    return {"python": platform.python_version(), "packages": installed_versions()}
+
+
+def cache_key(root: Path, chapter: Chapter, params: Mapping[str, Any]) -> str:
+    """Changes when the notebook, its parameters, the package source or the installed versions change."""
+    parts = {
+        "notebook": _notebook_digest(root / chapter.source),
+        "params": params,
+        "package": _package_digest(),
+        "environment": environment_info(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------- files
+def atomic_write(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _clean_temporaries(build: Path) -> None:
+    """Remove leftovers of interrupted runs (temporary files and unfinished sites)."""
+    for tmp in build.rglob(".*.tmp-*"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+    sites = build / "sites"
+    if sites.is_dir():
+        for d in sites.glob("tmp-*"):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def build_lock(build: Path) -> Iterator[None]:
+    """One writer per build directory; a second invocation waits, and says so."""
+    build.mkdir(parents=True, exist_ok=True)
+    with open(build / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another nnfail run using {build} ...", file=sys.stderr, flush=True)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            _clean_temporaries(build)
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _kernel_dir(build: Path) -> Path:
+    """A kernelspec that runs chapters in this very interpreter, whatever else is installed."""
+    d = build / "kernels"
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "nnfail (Python 3)",
+        "language": "python",
+        "env": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"},
+    }
+    path = d / "kernels" / KERNEL_NAME / "kernel.json"
+    if not path.is_file() or json.loads(path.read_text()) != spec:
+        atomic_write(path, json.dumps(spec, indent=1))
+    return d
+
+
+# --------------------------------------------------------------------------------------- execute
+@dataclass
+class Outcome:
+    chapter: Chapter
+    status: str  # "executed" | "cached" | "failed"
+    seconds: float
+    notebook: Path
+    results: Path | None
+    message: str = ""
+
+
+class Book:
+    def __init__(self, root: Path | None = None, build_dir: Path | None = None,
+                 specs: Mapping[str, Spec] | None = None, progress: bool | None = None):
+        self.root = (root or find_root()).resolve()
+        self.build = (build_dir or self.root / "_build").resolve()
+        self.chapters = discover(self.root, specs)
+        self.progress = sys.stderr.isatty() if progress is None else progress
+
+    # paths
+    def executed_path(self, ch: Chapter) -> Path:
+        return self.build / "book" / ch.source
+
+    def results_path(self, ch: Chapter) -> Path:
+        return self.build / "results" / f"{ch.slug}.json"
+
+    def key_path(self, ch: Chapter) -> Path:
+        return self.build / "cache" / f"{ch.slug}.key"
+
+    def report_path(self, ch: Chapter) -> Path:
+        return self.build / "reports" / f"{ch.name}.ipynb"
+
+    def parameters(self, ch: Chapter, overrides: Mapping[str, Any] | None = None, quick: bool = False,
+                   allow_expensive: bool = False) -> dict:
+        values = dict(overrides or {})
+        if quick:
+            if "quick" not in ch.spec.by_name:
+                raise ParameterError(f"chapter {ch.name} has no 'quick' parameter")
+            values["quick"] = True
+        return ch.spec.validate(values, allow_expensive=allow_expensive)
+
+    def is_current(self, ch: Chapter, key: str) -> bool:
+        kp = self.key_path(ch)
+        return (kp.is_file() and kp.read_text().strip() == key
+                and self.executed_path(ch).is_file() and self.results_path(ch).is_file())
+
+    def run(self, ch: Chapter, params: Mapping[str, Any], force: bool = False) -> Outcome:
+        """Execute one chapter with validated params, unless an identical execution is cached."""
+        key = cache_key(self.root, ch, params)
+        if not force and self.is_current(ch, key):
+            return Outcome(ch, "cached", 0.0, self.executed_path(ch), self.results_path(ch))
+        import nbformat
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        out = self.executed_path(ch)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+        env_before = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(self.build)), env_before]))
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(self.root / ch.source), str(tmp), parameters=dict(params),
+                kernel_name=KERNEL_NAME, cwd=str(out.parent), progress_bar=self.progress,
+                log_output=False, report_mode=False,
+            )
+        except PapermillExecutionError as err:
+            report = self.report_path(ch)
+            report.parent.mkdir(parents=True, exist_ok=True)
+            if tmp.is_file():
+                os.replace(tmp, report)
+            first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
+            msg = (f"chapter {ch.name} failed in cell {err.cell_index} (In [{err.exec_count}]: {first.strip()!r}): "
+                   f"{err.ename}: {err.evalue}\n  the executed notebook with the error: {report}")
+            return Outcome(ch, "failed", time.perf_counter() - t0, report, None, msg)
+        finally:
+            if env_before is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = env_before
+        seconds = time.perf_counter() - t0
+        nb = nbformat.read(str(tmp), as_version=4)
+        results = self._results(ch, nb, params, seconds, key)
+        # order matters: the key is written last, so a run stopped in between is re-executed next time
+        self.key_path(ch).unlink(missing_ok=True)
+        os.replace(tmp, out)
+        atomic_write(self.results_path(ch), json.dumps(results, indent=1, sort_keys=True) + "\n")
+        atomic_write(self.key_path(ch), key + "\n")
+        self.report_path(ch).unlink(missing_ok=True)
+        return Outcome(ch, "executed", seconds, out, self.results_path(ch))
+
+    def _results(self, ch: Chapter, nb, params, seconds: float, key: str) -> dict:
+        from . import __version__
+        from .results import read_glued
+
+        return {
+            "chapter": ch.name,
+            "number": ch.number,
+            "slug": ch.slug,
+            "parameters": dict(params),
+            "results": read_glued(nb),
+            "nnfail": __version__,
+            "environment": environment_info(),
+            "cache_key": key,
+            "timing": {"execution_seconds": round(seconds, 2),
+                       "executed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+        }
+
+    # ----------------------------------------------------------------------------------- site
+    def copy_sources(self) -> Path:
+        """Refresh the non-executed part of the build copy (config, toc, prose, static files)."""
+        dst = self.build / "book"
+        dst.mkdir(parents=True, exist_ok=True)
+        for name in BOOK_FILES:
+            if (self.root / name).is_file():
+                shutil.copy2(self.root / name, dst / name)
+        for name in BOOK_DIRS:
+            if (self.root / name).is_dir():
+                shutil.copytree(self.root / name, dst / name, dirs_exist_ok=True)
+        for name in toc_files(self.root):
+            for ext in (".md",):
+                src = self.root / (name + ext)
+                if src.is_file():
+                    (dst / src.relative_to(self.root)).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(src, dst / src.relative_to(self.root))
+        results = dst / "_static" / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        for ch in self.chapters:
+            if self.results_path(ch).is_file():
+                shutil.copy2(self.results_path(ch), results / self.results_path(ch).name)
+        return dst
+
+    def build_site(self) -> Path:
+        """Strict Jupyter Book build of the build copy; publish by swapping the ``html`` symlink."""
+        src = self.copy_sources()
+        sites = self.build / "sites"
+        tmp = sites / f"tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-book")
+        cmd = [jb, "build", "-W", "-n", "--keep-going", "--path-output", str(tmp), str(src)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            log = self.build / "reports" / "site-build.log"
+            atomic_write(log, proc.stdout + "\n" + proc.stderr)
+            shutil.rmtree(tmp, ignore_errors=True)
+            warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
+            raise ChapterFailed("the site build failed (warnings are errors):\n  " + "\n  ".join(warnings[:20])
+                                + f"\n  full log: {log}")
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        final = sites / stamp
+        os.replace(tmp / "_build" / "html", final)
+        shutil.rmtree(tmp, ignore_errors=True)
+        link = self.build / "html"
+        tmp_link = self.build / f".html.tmp-{os.getpid()}"
+        tmp_link.unlink(missing_ok=True)
+        os.symlink(Path("sites") / stamp, tmp_link)
+        if link.is_dir() and not link.is_symlink():
+            shutil.rmtree(link)
+        os.replace(tmp_link, link)
+        for old in sites.iterdir():
+            if old.name != stamp:
+                shutil.rmtree(old, ignore_errors=True)
+        return link
+
+
+def run_all(book: Book, quick: bool = False, force: bool = False, echo=print) -> list[Outcome]:
+    """Execute every chapter (continuing past failures to report them all)."""
+    outcomes = []
+    params = [book.parameters(ch, quick=quick) for ch in book.chapters]  # refuse bad sets before any run
+    for i, (ch, p) in enumerate(zip(book.chapters, params), 1):
+        echo(f"[{i}/{len(book.chapters)}] {ch.name} ...", end=" ", flush=True)
+        o = book.run(ch, p, force=force)
+        outcomes.append(o)
+        echo({"cached": "unchanged, cached", "executed": f"executed in {o.seconds:.1f} s",
+              "failed": f"FAILED after {o.seconds:.1f} s"}[o.status], flush=True)
+    return outcomes

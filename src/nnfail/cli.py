@@ -1,0 +1,146 @@
+"""`nnfail` command line: list, run and build the book's chapters, serve the site."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .params import ParameterError
+
+EXIT_BAD_INPUT = 2
+
+
+def _book(args):
+    from .book import Book
+
+    return Book(root=Path(args.root) if args.root else None,
+                build_dir=Path(args.build_dir) if args.build_dir else None)
+
+
+def cmd_list(args) -> int:
+    import nbformat
+
+    from .book import parameters_cell
+
+    book = _book(args)
+    for ch in book.chapters:
+        nb = nbformat.read(str(book.root / ch.source), as_version=4)
+        meaning = {name: text for name, _, text in parameters_cell(nb)}
+        print(f"{ch.number:02d} {ch.slug}   ({ch.source})")
+        for p in ch.spec.params:
+            print(f"    {p.name:<16} default {p.default!r:<22} {p.allowed()}")
+            print(f"    {'':<16} {meaning.get(p.name, p.meaning)}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .book import build_lock, select
+
+    book = _book(args)
+    ch = select(book.chapters, args.chapter)
+    params = book.parameters(ch, ch.spec.parse_cli(args.param or []), quick=args.quick,
+                             allow_expensive=args.allow_expensive)
+    with build_lock(book.build):
+        print(f"{ch.name} with " + json.dumps(params), flush=True)
+        o = book.run(ch, params, force=args.force)
+    if o.status == "failed":
+        print(o.message, file=sys.stderr)
+        return 1
+    print(f"{ch.name}: {'unchanged, cached' if o.status == 'cached' else f'executed in {o.seconds:.1f} s'}")
+    print(f"  executed notebook: {o.notebook}\n  results: {o.results}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .book import ChapterFailed, build_lock, run_all
+
+    book = _book(args)
+    with build_lock(book.build):
+        outcomes = run_all(book, quick=args.quick, force=args.force)
+        failed = [o for o in outcomes if o.status == "failed"]
+        if failed:
+            for o in failed:
+                print(o.message, file=sys.stderr)
+            print(f"{len(failed)} chapter(s) failed; the site was not rebuilt "
+                  f"(the previous site, if any, is unchanged).", file=sys.stderr)
+            return 1
+        print("building the site (strict) ...", flush=True)
+        try:
+            site = book.build_site()
+        except ChapterFailed as err:
+            print(err, file=sys.stderr)
+            return 1
+    print(f"site: {site / 'index.html'}\nresults: {book.build / 'results'}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import functools
+    import http.server
+
+    book = _book(args)
+    site = book.build / "html"
+    if not (site / "index.html").is_file():
+        print(f"no site at {site}; run `make book` first", file=sys.stderr)
+        return 1
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.resolve()))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
+        print(f"serving {site} at http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C stops)", flush=True)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="nnfail", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", help="book root (default: the folder above with _toc.yml)")
+    common.add_argument("--build-dir", help="where executed chapters, results and the site go (default: ROOT/_build)")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", parents=[common], help="every chapter with its parameters").set_defaults(func=cmd_list)
+
+    run = sub.add_parser("run", parents=[common], help="execute one chapter")
+    run.add_argument("chapter", help="chapter number or slug")
+    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="set a parameter (repeatable)")
+    run.add_argument("--quick", action="store_true", help="smoke-test sizes (parameter quick=True)")
+    run.add_argument("--force", action="store_true", help="execute even if an identical run is cached")
+    run.add_argument("--allow-expensive", action="store_true", help="run parameter sets estimated over the limit")
+    run.set_defaults(func=cmd_run)
+
+    build = sub.add_parser("build", parents=[common], help="execute every chapter and build the site")
+    build.add_argument("--quick", action="store_true", help="smoke-test sizes for every chapter")
+    build.add_argument("--force", action="store_true", help="re-execute every chapter")
+    build.set_defaults(func=cmd_build)
+
+    serve = sub.add_parser("serve", parents=[common], help="serve the built site on localhost")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    return ap
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: the kernel is shut down, temporaries stay temporary
+
+
+def main(argv=None) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ParameterError as err:
+        print(f"nnfail: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("nnfail: interrupted; previous results and site are unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""Train K independent small MLPs at the cost of one: every weight carries a leading member axis.
+
+A *member* is one network with its own weights, data, learning rate and optimizer state; members share
+an architecture. Each member behaves as the equivalent standalone ``keras.Sequential`` model fitted with
+the same batches (tests/test_engine_equivalence.py checks weights step by step against Keras).
+
+    net = MLP(sizes=(1, 15, 15, 15, 1), activations=("elu", "elu", "elu", "linear"))
+    params = init_params(net, k=64, kernel=RandomNormal(0.05), rng=rng)
+    trainer = Trainer(net, params, Adam(lr=1e-3), loss="mse")
+    history = trainer.fit(X, Y, epochs=1, batch_size=128)   # X: [K, N, d] or shared [N, d]
+
+A member whose loss or gradient becomes NaN/inf is marked diverged: it stops updating, its later
+losses read NaN, and the other members are untouched.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import tensorflow as tf  # noqa: E402
+
+ACTIVATIONS = ("linear", "relu", "elu", "sigmoid", "tanh", "leaky_relu")
+LOSSES = ("mse", "bce")
+
+
+# ------------------------------------------------------------------------------------ architecture
+@dataclass(frozen=True)
+class MLP:
+    """Dense layers: sizes = (inputs, hidden..., outputs); one activation per layer."""
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    leaky_alpha: float = 0.2  # Keras LeakyReLU default negative slope
+
+    def __post_init__(self):
+        if len(self.sizes) < 2 or any(int(s) != s or s < 1 for s in self.sizes):
+            raise ValueError(f"sizes must be >= 2 positive ints, got {self.sizes}")
+        if len(self.activations) != len(self.sizes) - 1:
+            raise ValueError(f"need {len(self.sizes) - 1} activations, got {len(self.activations)}")
+        bad = [a for a in self.activations if a not in ACTIVATIONS]
+        if bad:
+            raise ValueError(f"unknown activation(s) {bad}; allowed: {ACTIVATIONS}")
+
+    @property
+    def layers(self) -> list[tuple[int, int]]:
+        return list(zip(self.sizes[:-1], self.sizes[1:]))
+
+    def flops_per_example(self) -> int:
+        """Multiply-adds x2 of one forward pass; a training step costs about 3x this."""
+        return sum(2 * a * b for a, b in self.layers)
+
+
+def activate(name: str, z, leaky_alpha: float = 0.2):
+    if name == "linear":
+        return z
+    if name == "relu":
+        return tf.nn.relu(z)
+    if name == "elu":
+        return tf.nn.elu(z)
+    if name == "sigmoid":
+        return tf.sigmoid(z)
+    if name == "tanh":
+        return tf.tanh(z)
+    if name == "leaky_relu":
+        return tf.nn.leaky_relu(z, alpha=leaky_alpha)
+    raise ValueError(name)
+
+
+# ------------------------------------------------------------------------------------ initializers
+@dataclass(frozen=True)
+class RandomNormal:
+    """Keras RandomNormal(mean 0, stddev); std may be one value per member (shape [K])."""
+
+    std: float | Sequence[float] = 0.05
+
+    def sample(self, rng, k, fan_in, fan_out):
+        std = np.broadcast_to(np.asarray(self.std, dtype=np.float64), (k,))
+        return rng.standard_normal((k, fan_in, fan_out)) * std[:, None, None]
+
+
+@dataclass(frozen=True)
+class GlorotUniform:
+    """Keras's default kernel initializer: U(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
+
+    def sample(self, rng, k, fan_in, fan_out):
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit, (k, fan_in, fan_out))
+
+
+@dataclass(frozen=True)
+class HeNormal:
+    """Keras HeNormal: normal truncated at 2 std, std = sqrt(2 / fan_in) / 0.8796 before truncation."""
+
+    def sample(self, rng, k, fan_in, fan_out):
+        std = math.sqrt(2.0 / fan_in) / 0.87962566103423978
+        out = rng.standard_normal((k, fan_in, fan_out))
+        bad = np.abs(out) > 2
+        while bad.any():
+            out[bad] = rng.standard_normal(int(bad.sum()))
+            bad = np.abs(out) > 2
+        return out * std
+
+
+@dataclass(frozen=True)
+class HeUniform:
+    def sample(self, rng, k, fan_in, fan_out):
+        limit = math.sqrt(6.0 / fan_in)
+        return rng.uniform(-limit, limit, (k, fan_in, fan_out))
+
+
+@dataclass(frozen=True)
+class Given:
+    """Explicit weights: a list of (W [K, in, out], b [K, out]) arrays."""
+
+    params: list
+
+
+def init_params(net: MLP, k: int, kernel=GlorotUniform(), rng: np.random.Generator | None = None,
+                bias: float | np.ndarray = 0.0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stacked initial weights for k members. ``bias`` may be a scalar or one value per member for the
+    output layer only (e.g. the target mean); hidden biases start at zero as in Keras."""
+    if isinstance(kernel, Given):
+        return [(np.asarray(w, np.float32), np.asarray(b, np.float32)) for w, b in kernel.params]
+    if rng is None:
+        raise ValueError("init_params needs an explicit numpy Generator (rng)")
+    params = []
+    for i, (fan_in, fan_out) in enumerate(net.layers):
+        w = kernel.sample(rng, k, fan_in, fan_out).astype(np.float32)
+        b = np.zeros((k, fan_out), np.float32)
+        if i == len(net.layers) - 1:
+            b += np.broadcast_to(np.asarray(bias, np.float32).reshape(-1, 1) if np.ndim(bias) else bias, (k, fan_out))
+        params.append((w, b))
+    return params
+
+
+# ------------------------------------------------------------------------------------ optimizers
+@dataclass(frozen=True)
+class Optimizer:
+    """SGD (momentum 0), SGD with momentum, or Adam, as Keras 3 defines them.
+
+    lr and decay_rate may be one value per member. The learning rate at update t (0-based) is
+    lr * decay_rate ** (t / decay_steps), Keras's ExponentialDecay (decay_rate 1 = constant).
+    """
+
+    name: str = "adam"
+    lr: float | Sequence[float] = 1e-3
+    momentum: float = 0.0
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-7
+    decay_rate: float | Sequence[float] = 1.0
+    decay_steps: int = 1000
+
+    def __post_init__(self):
+        if self.name not in ("sgd", "adam"):
+            raise ValueError(f"optimizer must be 'sgd' or 'adam', got {self.name!r}")
+        if np.any(np.asarray(self.lr) <= 0):
+            raise ValueError("learning rates must be positive")
+
+
+def Adam(lr=1e-3, **kw) -> Optimizer:
+    return Optimizer("adam", lr=lr, **kw)
+
+
+def SGD(lr=1e-2, momentum=0.0, **kw) -> Optimizer:
+    return Optimizer("sgd", lr=lr, momentum=momentum, **kw)
+
+
+# ------------------------------------------------------------------------------------ forward, loss
+def forward(net: MLP, params, x, logits: bool = False):
+    """Outputs [K, N, out] for inputs [K, N, d] or shared [N, d]; with logits=True the last layer's
+    pre-activation."""
+    h = x
+    last = len(params) - 1
+    for i, ((w, b), act) in enumerate(zip(params, net.activations)):
+        z = tf.matmul(h, w) + b[:, None, :]
+        h = z if (i == last and logits) else activate(act, z, net.leaky_alpha)
+    return h
+
+
+def member_loss(net: MLP, loss: str, params, x, y):
+    """Loss of each member on its batch: [K]."""
+    if loss == "mse":
+        out = forward(net, params, x)
+        return tf.reduce_mean(tf.square(out - y), axis=[1, 2])
+    if net.activations[-1] == "sigmoid":  # Keras takes the logits path after a sigmoid
+        z = forward(net, params, x, logits=True)
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=z), axis=[1, 2])
+    eps = 1e-7
+    p = tf.clip_by_value(forward(net, params, x), eps, 1 - eps)
+    return -tf.reduce_mean(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p), axis=[1, 2])
+
+
+# ------------------------------------------------------------------------------------ trainer
+@dataclass
+class History:
+    """Per member and epoch: the mean training loss over the epoch's batches (NaN once diverged)."""
+
+    loss: list = field(default_factory=list)  # list of [K] arrays, one per epoch
+
+    def array(self) -> np.ndarray:
+        """[epochs, K]."""
+        return np.stack(self.loss) if self.loss else np.zeros((0, 0))
+
+
+class Trainer:
+    """Holds K members' weights and optimizer state; ``fit`` may be called repeatedly, like Keras."""
+
+    def __init__(self, net: MLP, params, optimizer: Optimizer = Optimizer(), loss: str = "mse"):
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        self.net, self.optimizer, self.loss_name = net, optimizer, loss
+        self.k = int(params[0][0].shape[0])
+        for (w, b), (fi, fo) in zip(params, net.layers):
+            if tuple(w.shape) != (self.k, fi, fo) or tuple(b.shape) != (self.k, fo):
+                raise ValueError(f"weights of shape {w.shape}/{b.shape} do not fit layer {fi}->{fo} with K={self.k}")
+        self.vars = [tf.Variable(np.asarray(a, np.float32)) for wb in params for a in wb]
+        zeros = lambda v: tf.Variable(tf.zeros_like(v))  # noqa: E731
+        self.m = [zeros(v) for v in self.vars]
+        self.v = [zeros(v) for v in self.vars] if optimizer.name == "adam" else []
+        self.iterations = tf.Variable(0, dtype=tf.int64)
+        self.alive = tf.Variable(tf.ones([self.k], tf.bool))
+        k = self.k
+        self._lr = tf.constant(np.broadcast_to(np.asarray(optimizer.lr, np.float32), (k,)).copy())
+        self._decay = tf.constant(np.broadcast_to(np.asarray(optimizer.decay_rate, np.float32), (k,)).copy())
+        self.history = History()
+        self._epoch_fn = tf.function(self._epoch, reduce_retracing=True)
+
+    # the weights as (W, b) numpy pairs
+    @property
+    def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        arrs = [v.numpy() for v in self.vars]
+        return list(zip(arrs[0::2], arrs[1::2]))
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return ~self.alive.numpy()
+
+    def _pairs(self):
+        return list(zip(self.vars[0::2], self.vars[1::2]))
+
+    def _update(self, grads, alive):
+        opt = self.optimizer
+        t = tf.cast(self.iterations, tf.float32)
+        lr = self._lr * tf.pow(self._decay, t / float(opt.decay_steps))  # [K]
+        for i, (var, g) in enumerate(zip(self.vars, grads)):
+            shape = [-1] + [1] * (len(var.shape) - 1)
+            lr_k = tf.reshape(lr, shape)
+            keep = tf.reshape(alive, shape)
+            g = tf.where(keep, g, tf.zeros_like(g))
+            if opt.name == "adam":
+                m, v = self.m[i], self.v[i]
+                m_new = m + (g - m) * (1 - opt.beta_1)
+                v_new = v + (tf.square(g) - v) * (1 - opt.beta_2)
+                step = t + 1
+                alpha = lr_k * tf.sqrt(1 - tf.pow(opt.beta_2, step)) / (1 - tf.pow(opt.beta_1, step))
+                delta = -(m_new * alpha) / (tf.sqrt(v_new) + opt.epsilon)
+                m.assign(tf.where(keep, m_new, m))
+                v.assign(tf.where(keep, v_new, v))
+            elif opt.momentum:
+                m = self.m[i]
+                m_new = m * opt.momentum - g * lr_k
+                m.assign(tf.where(keep, m_new, m))
+                delta = m_new
+            else:
+                delta = -(g * lr_k)
+            var.assign(tf.where(keep, var + delta, var))
+        self.iterations.assign_add(1)
+
+    def _epoch(self, x, y, batch_size):
+        """One pass over [K, N, .] data in order; returns the batch-size-weighted mean loss [K]."""
+        n = tf.shape(x)[1]
+        steps = (n + batch_size - 1) // batch_size
+        total = tf.zeros([self.k], tf.float32)
+        for s in tf.range(steps):
+            lo = s * batch_size
+            xb, yb = x[:, lo:lo + batch_size], y[:, lo:lo + batch_size]
+            with tf.GradientTape() as tape:
+                losses = member_loss(self.net, self.loss_name, self._pairs(), xb, yb)
+                total_loss = tf.reduce_sum(tf.where(self.alive, losses, tf.zeros_like(losses)))
+            grads = tape.gradient(total_loss, self.vars)
+            finite = tf.math.is_finite(losses)
+            for g in grads:
+                finite &= tf.reduce_all(tf.math.is_finite(tf.reshape(g, [self.k, -1])), axis=1)
+            alive = self.alive & finite
+            self.alive.assign(alive)
+            self._update(grads, alive)
+            nb = tf.cast(tf.shape(xb)[1], tf.float32)
+            total += tf.where(alive, losses, tf.zeros_like(losses)) * nb
+        return tf.where(self.alive, total / tf.cast(n, tf.float32), tf.fill([self.k], np.nan))
+
+    def fit(self, x, y, epochs: int = 1, batch_size: int = 32, shuffle: bool = False,
+            rng: np.random.Generator | None = None, progress=None) -> History:
+        """Train on x [K, N, d] (or shared [N, d]) and y likewise; epochs over the same data in batches.
+
+        shuffle=True draws a fresh order per member and epoch from ``rng`` (Keras shuffles each epoch).
+        """
+        x = _members(x, self.k, "x")
+        y = _members(y, self.k, "y")
+        if x.shape[1] != y.shape[1]:
+            raise ValueError(f"x has {x.shape[1]} examples but y has {y.shape[1]}")
+        if x.shape[2] != self.net.sizes[0] or y.shape[2] != self.net.sizes[-1]:
+            raise ValueError(f"data shapes {x.shape[1:]} -> {y.shape[1:]} do not fit the network {self.net.sizes}")
+        if shuffle and rng is None:
+            raise ValueError("shuffle=True needs an explicit rng")
+        bs = tf.constant(int(batch_size), tf.int32)
+        for _ in range(epochs):
+            if shuffle:
+                order = np.argsort(rng.random((self.k, x.shape[1])), axis=1)
+                xe = np.take_along_axis(x, order[:, :, None], axis=1)
+                ye = np.take_along_axis(y, order[:, :, None], axis=1)
+            else:
+                xe, ye = x, y
+            loss = self._epoch_fn(tf.constant(xe), tf.constant(ye), bs).numpy()
+            self.history.loss.append(loss)
+            if progress is not None:
+                progress.update(1)
+        return self.history
+
+    def predict(self, x, batch: int = 65536) -> np.ndarray:
+        """Outputs [K, N, out]; NaN rows for diverged members."""
+        x = np.asarray(x, np.float32)
+        outs = []
+        for lo in range(0, x.shape[-2], batch):
+            outs.append(forward(self.net, self._pairs(), tf.constant(x[..., lo:lo + batch, :])).numpy())
+        out = np.concatenate(outs, axis=1)
+        out[self.diverged] = np.nan
+        return out
+
+    def evaluate(self, x, y) -> np.ndarray:
+        """The loss of every member on the given data: [K] (NaN for diverged members)."""
+        x = _members(x, self.k, "x")
+        y = _members(y, self.k, "y")
+        out = member_loss(self.net, self.loss_name, self._pairs(), tf.constant(x), tf.constant(y)).numpy()
+        out[self.diverged] = np.nan
+        return out
+
+
+def _members(a, k: int, name: str) -> np.ndarray:
+    a = np.asarray(a, np.float32)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim == 2:
+        a = np.broadcast_to(a, (k, *a.shape))
+    if a.ndim != 3 or a.shape[0] != k:
+        raise ValueError(f"{name} must be [N, d] or [K={k}, N, d], got shape {a.shape}")
+    return np.ascontiguousarray(a)

@@ -1,0 +1,55 @@
+"""Glued results: numbers computed in a chapter, shown in its prose, and read back by the runner."""
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+import numpy as np
+
+
+def _plain(value: Any) -> Any:
+    """Python scalar/str for a numpy scalar, so the glued text/plain is a literal readable back."""
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # 'nan'/'inf' have no literal; kept readable as text
+    return value
+
+
+def glue(name: str, value: Any, display: bool = False) -> Any:
+    """Glue a scalar or short string for `{glue:text}` in the prose; returns the value unchanged.
+
+    Only scalars and strings are glued this way, so that every glued number lands in the results JSON.
+    Figures and tables use myst_nb.glue directly with display=True.
+    """
+    from myst_nb import glue as _glue
+
+    plain = _plain(value)
+    if not isinstance(plain, (int, float, str, bool)):
+        raise TypeError(f"glue {name!r}: expected a scalar or str, got {type(value).__name__}")
+    _glue(name, plain, display=display)
+    return value
+
+
+def read_glued(nb) -> dict[str, Any]:
+    """Every glued scalar of an executed notebook (nbformat node), as Python values."""
+    found: dict[str, Any] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get("scrapbook")
+            if not meta:
+                continue
+            prefix = meta.get("mime_prefix", "")
+            text = out.get("data", {}).get(prefix + "text/plain")
+            if text is None:
+                continue
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                continue  # a figure or a rich object: not a scalar result
+            if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+                value = float(value)
+            if isinstance(value, (int, float, str, bool)):
+                found[meta["name"]] = value
+    return found

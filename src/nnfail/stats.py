@@ -1,0 +1,183 @@
+"""Statistics for many-seed comparisons: medians with spread, failure rates with intervals, two tests.
+
+Everything here is implemented from the formulas (no scipy at run time) and tested against scipy.
+NaN values in a metric (diverged members) are dropped by ``median_iqr``/``bootstrap_median_ci``;
+failure rates count them as failures by the caller's criterion.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Mapping, Sequence
+
+import numpy as np
+
+_Z = NormalDist().inv_cdf
+
+
+@dataclass(frozen=True)
+class Summary:
+    median: float
+    q1: float
+    q3: float
+    n: int  # finite values summarized
+
+
+def median_iqr(values) -> Summary:
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return Summary(math.nan, math.nan, math.nan, 0)
+    q1, med, q3 = np.percentile(v, [25, 50, 75])
+    return Summary(float(med), float(q1), float(q3), int(v.size))
+
+
+def bootstrap_median_ci(values, rng: np.random.Generator, level: float = 0.95, n_boot: int = 2000):
+    """Percentile bootstrap confidence interval of the median (finite values only)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return (math.nan, math.nan)
+    idx = rng.integers(0, v.size, size=(n_boot, v.size))
+    meds = np.median(v[idx], axis=1)
+    a = (1 - level) / 2
+    lo, hi = np.quantile(meds, [a, 1 - a])
+    return (float(lo), float(hi))
+
+
+def wilson(failures: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion failures/n."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    z = _Z(1 - (1 - level) / 2)
+    p = failures / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Rate:
+    failures: int
+    n: int
+    low: float
+    high: float
+
+    @property
+    def rate(self) -> float:
+        return self.failures / self.n if self.n else math.nan
+
+
+def failure_rate(failed) -> Rate:
+    f = np.asarray(failed, bool)
+    lo, hi = wilson(int(f.sum()), int(f.size))
+    return Rate(int(f.sum()), int(f.size), lo, hi)
+
+
+def _log_hypergeom(k: int, row1: int, row2: int, col1: int) -> float:
+    n = row1 + row2
+    return (math.lgamma(row1 + 1) - math.lgamma(k + 1) - math.lgamma(row1 - k + 1)
+            + math.lgamma(row2 + 1) - math.lgamma(col1 - k + 1) - math.lgamma(row2 - col1 + k + 1)
+            - (math.lgamma(n + 1) - math.lgamma(col1 + 1) - math.lgamma(n - col1 + 1)))
+
+
+def fisher_exact(fail_a: int, n_a: int, fail_b: int, n_b: int) -> float:
+    """Two-sided p-value of Fisher's exact test for the 2x2 table of failures in two groups."""
+    col1 = fail_a + fail_b
+    lo, hi = max(0, col1 - n_b), min(n_a, col1)
+    logs = {k: _log_hypergeom(k, n_a, n_b, col1) for k in range(lo, hi + 1)}
+    observed = logs[fail_a]
+    p = sum(math.exp(v) for v in logs.values() if v <= observed + 1e-7 * abs(observed) + 1e-12)
+    return min(1.0, p)
+
+
+def mann_whitney(a, b) -> tuple[float, float]:
+    """Mann-Whitney U of a vs b and its two-sided p-value (normal approximation with tie and
+    continuity corrections, as scipy's method='asymptotic'). NaNs are dropped."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    n1, n2 = a.size, b.size
+    if n1 == 0 or n2 == 0:
+        return (math.nan, math.nan)
+    allv = np.concatenate([a, b])
+    ranks = _rankdata(allv)
+    u1 = ranks[:n1].sum() - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    _, counts = np.unique(allv, return_counts=True)
+    tie = (counts ** 3 - counts).sum()
+    var = n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1)))
+    if var <= 0:
+        return (float(u1), 1.0)
+    mu = n1 * n2 / 2
+    z = (abs(u1 - mu) - 0.5) / math.sqrt(var)
+    p = 2 * (1 - NormalDist().cdf(max(z, 0.0)))
+    return (float(u1), float(min(1.0, p)))
+
+
+def _rankdata(v: np.ndarray) -> np.ndarray:
+    order = np.argsort(v, kind="mergesort")
+    ranks = np.empty(v.size, float)
+    sv = v[order]
+    i = 0
+    while i < v.size:
+        j = i
+        while j + 1 < v.size and sv[j + 1] == sv[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def cliffs_delta(a, b) -> float:
+    """Effect size in [-1, 1]: P(a > b) - P(a < b) over all pairs (NaNs dropped)."""
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size == 0 or b.size == 0:
+        return math.nan
+    diff = a[:, None] - b[None, :]
+    return float((np.sign(diff)).mean())
+
+
+def risk_difference(a: Rate, b: Rate) -> float:
+    """Effect size of two failure rates: rate(a) - rate(b)."""
+    return a.rate - b.rate
+
+
+def compare_rates(groups: Mapping[str, Sequence[bool]], baseline: str) -> list[dict]:
+    """One tidy row per group: failure count, rate, Wilson interval, Fisher p and risk difference
+    against the baseline group."""
+    base = failure_rate(groups[baseline])
+    rows = []
+    for name, failed in groups.items():
+        r = failure_rate(failed)
+        rows.append({
+            "group": name, "failures": r.failures, "n": r.n, "rate": r.rate, "low": r.low, "high": r.high,
+            "p_vs_baseline": math.nan if name == baseline else fisher_exact(r.failures, r.n, base.failures, base.n),
+            "difference": risk_difference(r, base),
+        })
+    return rows
+
+
+def summarize_metric(groups: Mapping[str, Sequence[float]], rng: np.random.Generator,
+                     baseline: str | None = None) -> list[dict]:
+    """One tidy row per group: median, IQR, bootstrap CI of the median, and (with a baseline)
+    the Mann-Whitney p-value and Cliff's delta against it."""
+    rows = []
+    for name, values in groups.items():
+        s = median_iqr(values)
+        lo, hi = bootstrap_median_ci(values, rng)
+        v = np.asarray(values, float)
+        row = {"group": name, "median": s.median, "q1": s.q1, "q3": s.q3, "ci_low": lo, "ci_high": hi,
+               "n": int(v.size), "non_finite": int((~np.isfinite(v)).sum())}
+        if baseline is not None:
+            if name == baseline:
+                row.update(p_vs_baseline=math.nan, cliffs_delta=0.0)
+            else:
+                row.update(p_vs_baseline=mann_whitney(values, groups[baseline])[1],
+                           cliffs_delta=cliffs_delta(values, groups[baseline]))
+        rows.append(row)
+    return rows

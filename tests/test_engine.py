@@ -1,0 +1,94 @@
+"""Engine behaviour beyond Keras equivalence: independence of members, divergence, validation."""
+import numpy as np
+import pytest
+
+from nnfail import engine as E
+
+
+def _data(rng, k, n=512):
+    x = rng.uniform(-1, 1, (k, n, 1)).astype(np.float32)
+    return x, (x ** 2).astype(np.float32)
+
+
+def test_members_are_independent_of_their_neighbours():
+    """Training a member alone or inside a batch of others gives the same weights."""
+    rng = np.random.default_rng(0)
+    net = E.MLP((1, 8, 1), ("tanh", "linear"))
+    params = E.init_params(net, k=5, kernel=E.RandomNormal(0.5), rng=rng)
+    x, y = _data(rng, 5)
+    many = E.Trainer(net, params, E.Adam(1e-2), "mse")
+    many.fit(x, y, epochs=3, batch_size=64)
+    alone = E.Trainer(net, [(w[2:3], b[2:3]) for w, b in params], E.Adam(1e-2), "mse")
+    alone.fit(x[2:3], y[2:3], epochs=3, batch_size=64)
+    for (w1, b1), (w2, b2) in zip(many.params, alone.params):
+        np.testing.assert_allclose(w1[2:3], w2, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b1[2:3], b2, rtol=1e-5, atol=1e-6)
+
+
+def test_diverging_member_is_marked_and_does_not_poison_others():
+    rng = np.random.default_rng(1)
+    net = E.MLP((1, 16, 1), ("relu", "linear"))
+    params = E.init_params(net, k=4, kernel=E.GlorotUniform(), rng=rng)
+    x, y = _data(rng, 4)
+    y = y * 1000
+    lr = [1e-3, 1e3, 1e-3, 1e3]  # plain SGD with lr 1000 on targets ~1000 explodes to inf/NaN
+    healthy = E.Trainer(net, [(w[[0, 2]], b[[0, 2]]) for w, b in params], E.SGD([1e-3, 1e-3]), "mse")
+    healthy.fit(x[[0, 2]], y[[0, 2]], epochs=5, batch_size=32)
+    t = E.Trainer(net, params, E.SGD(lr), "mse")
+    hist = t.fit(x, y, epochs=5, batch_size=32).array()
+    assert t.diverged.tolist() == [False, True, False, True]
+    assert np.isnan(hist[-1, [1, 3]]).all() and np.isfinite(hist[:, [0, 2]]).all()
+    for (w, b), (hw, hb) in zip(t.params, healthy.params):
+        np.testing.assert_allclose(w[[0, 2]], hw, rtol=1e-5, atol=1e-6)
+        assert np.isfinite(w[[1, 3]]).all()  # frozen at the last finite values, never NaN
+    pred = t.predict(x)
+    assert np.isnan(pred[[1, 3]]).all() and np.isfinite(pred[[0, 2]]).all()
+    assert np.isnan(t.evaluate(x, y)[[1, 3]]).all()
+
+
+def test_shared_inputs_broadcast_and_shuffle_is_seeded():
+    rng = np.random.default_rng(2)
+    net = E.MLP((1, 4, 1), ("elu", "linear"))
+    params = E.init_params(net, k=3, kernel=E.HeNormal(), rng=rng)
+    x = rng.uniform(-1, 1, (256, 1))
+    runs = []
+    for _ in range(2):
+        t = E.Trainer(net, params, E.Adam(1e-2), "mse")
+        t.fit(x, x ** 2, epochs=2, batch_size=32, shuffle=True, rng=np.random.default_rng(9))
+        runs.append(t.params[0][0])
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_per_member_init_std():
+    rng = np.random.default_rng(3)
+    net = E.MLP((1, 200, 1), ("elu", "linear"))
+    std = np.array([0.05, 0.5])
+    (w, _), _ = E.init_params(net, k=2, kernel=E.RandomNormal(std), rng=rng)
+    np.testing.assert_allclose(w.reshape(2, -1).std(axis=1), std, rtol=0.15)
+
+
+def test_he_normal_is_truncated_at_two_std():
+    w = E.HeNormal().sample(np.random.default_rng(0), 2, 50, 400)
+    std = np.sqrt(2 / 50) / 0.87962566103423978
+    assert np.abs(w).max() <= 2 * std + 1e-12
+    assert w.std() == pytest.approx(np.sqrt(2 / 50), rel=0.03)
+
+
+@pytest.mark.parametrize("bad", [
+    dict(sizes=(1,), activations=()),
+    dict(sizes=(1, 4, 1), activations=("relu",)),
+    dict(sizes=(1, 4, 1), activations=("swish", "linear")),
+])
+def test_bad_architecture_is_refused(bad):
+    with pytest.raises(ValueError):
+        E.MLP(**bad)
+
+
+def test_bad_data_shape_is_refused_before_training():
+    rng = np.random.default_rng(0)
+    net = E.MLP((2, 4, 1), ("relu", "linear"))
+    t = E.Trainer(net, E.init_params(net, 2, rng=rng), E.Adam(), "mse")
+    with pytest.raises(ValueError, match="do not fit"):
+        t.fit(np.zeros((10, 3)), np.zeros((10, 1)))
+    with pytest.raises(ValueError, match="examples"):
+        t.fit(np.zeros((10, 2)), np.zeros((9, 1)))

@@ -1,0 +1,89 @@
+"""nnfail.stats against scipy and hand-computed values."""
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from nnfail import stats as S
+
+
+@pytest.mark.parametrize("table", [(3, 20, 15, 20), (0, 32, 32, 32), (5, 10, 5, 10), (1, 7, 6, 9), (12, 64, 30, 64)])
+def test_fisher_matches_scipy(table):
+    fa, na, fb, nb = table
+    want = sps.fisher_exact([[fa, na - fa], [fb, nb - fb]]).pvalue
+    assert S.fisher_exact(fa, na, fb, nb) == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("k,n", [(0, 10), (3, 32), (16, 32), (32, 32), (7, 1000)])
+def test_wilson_matches_statsmodels_formula(k, n):
+    # scipy's binomtest offers the Wilson interval (without continuity correction)
+    ci = sps.binomtest(k, n).proportion_ci(0.95, method="wilson")
+    lo, hi = S.wilson(k, n)
+    assert lo == pytest.approx(ci.low, abs=1e-9) and hi == pytest.approx(ci.high, abs=1e-9)
+
+
+def test_wilson_hand_value():
+    # p = 0.5, n = 4, z = 1.959964: centre 0.5, half = z*sqrt(1/16 + z^2/64)/(1 + z^2/4)
+    z = 1.959963984540054
+    half = z * math.sqrt(0.25 / 4 + z * z / 64) / (1 + z * z / 4)
+    assert S.wilson(2, 4) == pytest.approx((0.5 - half, 0.5 + half))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mann_whitney_matches_scipy_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    a = np.round(rng.normal(0, 1, 25), 1)
+    b = np.round(rng.normal(0.5, 1, 31), 1)
+    res = sps.mannwhitneyu(a, b, alternative="two-sided", method="asymptotic", use_continuity=True)
+    u, p = S.mann_whitney(a, b)
+    assert u == pytest.approx(res.statistic) and p == pytest.approx(res.pvalue, rel=1e-9)
+
+
+def test_mann_whitney_drops_nan():
+    u, p = S.mann_whitney([1, 2, np.nan, 3], [4, 5, 6])
+    assert u == 0 and p < 0.2
+
+
+def test_cliffs_delta_extremes_and_symmetry():
+    assert S.cliffs_delta([5, 6], [1, 2]) == 1.0
+    assert S.cliffs_delta([1, 2], [5, 6]) == -1.0
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=20), rng.normal(size=15)
+    assert S.cliffs_delta(a, b) == pytest.approx(-S.cliffs_delta(b, a))
+    # relation to U: delta = 2U/(n1 n2) - 1
+    u, _ = S.mann_whitney(a, b)
+    assert S.cliffs_delta(a, b) == pytest.approx(2 * u / (20 * 15) - 1)
+
+
+def test_median_iqr_ignores_nan_and_matches_numpy():
+    v = [1, 2, 3, 4, 100, np.nan]
+    s = S.median_iqr(v)
+    assert (s.median, s.n) == (3.0, 5)
+    assert (s.q1, s.q3) == (2.0, 4.0)
+
+
+def test_bootstrap_ci_covers_median_and_is_deterministic():
+    rng = np.random.default_rng(1)
+    v = rng.exponential(size=200)
+    ci1 = S.bootstrap_median_ci(v, np.random.default_rng(5))
+    ci2 = S.bootstrap_median_ci(v, np.random.default_rng(5))
+    assert ci1 == ci2 and ci1[0] < np.median(v) < ci1[1]
+    # the population median of Exp(1) is ln 2; a 95% interval from 200 draws should be narrow-ish
+    assert ci1[1] - ci1[0] < 0.4
+
+
+def test_compare_rates_tidy_rows():
+    rows = S.compare_rates({"base": [True] * 30 + [False] * 2, "fix": [False] * 31 + [True]}, baseline="base")
+    base, fix = rows
+    assert base["failures"] == 30 and math.isnan(base["p_vs_baseline"])
+    assert fix["rate"] == pytest.approx(1 / 32) and fix["p_vs_baseline"] < 1e-10
+    assert fix["difference"] == pytest.approx(1 / 32 - 30 / 32)
+    assert fix["low"] < fix["rate"] < fix["high"]
+
+
+def test_summarize_metric_rows():
+    rng = np.random.default_rng(0)
+    rows = S.summarize_metric({"a": [1.0, 2, 3, np.nan], "b": [10.0, 11, 12, 13]}, rng, baseline="a")
+    assert rows[0]["non_finite"] == 1 and rows[0]["median"] == 2
+    assert rows[1]["cliffs_delta"] == 1.0

@@ -268,9 +268,10 @@ class Book:
 
         out = self.executed_path(ch)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+        tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}.ipynb")
         env_before = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(self.build)), env_before]))
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the kernel inherits it: no TF start-up chatter
         t0 = time.perf_counter()
         try:
             pm.execute_notebook(
@@ -358,7 +359,8 @@ class Book:
             log = self.build / "reports" / "site-build.log"
             atomic_write(log, proc.stdout + "\n" + proc.stderr)
             shutil.rmtree(tmp, ignore_errors=True)
-            warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
+            text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + "\n" + proc.stderr)
+            warnings = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]
             raise ChapterFailed("the site build failed (warnings are errors):\n  " + "\n  ".join(warnings[:20])
                                 + f"\n  full log: {log}")
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"

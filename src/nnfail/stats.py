@@ -181,3 +181,24 @@ def summarize_metric(groups: Mapping[str, Sequence[float]], rng: np.random.Gener
                            cliffs_delta=cliffs_delta(values, groups[baseline]))
         rows.append(row)
     return rows
+
+
+REPRODUCES, PARTLY, DOES_NOT = "reproduces", "partly reproduces", "does not reproduce"
+
+
+def verdict(claim: str, rate: float, p: float | None = None, alpha: float = 0.05,
+            clear: float = 0.2) -> str:
+    """Verdict on a claim that a configuration 'fails' or 'works', from its failure rate and (optionally)
+    the p-value of its difference from the configuration it is contrasted with.
+
+    'fails' reproduces when the rate is at least 1 - clear and the contrast is significant; 'works' when
+    the rate is at most clear and the contrast (if any) is significant. A rate on the claimed side of 1/2
+    without both conditions partly reproduces; anything else does not."""
+    if claim not in ("fails", "works"):
+        raise ValueError(claim)
+    sig = p is None or (p == p and p < alpha)
+    on_side = rate >= 0.5 if claim == "fails" else rate <= 0.5
+    strong = rate >= 1 - clear if claim == "fails" else rate <= clear
+    if strong and sig:
+        return REPRODUCES
+    return PARTLY if on_side else DOES_NOT

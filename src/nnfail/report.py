@@ -1,0 +1,39 @@
+"""Tables for the chapters: tidy rows rendered as Markdown, which the site shows as real tables."""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+
+def pct(v: float) -> str:
+    return "n/a" if v != v else f"{100 * v:.0f}%"
+
+
+def num(v: float, digits: int = 3) -> str:
+    if v != v:
+        return "n/a"
+    return f"{v:.{digits}g}" if abs(v) < 1e4 else f"{v:.3g}"
+
+
+def pvalue(p: float) -> str:
+    if p != p:
+        return "(baseline)"
+    return "<1e-6" if p < 1e-6 else f"{p:.2g}"
+
+
+def interval(lo: float, hi: float, fmt: Callable[[float], str] = pct) -> str:
+    return f"[{fmt(lo)}, {fmt(hi)}]"
+
+
+def markdown(rows: Sequence[dict], columns: Sequence[tuple[str, Callable[[dict], str]]]):
+    """An IPython Markdown table: columns are (header, function of a row -> cell text)."""
+    from IPython.display import Markdown
+
+    head = "| " + " | ".join(h for h, _ in columns) + " |"
+    rule = "|" + "|".join("---" for _ in columns) + "|"
+    body = ["| " + " | ".join(str(f(r)).replace("|", "\\|") for _, f in columns) + " |" for r in rows]
+    return Markdown("\n".join([head, rule, *body]))
+
+
+def finite(v: float) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)

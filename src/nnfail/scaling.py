@@ -1,0 +1,275 @@
+"""Chapter 1, the scaling disaster: an elu MLP on [0, 100] with X divided by 100 and y left alone.
+
+Every configuration of the chapter is a row of members in one engine run: the targets, the input
+scaling, and each fix (scaled y, larger initial weights, a larger decaying learning rate, Glorot
+init, output bias at the target mean, standardized X and y) differ only in data transforms and
+per-member hyperparameters, so all seeds of all configurations train in the same program.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
+
+import numpy as np
+
+X_LOW, X_HIGH = 0.0, 100.0
+
+TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "hinge": lambda x: np.maximum(0.0, x - 50.0),  # max(0, x - 50): the one the post says works
+    "square": lambda x: (x - 50.0) ** 2,  # (x - 50)^2
+    "notch": lambda x: 1.0 - ((x >= 40.0) & (x <= 60.0)),  # 1 - 1[40 <= x <= 60]
+}
+TARGET_LABELS = {"hinge": "max(0, x-50)", "square": "(x-50)^2", "notch": "1 - 1[40,60](x)"}
+
+
+def grid(n: int = 1001) -> np.ndarray:
+    return np.linspace(X_LOW, X_HIGH, n)
+
+
+def target_moments(target: str) -> tuple[float, float, float]:
+    """Mean, standard deviation and max |g| of a target under X ~ U(0, 100) (dense grid)."""
+    y = TARGETS[target](grid(200001))
+    return float(y.mean()), float(y.std()), float(np.abs(y).max())
+
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration: how the data is presented and how the network starts and learns."""
+
+    name: str
+    target: str
+    x_scale: float = 1.0  # network input = (x - x_shift) * x_scale
+    x_shift: float = 0.0
+    y_scale: float = 1.0  # network target = (y - y_shift) / y_scale
+    y_shift: float = 0.0
+    init: str = "normal"  # "normal" (RandomNormal(init_std)) or "glorot"
+    init_std: float = 0.05
+    out_bias: float = 0.0  # initial output bias (in network-target units)
+    lr: float = 1e-3
+    decay_rate: float = 1.0  # learning rate multiplied by this over the whole run (1 = constant)
+
+
+FIXES = ("as posted", "y scaled", "init std 0.5", "decaying lr", "y scaled + init std 0.5",
+         "Glorot init", "output bias = mean(y)", "standardized X and y", "standardized + Glorot")
+
+
+def configs(target: str, input_scale: float = 0.01, target_scale: float = 1.0, init_std: float = 0.05,
+            lr: float = 1e-3, big_std: float = 0.5, big_lr: float = 1e-2, big_lr_decay: float = 0.01,
+            ) -> list[Config]:
+    """The chapter's configurations for one target: {raw X, scaled X} x the answer's fixes, then the
+    standard practice (independent of the raw/scaled choice because it standardizes X itself).
+
+    input_scale is the post's division by 100 (the "scaled X" rows); target_scale divides y in the "as posted" rows (1 = the
+    post). "y scaled" divides y by max|g| so it lands in [0, 1] as the answer suggests.
+    """
+    mean, std, top = target_moments(target)
+    base = Config("", target, y_scale=target_scale, init_std=init_std, lr=lr)
+    rows = []
+    for xname, xs in (("raw X", 1.0), ("scaled X", input_scale)):
+        b = replace(base, x_scale=xs)
+        variants = {
+            "as posted": b,
+            "y scaled": replace(b, y_scale=top),
+            "init std 0.5": replace(b, init_std=big_std),
+            "decaying lr": replace(b, lr=big_lr, decay_rate=big_lr_decay),
+            "y scaled + init std 0.5": replace(b, y_scale=top, init_std=big_std),
+            "Glorot init": replace(b, init="glorot"),
+            "output bias = mean(y)": replace(b, out_bias=mean / b.y_scale),
+        }
+        rows += [replace(c, name=f"{xname} | {fix}") for fix, c in variants.items()]
+    half = (X_HIGH - X_LOW) / 2
+    z = replace(base, x_shift=half, x_scale=1 / (half / np.sqrt(3)), y_shift=mean, y_scale=std)
+    rows.append(replace(z, name="standardized X and y"))
+    rows.append(replace(z, init="glorot", name="standardized + Glorot"))
+    return rows
+
+
+@dataclass
+class SweepResult:
+    configs: list[Config]
+    member_config: np.ndarray  # [K] index into configs
+    r2: np.ndarray  # [K] R^2 on the dense grid, original units (NaN if diverged)
+    loss: np.ndarray  # [epochs, K] training loss divided by the target variance (NaN if diverged)
+    pred: np.ndarray  # [K, G] predictions on grid() in original units
+    diverged: np.ndarray  # [K]
+    init_pred: np.ndarray  # [K, G] predictions at initialization, original units
+
+    def by_config(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        return {c.name: values[self.member_config == i] for i, c in enumerate(self.configs)}
+
+
+def r2_score(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """R^2 of each row of pred against truth (NaN rows stay NaN)."""
+    ss_res = np.sum((pred - truth) ** 2, axis=-1)
+    ss_tot = np.sum((truth - truth.mean()) ** 2)
+    return 1.0 - ss_res / ss_tot
+
+
+def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hidden=(15, 15, 15),
+              outer_epochs: int = 50, samples_per_epoch: int = 10_000, batch_size: int = 128,
+              progress: bool = False, grid_points: int = 1001) -> SweepResult:
+    """Train n_seeds members of every configuration together, the post's way: each outer epoch draws
+    fresh X ~ U(0, 100) for every member and makes one pass in batches."""
+    from . import engine as E
+
+    net = E.MLP((1, *hidden, 1), ("elu",) * len(hidden) + ("linear",))
+    k = len(cfgs) * n_seeds
+    member = np.repeat(np.arange(len(cfgs)), n_seeds)
+    col = lambda f: np.array([getattr(cfgs[i], f) for i in member], np.float64)  # noqa: E731
+    x_scale, x_shift, y_scale, y_shift = col("x_scale"), col("x_shift"), col("y_scale"), col("y_shift")
+    params = []
+    for c in cfgs:  # each configuration's seeds draw from the same generator in turn
+        kernel = E.GlorotUniform() if c.init == "glorot" else E.RandomNormal(c.init_std)
+        params.append(E.init_params(net, n_seeds, kernel, rng, bias=c.out_bias))
+    params = [(np.concatenate([p[i][0] for p in params]), np.concatenate([p[i][1] for p in params]))
+              for i in range(len(net.layers))]
+    steps = outer_epochs * -(-samples_per_epoch // batch_size)
+    opt = E.Adam(lr=col("lr"), decay_rate=col("decay_rate"), decay_steps=steps)
+    trainer = E.Trainer(net, params, opt, "mse")
+    targets = [cfgs[i].target for i in member]
+    groups = {t: np.array([tt == t for tt in targets]) for t in set(targets)}
+    var_y = np.array([TARGETS[t](grid(20001)).var() for t in targets]) / y_scale ** 2
+
+    g = grid(grid_points)
+    xg = ((g[None, :] - x_shift[:, None]) * x_scale[:, None])[:, :, None]
+    init_pred = trainer.predict(xg)[:, :, 0] * y_scale[:, None] + y_shift[:, None]
+
+    bar = _bar(outer_epochs, progress)
+    for _ in range(outer_epochs):
+        x = rng.uniform(X_LOW, X_HIGH, (k, samples_per_epoch))
+        y = np.empty_like(x)
+        for t, mask in groups.items():
+            y[mask] = TARGETS[t](x[mask])
+        xin = ((x - x_shift[:, None]) * x_scale[:, None])[:, :, None]
+        yin = ((y - y_shift[:, None]) / y_scale[:, None])[:, :, None]
+        trainer.fit(xin, yin, epochs=1, batch_size=batch_size, progress=bar)
+    if bar is not None:
+        bar.close()
+    pred = trainer.predict(xg)[:, :, 0] * y_scale[:, None] + y_shift[:, None]
+    truth = np.stack([TARGETS[t](g) for t in targets])
+    r2 = np.array([r2_score(pred[i], truth[i]) for i in range(k)])
+    loss = trainer.history.array() / var_y[None, :]
+    return SweepResult(list(cfgs), member, r2, loss, pred, trainer.diverged, init_pred)
+
+
+def _bar(total: int, progress: bool):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="outer epochs", leave=False)
+
+
+# ------------------------------------------------------------------------------------- mechanism
+def best_line_r2(target: str) -> float:
+    """R^2 of the least-squares straight line to g on [0, 100]: what a linear network can reach."""
+    x = grid(20001)
+    y = TARGETS[target](x)
+    a, b = np.polyfit(x, y, 1)
+    return float(r2_score(a * x + b, y))
+
+
+def linearity(pred: np.ndarray) -> np.ndarray:
+    """R^2 of the best straight line to each row of pred over grid(): 1 = the function is a line."""
+    x = grid(pred.shape[-1])
+    out = np.empty(pred.shape[0])
+    for i, p in enumerate(pred):
+        if not np.all(np.isfinite(p)) or np.ptp(p) == 0:
+            out[i] = np.nan
+            continue
+        a, b = np.polyfit(x, p, 1)
+        out[i] = r2_score(a * x + b, p)
+    return out
+
+
+def phase_configs(target: str, input_scales: Sequence[float], init_stds: Sequence[float]) -> list[Config]:
+    return [Config(f"s={s:g}, std={d:g}", target, x_scale=s, init_std=d) for s in input_scales for d in init_stds]
+
+
+# ------------------------------------------------------------------------------------- verdicts
+def nonlinear_share(r2: np.ndarray, target: str) -> np.ndarray:
+    """Share of the variance a straight line leaves that the fit explains: (R2 - R2_line) / (1 - R2_line).
+    1 is a perfect fit, 0 is no better than the best line (or a constant, for symmetric targets)."""
+    line = best_line_r2(target)
+    return (np.asarray(r2, float) - line) / (1 - line)
+
+
+def failed(res: SweepResult, success: float) -> np.ndarray:
+    """[K] True where a member failed: diverged, or explained less than ``success`` of the non-linear part."""
+    share = np.array([nonlinear_share(res.r2[i], res.configs[c].target) for i, c in enumerate(res.member_config)])
+    return ~(np.isfinite(share) & (share >= success))
+
+
+def summarize(res: SweepResult, success: float, rng: np.random.Generator, baseline_fix: str = "as posted"
+              ) -> list[dict]:
+    """One row per configuration: failure rate with its Wilson interval, median R^2 with IQR and a
+    bootstrap interval, and Fisher's p-value against the same target's scaled-X baseline."""
+    from . import stats
+
+    fail = failed(res, success)
+    rows = []
+    for i, c in enumerate(res.configs):
+        m = res.member_config == i
+        rate = stats.failure_rate(fail[m])
+        s = stats.median_iqr(res.r2[m])
+        lo, hi = stats.bootstrap_median_ci(res.r2[m], rng)
+        rows.append(dict(target=c.target, config=c.name, failures=rate.failures, n=rate.n, rate=rate.rate,
+                         low=rate.low, high=rate.high, r2_median=s.median, r2_q1=s.q1, r2_q3=s.q3,
+                         r2_ci_low=lo, r2_ci_high=hi, diverged=int(res.diverged[m].sum())))
+    for r in rows:
+        base = next((b for b in rows if b["target"] == r["target"] and b["config"].endswith("| " + baseline_fix)
+                     and not b["config"].startswith("raw")), None)
+        r["p_vs_baseline"] = (float("nan") if base is None or base is r
+                              else stats.fisher_exact(r["failures"], r["n"], base["failures"], base["n"]))
+    return rows
+
+
+def row(rows: list[dict], target: str, config: str) -> dict:
+    for r in rows:
+        if r["target"] == target and r["config"] == config:
+            return r
+    raise KeyError((target, config))
+
+
+def key(target: str, config: str) -> str:
+    """A glue/results name for a configuration, e.g. square__scaled_x__y_scaled."""
+    import re
+
+    parts = [re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_") for part in config.split(" | ")]
+    return "__".join([target, *parts])
+
+
+# ------------------------------------------------------------------------------------- Keras side
+def post_batches(data_seed: int, outer_epochs: int, samples_per_epoch: int):
+    """The post's data: a fresh X ~ U(0, 100) for every outer epoch (same seed, same draws)."""
+    rng = np.random.default_rng(data_seed)
+    for _ in range(outer_epochs):
+        yield rng.uniform(X_LOW, X_HIGH, samples_per_epoch)
+
+
+def fit_keras_like_post(model, target: str, x_scale: float, y_scale: float, outer_epochs: int,
+                        samples_per_epoch: int, batch_size: int, data_seed: int):
+    """Train a compiled Keras model the way the post does: one ``fit`` call per outer epoch on fresh
+    samples (shuffle off so that the engine can replay the exact batches). Returns grid predictions
+    in original units."""
+    g = TARGETS[target]
+    for x in post_batches(data_seed, outer_epochs, samples_per_epoch):
+        model.fit((x * x_scale)[:, None], (g(x) / y_scale)[:, None], batch_size=batch_size, epochs=1,
+                  shuffle=False, verbose=0)
+    return model.predict(grid()[:, None] * x_scale, verbose=0)[:, 0] * y_scale
+
+
+def fit_engine_like_post(weights: list[np.ndarray], activations, target: str, x_scale: float,
+                         y_scale: float, lr: float, outer_epochs: int, samples_per_epoch: int,
+                         batch_size: int, data_seed: int) -> np.ndarray:
+    """The same run as fit_keras_like_post, as one engine member started from the same weights."""
+    from . import engine as E
+
+    pairs = [(w[None], b[None]) for w, b in zip(weights[0::2], weights[1::2])]
+    sizes = (pairs[0][0].shape[1], *[w.shape[2] for w, _ in pairs])
+    net = E.MLP(sizes, tuple(activations))
+    trainer = E.Trainer(net, E.init_params(net, 1, E.Given(pairs)), E.Adam(lr), "mse")
+    g = TARGETS[target]
+    for x in post_batches(data_seed, outer_epochs, samples_per_epoch):
+        trainer.fit((x * x_scale)[:, None], (g(x) / y_scale)[:, None], batch_size=batch_size)
+    return trainer.predict(grid()[:, None] * x_scale)[0, :, 0] * y_scale

@@ -34,6 +34,7 @@ import yaml
 from .params import ParameterError, Spec
 
 KERNEL_NAME = "nnfail"
+PACKAGE_DIR = Path(__file__).resolve().parent  # whose source is part of every cache key
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_DIRS = ("_static", "images")
 
@@ -125,7 +126,7 @@ def parameters_cell(nb) -> list[tuple[str, str, str]]:
 
 # --------------------------------------------------------------------------------------- cache key
 def _package_digest() -> str:
-    pkg = Path(__file__).resolve().parent
+    pkg = PACKAGE_DIR
     h = hashlib.sha256()
     for path in sorted(pkg.rglob("*.py")):
         h.update(str(path.relative_to(pkg)).encode())
@@ -282,10 +283,14 @@ class Book:
         except PapermillExecutionError as err:
             report = self.report_path(ch)
             report.parent.mkdir(parents=True, exist_ok=True)
+            cell = err.cell_index + 1  # 1-based, as a reader counts cells
             if tmp.is_file():
+                tags = [c.metadata.get("tags", []) for c in nbformat.read(str(tmp), as_version=4).cells]
+                ran = [t for t in tags if "papermill-error-cell-tag" not in t]  # the notebook as it executed
+                cell = 1 + sum("injected-parameters" not in t for t in ran[:err.cell_index])  # source position
                 os.replace(tmp, report)
             first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
-            msg = (f"chapter {ch.name} failed in cell {err.cell_index} (In [{err.exec_count}]: {first.strip()!r}): "
+            msg = (f"chapter {ch.name} failed in cell {cell} (In [{err.exec_count}]: {first.strip()!r}): "
                    f"{err.ename}: {err.evalue}\n  the executed notebook with the error: {report}")
             return Outcome(ch, "failed", time.perf_counter() - t0, report, None, msg)
         finally:

@@ -49,7 +49,11 @@ SCALING = Spec((
           "a straight line leaves", low=0, high=1, low_open=True, high_open=True),
 ), cost=_scaling_cost)
 
+# the chapter template (chapters/_template.ipynb): not in the book, executed by the tests
+TEMPLATE = Spec((SEED, QUICK))
+
 SPECS: dict[str, Spec] = {
+    "template": TEMPLATE,
     "scaling_disaster": SCALING,
 }
 

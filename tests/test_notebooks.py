@@ -1,0 +1,62 @@
+"""Committed notebooks: stripped of outputs, parameters cells that agree with the declarations."""
+import ast
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from nnfail.book import discover, parameters_cell
+from nnfail.chapters import SPECS
+
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+CHAPTERS = discover(ROOT)
+
+
+def test_book_has_chapters_and_every_notebook_is_in_the_toc_or_the_template():
+    assert CHAPTERS
+    in_toc = {ROOT / c.source for c in CHAPTERS}
+    assert set(NOTEBOOKS) == in_toc | {ROOT / "chapters" / "_template.ipynb"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(str(path), as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {i} has outputs"
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_matches_declaration(path):
+    nb = nbformat.read(str(path), as_version=4)
+    slug = "template" if path.stem == "_template" else path.stem.split("_", 1)[1]
+    spec = SPECS[slug]
+    rows = parameters_cell(nb)
+    assert [name for name, _, _ in rows] == [p.name for p in spec.params]
+    for name, literal, meaning in rows:
+        p = spec.by_name[name]
+        assert ast.literal_eval(literal) == p.default, name
+        assert meaning == p.meaning, f"{name}: the comment and the declared meaning differ"
+    # the first code cell after the parameters validates them, before anything else runs
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    idx = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
+    setup = code[idx + 1].source
+    assert f'chapters.check("{slug}", globals())' in setup and "repro.check_versions()" in setup
+    assert "repro.seed_everything(seed)" in setup
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_cell_is_guarded(path):
+    nb = nbformat.read(str(path), as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert 'if "google.colab" in sys.modules:' in first.source
+    assert "remove-cell" in first.metadata.get("tags", [])
+
+
+def test_template_has_the_section_skeleton():
+    nb = nbformat.read(str(ROOT / "chapters" / "_template.ipynb"), as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for heading in ("**In one line:**", "## A faithful reproduction", "## What the post claimed",
+                    "## The mechanism", "## The fixes side by side", "## Summary", "## Things to try"):
+        assert heading in text

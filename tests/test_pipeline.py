@@ -1,0 +1,139 @@
+"""The runner on a small fixture book: failures, cache, atomic results, interruption, concurrency."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import launcher_cmd, results_without_timing
+from nnfail import book as B
+from nnfail.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def build(root, *extra):
+    return main(["build", "--root", str(root), *extra])
+
+
+def test_failing_chapter_fails_the_build_naming_chapter_and_cell(fixture_book):
+    bk = B.Book(root=fixture_book, progress=False)
+    ch = bk.chapters[0]
+    good = bk.run(ch, bk.parameters(ch))
+    assert good.status == "executed"
+    # a good site first, so that we can check it survives the failure untouched
+    assert build(fixture_book) == 0
+    site_before = os.readlink(fixture_book / "_build" / "html")
+    out = bk.run(ch, bk.parameters(ch, {"fail": True}))
+    assert out.status == "failed"
+    assert "chapter 01_fixture failed in cell 3" in out.message
+    assert "RuntimeError: deliberate failure requested by the fail parameter" in out.message
+    report = bk.report_path(ch)
+    assert report.is_file() and "papermill-error-cell-tag" in report.read_text()
+    # the previous good execution and results are still in place, and still current
+    assert json.loads(bk.results_path(ch).read_text())["parameters"]["fail"] is False
+    assert os.readlink(fixture_book / "_build" / "html") == site_before
+
+
+def test_cli_build_with_failing_parameter_exits_1_and_keeps_old_site(fixture_book, tmp_path):
+    cmd = launcher_cmd(tmp_path)
+    ok = subprocess.run([*cmd, "build", "--root", str(fixture_book)], capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    site = os.readlink(fixture_book / "_build" / "html")
+    bad = subprocess.run([*cmd, "run", "1", "-p", "fail", "True", "--root", str(fixture_book)],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1
+    assert "chapter 01_fixture failed in cell 3" in bad.stderr and "deliberate failure" in bad.stderr
+    assert os.readlink(fixture_book / "_build" / "html") == site
+    assert (fixture_book / "_build" / "html" / "chapters" / "01_fixture.html").is_file()
+
+
+def test_cache_reexecutes_only_when_notebook_params_or_package_change(fixture_book, tmp_path, monkeypatch):
+    pkg = tmp_path / "pkg"
+    shutil.copytree(Path(B.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(B, "PACKAGE_DIR", pkg)
+    bk = B.Book(root=fixture_book, progress=False)
+    ch = bk.chapters[0]
+    p = bk.parameters(ch)
+    assert bk.run(ch, p).status == "executed"
+    assert bk.run(ch, p).status == "cached"
+    assert bk.run(ch, bk.parameters(ch, {"seed": 3})).status == "executed"  # parameters
+    assert bk.run(ch, p).status == "executed"
+    assert bk.run(ch, p).status == "cached"
+    (pkg / "stats.py").write_text((pkg / "stats.py").read_text() + "\n# a change in the package source\n")
+    assert bk.run(ch, p).status == "executed"  # package source
+    assert bk.run(ch, p).status == "cached"
+    nb = fixture_book / ch.source
+    nb.write_text(nb.read_text().replace("The doubled seed", "Twice the seed"))
+    assert bk.run(ch, p).status == "executed"  # notebook
+    assert bk.run(ch, p, force=True).status == "executed"  # --force
+    monkeypatch.setattr(B, "environment_info", lambda: {"python": "3.11.0", "packages": {"numpy": "0.0"}})
+    assert bk.run(ch, p).status == "executed"  # pinned versions
+
+
+def test_results_json_holds_glued_values_parameters_versions_and_timing(fixture_book):
+    bk = B.Book(root=fixture_book, progress=False)
+    ch = bk.chapters[0]
+    bk.run(ch, bk.parameters(ch, {"seed": 21}))
+    data = json.loads(bk.results_path(ch).read_text())
+    assert data["results"]["doubled_seed"] == 42 and isinstance(data["results"]["draw"], float)
+    assert data["parameters"] == {"seed": 21, "quick": False, "fail": False, "sleep": 0.0}
+    assert data["environment"]["packages"]["tensorflow-cpu"] == "2.21.0"
+    assert data["timing"]["execution_seconds"] > 0
+    first = results_without_timing(bk.results_path(ch))
+    bk.run(ch, bk.parameters(ch, {"seed": 21}), force=True)
+    assert results_without_timing(bk.results_path(ch)) == first
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_keeps_previous_results_and_next_run_recovers(fixture_book, tmp_path, sig):
+    cmd = launcher_cmd(tmp_path)
+    root = ["--root", str(fixture_book)]
+    assert subprocess.run([*cmd, "build", *root], capture_output=True, timeout=300).returncode == 0
+    results = fixture_book / "_build" / "results" / "fixture.json"
+    before = results.read_text()
+    site = os.readlink(fixture_book / "_build" / "html")
+    proc = subprocess.Popen([*cmd, "run", "1", "-p", "sleep", "30", "-p", "seed", "5", *root],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    tmp_nb = fixture_book / "_build" / "book" / "chapters"
+    while time.time() < deadline and not list(tmp_nb.glob(".*.tmp-*")):
+        time.sleep(0.2)
+    time.sleep(3)  # the kernel is inside the sleeping cell
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert results.read_text() == before, "an interrupted run must not touch the previous results"
+    assert os.readlink(fixture_book / "_build" / "html") == site
+    # the next run needs no manual cleanup, and leaves no temporary files behind
+    again = subprocess.run([*cmd, "run", "1", "-p", "seed", "5", *root], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(results.read_text())["results"]["doubled_seed"] == 10
+    assert not list((fixture_book / "_build").rglob(".*.tmp-*"))
+
+
+def test_two_concurrent_runs_do_not_corrupt_the_build(fixture_book, tmp_path):
+    cmd = launcher_cmd(tmp_path)
+    root = ["--root", str(fixture_book)]
+    procs = [subprocess.Popen([*cmd, "run", "1", "-p", "seed", str(s), "-p", "sleep", "1", *root],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for s in (7, 8)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert any("waiting for another nnfail run" in err for _, err in outs)
+    data = json.loads((fixture_book / "_build" / "results" / "fixture.json").read_text())
+    assert data["results"]["doubled_seed"] in (14, 16)
+    assert data["parameters"]["seed"] * 2 == data["results"]["doubled_seed"]
+    key = (fixture_book / "_build" / "cache" / "fixture.key").read_text().strip()
+    assert key == data["cache_key"]
+
+
+def test_second_build_with_nothing_changed_is_fast(fixture_book, capsys):
+    assert build(fixture_book) == 0
+    t0 = time.perf_counter()
+    assert build(fixture_book) == 0
+    assert "unchanged, cached" in capsys.readouterr().out
+    assert time.perf_counter() - t0 < 60

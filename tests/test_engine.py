@@ -92,3 +92,15 @@ def test_bad_data_shape_is_refused_before_training():
         t.fit(np.zeros((10, 3)), np.zeros((10, 1)))
     with pytest.raises(ValueError, match="examples"):
         t.fit(np.zeros((10, 2)), np.zeros((9, 1)))
+
+
+def test_progress_bar_vanishes_in_batch_runs(monkeypatch):
+    from nnfail import progress
+
+    monkeypatch.setenv("NNFAIL_NO_PROGRESS", "1")
+    assert progress.bar(10, "x") is None
+    monkeypatch.delenv("NNFAIL_NO_PROGRESS")
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
+    b = progress.bar(10, "x")
+    assert b is not None and b.total == 10
+    b.close()

@@ -272,7 +272,8 @@ class Book:
         tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}.ipynb")
         env_before = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(self.build)), env_before]))
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the kernel inherits it: no TF start-up chatter
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the kernel inherits these: no TF start-up chatter,
+        os.environ["NNFAIL_NO_PROGRESS"] = "1"  # and no progress bars in executed notebooks
         t0 = time.perf_counter()
         try:
             pm.execute_notebook(

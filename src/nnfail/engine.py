@@ -22,6 +22,10 @@ from typing import Sequence
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Tiny tensors: single-threaded kernels, with the cores used by running member shards side by side
+# (takes effect only if TensorFlow was not imported before this module).
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", str(min(os.cpu_count() or 1, 4)))
 import tensorflow as tf  # noqa: E402
 
 ACTIVATIONS = ("linear", "relu", "elu", "sigmoid", "tanh", "leaky_relu")
@@ -208,91 +212,152 @@ class History:
         return np.stack(self.loss) if self.loss else np.zeros((0, 0))
 
 
-class Trainer:
-    """Holds K members' weights and optimizer state; ``fit`` may be called repeatedly, like Keras."""
+# The optimizer step, compiled by XLA into fused loops over all parameters at once (called from the
+# regular graph it becomes one XLA cluster that writes the variables in place): the divergence check,
+# then Keras 3's update rules applied to live members only. Tensors in lists are per layer: W [k, in, out] and b [k, out].
+def _member_mask(alive, x):
+    return tf.reshape(alive, [-1] + [1] * (len(x.shape) - 1))
 
-    def __init__(self, net: MLP, params, optimizer: Optimizer = Optimizer(), loss: str = "mse"):
+
+@tf.function(jit_compile=True)
+def _optimizer_step(name, params, slots_m, slots_v, grads, losses, alive, lr, step, hyper):
+    """Update the variables in place; returns the new liveness [k]. hyper = (beta_1, beta_2, epsilon,
+    momentum)."""
+    beta_1, beta_2, epsilon, momentum = hyper
+    finite = tf.math.is_finite(losses)
+    for g in grads:
+        finite &= tf.reduce_all(tf.math.is_finite(tf.reshape(g, [tf.shape(g)[0], -1])), axis=1)
+    alive_new = alive & finite
+    alive.assign(alive_new)
+    # per-member step sizes, computed once per member (not per weight)
+    alpha = lr * tf.sqrt(1 - tf.pow(beta_2, step)) / (1 - tf.pow(beta_1, step)) if name == "adam" else lr
+    for i, (p, g) in enumerate(zip(params, grads)):
+        keep = _member_mask(alive_new, p)
+        lr_i = _member_mask(alpha, p)
+        g = tf.where(keep, g, tf.zeros_like(g))
+        if name == "adam":
+            m, v = slots_m[i], slots_v[i]
+            m_new = m + (g - m) * (1 - beta_1)
+            v_new = v + (tf.square(g) - v) * (1 - beta_2)
+            delta = -(m_new * lr_i) / (tf.sqrt(v_new) + epsilon)
+            m.assign(tf.where(keep, m_new, m))
+            v.assign(tf.where(keep, v_new, v))
+        elif name == "momentum":
+            m = slots_m[i]
+            m_new = m * momentum - g * lr_i
+            m.assign(tf.where(keep, m_new, m))
+            delta = m_new
+        else:
+            delta = -(g * lr_i)
+        p.assign(tf.where(keep, p + delta, p))
+    return alive_new
+
+
+class _Shard:
+    """The state of a contiguous block of members: per-layer weights with a leading member axis,
+    optimizer slots, liveness, and per-member learning rates."""
+
+    def __init__(self, params, lr: np.ndarray, decay: np.ndarray, slots: int):
+        self.k = params[0][0].shape[0]
+        self.vars = [tf.Variable(np.asarray(a, np.float32)) for wb in params for a in wb]
+        self.m = [tf.Variable(tf.zeros_like(v)) for v in self.vars] if slots >= 1 else []
+        self.v = [tf.Variable(tf.zeros_like(v)) for v in self.vars] if slots >= 2 else []
+        self.alive = tf.Variable(tf.ones([self.k], tf.bool))
+        self.lr = tf.constant(lr)
+        self.decay = tf.constant(decay)
+
+    def pairs(self):
+        return list(zip(self.vars[0::2], self.vars[1::2]))
+
+
+class Trainer:
+    """Holds K members' weights and optimizer state; ``fit`` may be called repeatedly, like Keras.
+
+    Members are split into ``shards`` blocks (default: one per CPU core, at most K) whose updates are
+    independent chains in one graph, so TensorFlow runs them in parallel, each with single-threaded
+    kernels: for tensors this small, that beats splitting every op across threads.
+    """
+
+    def __init__(self, net: MLP, params, optimizer: Optimizer = Optimizer(), loss: str = "mse",
+                 shards: int | None = None, jit: bool | None = None):
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         self.net, self.optimizer, self.loss_name = net, optimizer, loss
-        self.k = int(params[0][0].shape[0])
+        self.k = k = int(params[0][0].shape[0])
         for (w, b), (fi, fo) in zip(params, net.layers):
-            if tuple(w.shape) != (self.k, fi, fo) or tuple(b.shape) != (self.k, fo):
-                raise ValueError(f"weights of shape {w.shape}/{b.shape} do not fit layer {fi}->{fo} with K={self.k}")
-        self.vars = [tf.Variable(np.asarray(a, np.float32)) for wb in params for a in wb]
-        zeros = lambda v: tf.Variable(tf.zeros_like(v))  # noqa: E731
-        self.m = [zeros(v) for v in self.vars]
-        self.v = [zeros(v) for v in self.vars] if optimizer.name == "adam" else []
+            if tuple(w.shape) != (k, fi, fo) or tuple(b.shape) != (k, fo):
+                raise ValueError(f"weights of shape {w.shape}/{b.shape} do not fit layer {fi}->{fo} with K={k}")
+        lr = np.broadcast_to(np.asarray(optimizer.lr, np.float32), (k,))
+        decay = np.broadcast_to(np.asarray(optimizer.decay_rate, np.float32), (k,))
+        if shards is None:
+            shards = min(os.cpu_count() or 1, 4, k)
+        bounds = np.linspace(0, k, max(1, min(shards, k)) + 1).astype(int)
+        self._bounds = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        self._rule = "adam" if optimizer.name == "adam" else ("momentum" if optimizer.momentum else "sgd")
+        slots = {"adam": 2, "momentum": 1, "sgd": 0}[self._rule]
+        self._shards = [_Shard([(w[a:b], bb[a:b]) for w, bb in params], lr[a:b].copy(), decay[a:b].copy(), slots)
+                        for a, b in self._bounds]
         self.iterations = tf.Variable(0, dtype=tf.int64)
-        self.alive = tf.Variable(tf.ones([self.k], tf.bool))
-        k = self.k
-        self._lr = tf.constant(np.broadcast_to(np.asarray(optimizer.lr, np.float32), (k,)).copy())
-        self._decay = tf.constant(np.broadcast_to(np.asarray(optimizer.decay_rate, np.float32), (k,)).copy())
         self.history = History()
-        self._epoch_fn = tf.function(self._epoch, reduce_retracing=True)
+        if jit is None:  # XLA removes per-op overhead, which dominates when there is little arithmetic;
+            jit = k * net.flops_per_example() < 20_000  # its batched matmuls are slower than TF's on CPU
+        self._steps_fn = tf.function(self._steps, jit_compile=jit)
 
-    # the weights as (W, b) numpy pairs
     @property
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        arrs = [v.numpy() for v in self.vars]
-        return list(zip(arrs[0::2], arrs[1::2]))
+        """The weights as (W [K, in, out], b [K, out]) numpy pairs."""
+        return [(np.concatenate([sh.vars[2 * i].numpy() for sh in self._shards]),
+                 np.concatenate([sh.vars[2 * i + 1].numpy() for sh in self._shards]))
+                for i in range(len(self.net.layers))]
 
     @property
     def diverged(self) -> np.ndarray:
-        return ~self.alive.numpy()
+        return ~np.concatenate([sh.alive.numpy() for sh in self._shards])
 
     def _pairs(self):
-        return list(zip(self.vars[0::2], self.vars[1::2]))
+        return [(tf.concat([p[i][0] for p in per], 0), tf.concat([p[i][1] for p in per], 0))
+                for per in [[sh.pairs() for sh in self._shards]] for i in range(len(self.net.layers))]
 
-    def _update(self, grads, alive):
+    def _step(self, sh: _Shard, xb, yb, t):
+        """One update of a shard's live members on their batches [k, b, .]; returns their losses [k]."""
+        with tf.GradientTape() as tape:
+            losses = member_loss(self.net, self.loss_name, sh.pairs(), xb, yb)
+            total_loss = tf.reduce_sum(tf.where(sh.alive, losses, tf.zeros_like(losses)))
+        grads = tape.gradient(total_loss, sh.vars)
         opt = self.optimizer
-        t = tf.cast(self.iterations, tf.float32)
-        lr = self._lr * tf.pow(self._decay, t / float(opt.decay_steps))  # [K]
-        for i, (var, g) in enumerate(zip(self.vars, grads)):
-            shape = [-1] + [1] * (len(var.shape) - 1)
-            lr_k = tf.reshape(lr, shape)
-            keep = tf.reshape(alive, shape)
-            g = tf.where(keep, g, tf.zeros_like(g))
-            if opt.name == "adam":
-                m, v = self.m[i], self.v[i]
-                m_new = m + (g - m) * (1 - opt.beta_1)
-                v_new = v + (tf.square(g) - v) * (1 - opt.beta_2)
-                step = t + 1
-                alpha = lr_k * tf.sqrt(1 - tf.pow(opt.beta_2, step)) / (1 - tf.pow(opt.beta_1, step))
-                delta = -(m_new * alpha) / (tf.sqrt(v_new) + opt.epsilon)
-                m.assign(tf.where(keep, m_new, m))
-                v.assign(tf.where(keep, v_new, v))
-            elif opt.momentum:
-                m = self.m[i]
-                m_new = m * opt.momentum - g * lr_k
-                m.assign(tf.where(keep, m_new, m))
-                delta = m_new
-            else:
-                delta = -(g * lr_k)
-            var.assign(tf.where(keep, var + delta, var))
-        self.iterations.assign_add(1)
+        lr = sh.lr * tf.pow(sh.decay, t / float(opt.decay_steps))
+        hyper = (opt.beta_1, opt.beta_2, opt.epsilon, opt.momentum)
+        alive = _optimizer_step(self._rule, sh.vars, sh.m, sh.v, grads, losses, sh.alive, lr, t + 1, hyper)
+        return tf.where(alive, losses, tf.zeros_like(losses))
 
-    def _epoch(self, x, y, batch_size):
-        """One pass over [K, N, .] data in order; returns the batch-size-weighted mean loss [K]."""
-        n = tf.shape(x)[1]
-        steps = (n + batch_size - 1) // batch_size
-        total = tf.zeros([self.k], tf.float32)
-        for s in tf.range(steps):
-            lo = s * batch_size
-            xb, yb = x[:, lo:lo + batch_size], y[:, lo:lo + batch_size]
-            with tf.GradientTape() as tape:
-                losses = member_loss(self.net, self.loss_name, self._pairs(), xb, yb)
-                total_loss = tf.reduce_sum(tf.where(self.alive, losses, tf.zeros_like(losses)))
-            grads = tape.gradient(total_loss, self.vars)
-            finite = tf.math.is_finite(losses)
-            for g in grads:
-                finite &= tf.reduce_all(tf.math.is_finite(tf.reshape(g, [self.k, -1])), axis=1)
-            alive = self.alive & finite
-            self.alive.assign(alive)
-            self._update(grads, alive)
-            nb = tf.cast(tf.shape(xb)[1], tf.float32)
-            total += tf.where(alive, losses, tf.zeros_like(losses)) * nb
-        return tf.where(self.alive, total / tf.cast(n, tf.float32), tf.fill([self.k], np.nan))
+    def _steps(self, xs, ys):
+        """Consecutive updates on batches xs [S, K, b, .] (b fixed, so XLA sees static shapes);
+        returns the sum over steps of each member's batch loss times b: [K]."""
+        b = tf.cast(tf.shape(xs)[2], tf.float32)
+
+        def body(i, total):
+            t = tf.cast(self.iterations, tf.float32) + tf.cast(i, tf.float32)
+            parts = [self._step(sh, xs[i, lo:hi], ys[i, lo:hi], t) for sh, (lo, hi) in zip(self._shards, self._bounds)]
+            return i + 1, tf.ensure_shape(total + tf.concat(parts, 0) * b, [self.k])
+
+        n = tf.shape(xs)[0]
+        _, total = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), tf.zeros([self.k], tf.float32)))
+        self.iterations.assign_add(tf.cast(n, tf.int64))
+        return total
+
+    def _epoch(self, x, y, batch_size: int) -> np.ndarray:
+        """One pass over [K, N, .] data in order: full batches in one compiled loop, then the remainder
+        batch (as Keras does). Returns the batch-size-weighted mean loss [K], NaN for diverged members."""
+        n = x.shape[1]
+        full = n // batch_size * batch_size
+        total = np.zeros(self.k, np.float32)
+        for lo, hi, b in ((0, full, batch_size), (full, n, n - full)):
+            if hi > lo:
+                shape = (self.k, (hi - lo) // b, b)
+                xs = np.moveaxis(x[:, lo:hi].reshape(*shape, -1), 1, 0)
+                ys = np.moveaxis(y[:, lo:hi].reshape(*shape, -1), 1, 0)
+                total += self._steps_fn(tf.constant(xs), tf.constant(ys)).numpy()
+        return np.where(self.diverged, np.nan, total / n)
 
     def fit(self, x, y, epochs: int = 1, batch_size: int = 32, shuffle: bool = False,
             rng: np.random.Generator | None = None, progress=None) -> History:
@@ -308,7 +373,8 @@ class Trainer:
             raise ValueError(f"data shapes {x.shape[1:]} -> {y.shape[1:]} do not fit the network {self.net.sizes}")
         if shuffle and rng is None:
             raise ValueError("shuffle=True needs an explicit rng")
-        bs = tf.constant(int(batch_size), tf.int32)
+        if int(batch_size) < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         for _ in range(epochs):
             if shuffle:
                 order = np.argsort(rng.random((self.k, x.shape[1])), axis=1)
@@ -316,8 +382,7 @@ class Trainer:
                 ye = np.take_along_axis(y, order[:, :, None], axis=1)
             else:
                 xe, ye = x, y
-            loss = self._epoch_fn(tf.constant(xe), tf.constant(ye), bs).numpy()
-            self.history.loss.append(loss)
+            self.history.loss.append(self._epoch(xe, ye, int(batch_size)))
             if progress is not None:
                 progress.update(1)
         return self.history

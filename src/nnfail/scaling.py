@@ -134,7 +134,9 @@ def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hi
     xg = ((g[None, :] - x_shift[:, None]) * x_scale[:, None])[:, :, None]
     init_pred = trainer.predict(xg)[:, :, 0] * y_scale[:, None] + y_shift[:, None]
 
-    bar = _bar(outer_epochs, progress)
+    from .progress import bar as progress_bar
+
+    bar = progress_bar(outer_epochs, "outer epochs") if progress else None
     for _ in range(outer_epochs):
         x = rng.uniform(X_LOW, X_HIGH, (k, samples_per_epoch))
         y = np.empty_like(x)
@@ -150,14 +152,6 @@ def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hi
     r2 = np.array([r2_score(pred[i], truth[i]) for i in range(k)])
     loss = trainer.history.array() / var_y[None, :]
     return SweepResult(list(cfgs), member, r2, loss, pred, trainer.diverged, init_pred)
-
-
-def _bar(total: int, progress: bool):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="outer epochs", leave=False)
 
 
 # ------------------------------------------------------------------------------------- mechanism

@@ -104,3 +104,30 @@ def test_progress_bar_vanishes_in_batch_runs(monkeypatch):
     b = progress.bar(10, "x")
     assert b is not None and b.total == 10
     b.close()
+
+
+@pytest.mark.parametrize("mode", [dict(shards=1, jit=True), dict(shards=2, jit=False), dict(shards=5, jit=False),
+                                  dict(shards=1, jit=False), dict()])
+def test_every_execution_mode_trains_every_member_identically(mode):
+    """Sharding and XLA are execution details: each member's weights must not depend on them."""
+    rng = np.random.default_rng(0)
+    net = E.MLP((1, 8, 1), ("tanh", "linear"))
+    params = E.init_params(net, k=5, kernel=E.RandomNormal(0.5), rng=rng)
+    x, y = _data(rng, 5)
+
+    def train(**kw):
+        t = E.Trainer(net, params, E.Adam(1e-2), "mse", **kw)
+        t.fit(x, y, epochs=3, batch_size=64)
+        return t.params
+
+    ref = train(shards=1, jit=False)
+    for (w, b), (rw, rb) in zip(train(**mode), ref):
+        np.testing.assert_allclose(w, rw, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b, rb, rtol=1e-5, atol=1e-6)
+
+
+def test_xla_with_several_shards_is_refused():
+    rng = np.random.default_rng(0)
+    net = E.MLP((1, 4, 1), ("relu", "linear"))
+    with pytest.raises(ValueError, match="one shard"):
+        E.Trainer(net, E.init_params(net, 4, rng=rng), E.Adam(), "mse", shards=2, jit=True)

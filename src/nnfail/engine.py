@@ -289,8 +289,14 @@ class Trainer:
                 raise ValueError(f"weights of shape {w.shape}/{b.shape} do not fit layer {fi}->{fo} with K={k}")
         lr = np.broadcast_to(np.asarray(optimizer.lr, np.float32), (k,))
         decay = np.broadcast_to(np.asarray(optimizer.decay_rate, np.float32), (k,))
+        if jit is None:  # XLA removes per-op overhead, which dominates when there is little arithmetic;
+            jit = k * net.flops_per_example() < 20_000  # its batched matmuls are slower than TF's on CPU
+        if jit and shards not in (None, 1):
+            # XLA mishandles variables written by several independent chains in one compiled loop
+            # (members of later shards drift: tests/test_engine.py checks every mode against one shard)
+            raise ValueError("the XLA path (jit=True) trains all members in one shard; pass shards=1")
         if shards is None:
-            shards = min(os.cpu_count() or 1, 4, k)
+            shards = 1 if jit else min(os.cpu_count() or 1, 4, k)
         bounds = np.linspace(0, k, max(1, min(shards, k)) + 1).astype(int)
         self._bounds = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
         self._rule = "adam" if optimizer.name == "adam" else ("momentum" if optimizer.momentum else "sgd")
@@ -299,8 +305,6 @@ class Trainer:
                         for a, b in self._bounds]
         self.iterations = tf.Variable(0, dtype=tf.int64)
         self.history = History()
-        if jit is None:  # XLA removes per-op overhead, which dominates when there is little arithmetic;
-            jit = k * net.flops_per_example() < 20_000  # its batched matmuls are slower than TF's on CPU
         self._steps_fn = tf.function(self._steps, jit_compile=jit)
 
     @property

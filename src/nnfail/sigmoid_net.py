@@ -1,0 +1,233 @@
+"""The hand-written 2-3-1 sigmoid network of chapter 3, micrograd-small.
+
+Two ways to train it, which must agree exactly:
+
+* ``train_one`` -- the plain loop, one network, written the way the post writes it;
+* ``train_many`` -- the same arithmetic with a leading member axis, so that hundreds of seeds and
+  configurations (input scaling, loss, learning rate, optimizer, bias update) run in one program.
+
+Losses are the post's: the squared error with gradient ``err * out * (1 - out)`` ("sse", the gradient
+of half the summed squared error) and the answer's log-loss with gradient ``out - y`` ("logloss", the
+gradient of the summed binary cross-entropy). The stopping rule is the post's: stop at the first
+iteration whose summed squared error is below the target (whatever the loss being optimized).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+OPTIMIZERS = ("gd", "momentum", "adam")
+LOSSES = ("sse", "logloss")
+BIAS_UPDATES = ("per_unit", "shared")  # shared: the post's first version, one sum for every unit
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class Weights:
+    """W1 [.., 2, 3], b1 [.., 3], W2 [.., 3, 1], b2 [.., 1]; a leading member axis is optional."""
+
+    W1: np.ndarray
+    b1: np.ndarray
+    W2: np.ndarray
+    b2: np.ndarray
+
+    def arrays(self):
+        return [self.W1, self.b1, self.W2, self.b2]
+
+    def member(self, i: int) -> "Weights":
+        return Weights(*[a[i].copy() for a in self.arrays()])
+
+
+def init(rng: np.random.Generator, members: int | None = None, n_in: int = 2, n_hidden: int = 3) -> Weights:
+    """Uniform in [-1, 1], drawn in the post's order (W1, W2, b1, b2)."""
+    lead = () if members is None else (members,)
+    W1 = 2 * rng.random(lead + (n_in, n_hidden)) - 1
+    W2 = 2 * rng.random(lead + (n_hidden, 1)) - 1
+    b1 = 2 * rng.random(lead + (n_hidden,)) - 1
+    b2 = 2 * rng.random(lead + (1,)) - 1
+    return Weights(W1, b1, W2, b2)
+
+
+def forward(w: Weights, X):
+    """Hidden activations and outputs; works with or without the member axis."""
+    h = sigmoid(np.matmul(X, w.W1) + w.b1[..., None, :])
+    out = sigmoid(np.matmul(h, w.W2) + w.b2[..., None, :])
+    return h, out
+
+
+def sse(Y, out):
+    """The post's error: summed squared error over the examples."""
+    return np.sum(np.square(Y - out), axis=(-2, -1))
+
+
+def gradients(w: Weights, X, Y, h, out, loss: str = "sse", bias: str = "per_unit"):
+    """Backward pass: (dW1, db1, dW2, db2). With bias='shared' both bias gradients are the sum over
+    examples *and* units, the same number for every unit (the post's first version)."""
+    err = out - Y
+    d2 = err * out * (1 - out) if loss == "sse" else err
+    d1 = np.matmul(d2, np.swapaxes(w.W2, -1, -2)) * h * (1 - h)
+    dW2 = np.matmul(np.swapaxes(h, -1, -2), d2)
+    dW1 = np.matmul(np.swapaxes(X, -1, -2), d1)
+    if bias == "shared":
+        db1 = np.broadcast_to(np.sum(d1, axis=(-2, -1))[..., None], w.b1.shape)
+        db2 = np.broadcast_to(np.sum(d2, axis=(-2, -1))[..., None], w.b2.shape)
+    else:
+        db1, db2 = np.sum(d1, axis=-2), np.sum(d2, axis=-2)
+    return dW1, db1, dW2, db2
+
+
+def loss_value(Y, out, loss: str):
+    """The loss whose gradient ``gradients`` returns (for gradient checks)."""
+    if loss == "sse":
+        return 0.5 * sse(Y, out)
+    return -np.sum(Y * np.log(out) + (1 - Y) * np.log(1 - out), axis=(-2, -1))
+
+
+# ---------------------------------------------------------------------------------------- one network
+def train_one(w: Weights, X, Y, alpha: float = 0.5, loss: str = "sse", bias: str = "per_unit",
+              optimizer: str = "gd", momentum: float = 0.9, target: float = 0.001, max_iter: int = 100_000,
+              beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8):
+    """The plain loop. Returns (iterations to reach SSE < target or None, final SSE, weights)."""
+    w = Weights(*[a.copy() for a in w.arrays()])
+    slots_m = [np.zeros_like(a) for a in w.arrays()]
+    slots_v = [np.zeros_like(a) for a in w.arrays()]
+    for i in range(max_iter):
+        h, out = forward(w, X)
+        error = sse(Y, out)
+        if error < target:
+            return i, float(error), w
+        grads = gradients(w, X, Y, h, out, loss, bias)
+        for j, (a, g) in enumerate(zip(w.arrays(), grads)):
+            if optimizer == "gd":
+                a -= alpha * g
+            elif optimizer == "momentum":
+                slots_m[j] = momentum * slots_m[j] - alpha * g
+                a += slots_m[j]
+            else:
+                slots_m[j] = beta_1 * slots_m[j] + (1 - beta_1) * g
+                slots_v[j] = beta_2 * slots_v[j] + (1 - beta_2) * g * g
+                m_hat = slots_m[j] / (1 - beta_1 ** (i + 1))
+                v_hat = slots_v[j] / (1 - beta_2 ** (i + 1))
+                a -= alpha * m_hat / (np.sqrt(v_hat) + eps)
+    h, out = forward(w, X)
+    return None, float(sse(Y, out)), w
+
+
+# ---------------------------------------------------------------------------------------- many networks
+@dataclass
+class Members:
+    """Per-member configuration for train_many (arrays of length M)."""
+
+    alpha: np.ndarray
+    logloss: np.ndarray  # bool: optimize the log-loss instead of the squared error
+    shared_bias: np.ndarray  # bool: the post's shared bias update
+    optimizer: np.ndarray  # 0 gd, 1 momentum, 2 adam
+    momentum: np.ndarray
+
+
+@dataclass
+class Run:
+    iterations: np.ndarray  # [M] iteration at which SSE < target, or -1 if the cap was reached
+    final_sse: np.ndarray  # [M]
+    weights: Weights  # final weights [M, ...]
+    curve_at: np.ndarray  # iterations at which the curves were recorded
+    curve: np.ndarray  # [len(curve_at), M] SSE (NaN after a member stopped)
+
+
+def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: int = 100_000,
+               beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8, record_every: int = 100,
+               compact_every: int = 500, progress=None) -> Run:
+    """train_one for M members at once (X [M, n, 2] or shared [n, 2]). Finished members drop out of the
+    arrays every ``compact_every`` iterations, so the cost follows the members still training."""
+    M = w.W1.shape[0]
+    X = np.broadcast_to(np.asarray(X, float), (M, *np.shape(X)[-2:])).copy()
+    Y = np.asarray(Y, float)
+    params = [a.copy() for a in w.arrays()]
+    ms = [np.zeros_like(a) for a in params]
+    vs = [np.zeros_like(a) for a in params]
+    alpha = np.asarray(cfg.alpha, float)
+    logloss, shared = np.asarray(cfg.logloss, bool), np.asarray(cfg.shared_bias, bool)
+    opt, mom = np.asarray(cfg.optimizer, int), np.asarray(cfg.momentum, float)
+    iterations = np.full(M, -1)
+    final_sse = np.full(M, np.nan)
+    final = [a.copy() for a in params]
+    active = np.arange(M)
+    n_rec = max_iter // record_every + 1
+    curve = np.full((n_rec, M), np.nan)
+    running = np.ones(M, bool)  # among the current active rows
+
+    def expand(a, ndim):
+        return a.reshape(a.shape + (1,) * (ndim - 1))
+
+    for i in range(max_iter):
+        if i % compact_every == 0 and not running.all():
+            keep = running
+            active, X = active[keep], X[keep]
+            params, ms, vs = ([a[keep] for a in p] for p in (params, ms, vs))
+            alpha, logloss, shared, opt, mom = alpha[keep], logloss[keep], shared[keep], opt[keep], mom[keep]
+            running = running[keep]
+        if active.size == 0:
+            break
+        cur = Weights(*params)
+        h, out = forward(cur, X)
+        error = sse(Y, out)
+        if i % record_every == 0:
+            curve[i // record_every, active[running]] = error[running]
+        hit = running & (error < target)
+        if hit.any():
+            idx = active[hit]
+            iterations[idx], final_sse[idx] = i, error[hit]
+            for f, a in zip(final, params):
+                f[idx] = a[hit]
+            running &= ~hit
+        err = out - Y
+        d2 = np.where(expand(logloss, 3), err, err * out * (1 - out))
+        d1 = np.matmul(d2, np.swapaxes(cur.W2, -1, -2)) * h * (1 - h)
+        dW2 = np.matmul(np.swapaxes(h, -1, -2), d2)
+        dW1 = np.matmul(np.swapaxes(X, -1, -2), d1)
+        db1 = np.where(shared[:, None], np.sum(d1, axis=(-2, -1))[:, None], np.sum(d1, axis=-2))
+        db2 = np.where(shared[:, None], np.sum(d2, axis=(-2, -1))[:, None], np.sum(d2, axis=-2))
+        t = i + 1
+        for j, g in enumerate((dW1, db1, dW2, db2)):
+            a, nd = params[j], params[j].ndim
+            al, mo = expand(alpha, nd), expand(mom, nd)
+            step = np.zeros_like(a)
+            gd, mm, ad = (expand(opt == k, nd) for k in range(3))
+            if (opt == 0).any():
+                step = np.where(gd, -(al * g), step)
+            if (opt == 1).any():
+                m_new = mo * ms[j] - al * g
+                ms[j] = np.where(mm, m_new, ms[j])
+                step = np.where(mm, m_new, step)
+            if (opt == 2).any():
+                m_new = beta_1 * ms[j] + (1 - beta_1) * g
+                v_new = beta_2 * vs[j] + (1 - beta_2) * g * g
+                ms[j] = np.where(ad, m_new, ms[j])
+                vs[j] = np.where(ad, v_new, vs[j])
+                m_hat = m_new / (1 - beta_1 ** t)
+                v_hat = v_new / (1 - beta_2 ** t)
+                step = np.where(ad, -(al * m_hat / (np.sqrt(v_hat) + eps)), step)
+            run = expand(running, nd)
+            params[j] = np.where(run, a + step, a)
+        if progress is not None and i % 1000 == 0:
+            progress.update(min(1000, max_iter - i))
+    # members that never reached the target: their state at the cap
+    if active.size:
+        cur = Weights(*params)
+        _, out = forward(cur, X)
+        left = running
+        final_sse[active[left]] = sse(Y, out)[left]
+        for f, a in zip(final, params):
+            f[active[left]] = a[left]
+    at = np.arange(n_rec) * record_every
+    return Run(iterations, final_sse, Weights(*final), at, curve)
+
+
+def saturation(w: Weights, X, threshold: float = 5.0) -> np.ndarray:
+    """Share of hidden pre-activations with |z| >= threshold, per member (DeepDiagnosis's rule)."""
+    z = np.matmul(X, w.W1) + w.b1[..., None, :]
+    return np.mean(np.abs(z) >= threshold, axis=(-2, -1))

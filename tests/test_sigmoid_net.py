@@ -1,0 +1,110 @@
+"""The hand-written network of chapter 3: gradients against finite differences and TensorFlow, and the
+vectorized engine against the plain loop, iteration count for iteration count."""
+import numpy as np
+import pytest
+
+from nnfail import sigmoid_net as S
+
+rng0 = np.random.default_rng(11)
+X = np.column_stack([rng0.uniform(5, 8, 10), rng0.uniform(3, 7, 10)])
+Y = (rng0.random((10, 1)) > 0.5).astype(float)
+XS = (X - X.mean(0)) / X.std(0)
+
+
+@pytest.mark.parametrize("loss", S.LOSSES)
+def test_gradients_match_finite_differences(loss):
+    w = S.init(np.random.default_rng(1))
+    h, out = S.forward(w, XS)
+    grads = S.gradients(w, XS, Y, h, out, loss)
+    for a, g in zip(w.arrays(), grads):
+        num = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            old = a[idx]
+            a[idx] = old + 1e-6
+            up = S.loss_value(Y, S.forward(w, XS)[1], loss)
+            a[idx] = old - 1e-6
+            down = S.loss_value(Y, S.forward(w, XS)[1], loss)
+            a[idx] = old
+            num[idx] = (up - down) / 2e-6
+        np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("loss", S.LOSSES)
+def test_gradients_match_tensorflow(loss):
+    tf = pytest.importorskip("tensorflow")
+    w = S.init(np.random.default_rng(2))
+    h, out = S.forward(w, X)
+    ours = S.gradients(w, X, Y, h, out, loss)
+    tw = [tf.Variable(a) for a in w.arrays()]
+    with tf.GradientTape() as tape:
+        hh = tf.sigmoid(tf.constant(X) @ tw[0] + tw[1])
+        z = hh @ tw[2] + tw[3]
+        if loss == "sse":
+            value = 0.5 * tf.reduce_sum(tf.square(tf.constant(Y) - tf.sigmoid(z)))
+        else:
+            value = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant(Y), logits=z))
+    for g, t in zip(ours, tape.gradient(value, tw)):
+        np.testing.assert_allclose(g, t.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_shared_bias_update_gives_every_unit_the_same_step():
+    w = S.init(np.random.default_rng(3))
+    h, out = S.forward(w, X)
+    _, db1, _, _ = S.gradients(w, X, Y, h, out, bias="shared")
+    _, true_db1, _, _ = S.gradients(w, X, Y, h, out, bias="per_unit")
+    assert np.all(db1 == db1[0]) and db1[0] == pytest.approx(true_db1.sum())
+    assert not np.allclose(db1, true_db1)
+
+
+CONFIGS = [
+    dict(x="std", alpha=0.5, loss="sse", bias="per_unit", optimizer="gd"),
+    dict(x="std", alpha=0.5, loss="sse", bias="shared", optimizer="gd"),
+    dict(x="std", alpha=0.05, loss="logloss", bias="per_unit", optimizer="gd"),
+    dict(x="std", alpha=0.1, loss="sse", bias="per_unit", optimizer="momentum"),
+    dict(x="std", alpha=0.01, loss="logloss", bias="per_unit", optimizer="adam"),
+    dict(x="raw", alpha=0.5, loss="sse", bias="per_unit", optimizer="gd"),
+    dict(x="raw", alpha=0.05, loss="sse", bias="per_unit", optimizer="adam"),
+]
+
+
+def test_vectorized_engine_equals_the_plain_loop_exactly():
+    seeds = 3
+    members = [(c, s) for c in CONFIGS for s in range(seeds)]
+    w = S.Weights(*[np.stack(a) for a in zip(*[S.init(np.random.default_rng(s)).arrays() for _, s in members])])
+    cfg = S.Members(
+        alpha=np.array([c["alpha"] for c, _ in members]),
+        logloss=np.array([c["loss"] == "logloss" for c, _ in members]),
+        shared_bias=np.array([c["bias"] == "shared" for c, _ in members]),
+        optimizer=np.array([S.OPTIMIZERS.index(c["optimizer"]) for c, _ in members]),
+        momentum=np.full(len(members), 0.9),
+    )
+    Xm = np.stack([XS if c["x"] == "std" else X for c, _ in members])
+    cap = 6000
+    run = S.train_many(w, Xm, Y, cfg, max_iter=cap, compact_every=97)
+    reached = 0
+    for m, (c, s) in enumerate(members):
+        it, err, wf = S.train_one(S.init(np.random.default_rng(s)), Xm[m], Y, alpha=c["alpha"], loss=c["loss"],
+                                  bias=c["bias"], optimizer=c["optimizer"], max_iter=cap)
+        assert run.iterations[m] == (-1 if it is None else it), (c, s)
+        assert run.final_sse[m] == err, (c, s)
+        for a, b in zip(run.weights.member(m).arrays(), wf.arrays()):
+            np.testing.assert_array_equal(a, b)
+        reached += it is not None
+    assert 0 < reached < len(members), "the check must cover members that converge and members that hit the cap"
+
+
+def test_curves_record_sse_until_a_member_stops():
+    w = S.Weights(*[np.stack(a) for a in zip(*[S.init(np.random.default_rng(s)).arrays() for s in range(2)])])
+    cfg = S.Members(np.array([0.5, 0.5]), np.zeros(2, bool), np.zeros(2, bool), np.zeros(2, int), np.full(2, 0.9))
+    run = S.train_many(w, XS, Y, cfg, max_iter=20000, record_every=10)
+    for m in range(2):
+        assert run.iterations[m] > 0
+        recorded = run.curve[:, m]
+        stop = run.iterations[m] // 10
+        assert np.isfinite(recorded[:stop + 1]).all() and np.isnan(recorded[stop + 1:]).all()
+        assert recorded[0] == pytest.approx(S.sse(Y, S.forward(w.member(m), XS)[1]))
+
+
+def test_saturation_counts_large_preactivations():
+    w = S.Weights(np.full((2, 3), 1.0), np.zeros(3), np.ones((3, 1)), np.zeros(1))
+    assert S.saturation(w, np.array([[1.0, 1.0], [3.0, 3.0]])) == pytest.approx(0.5)

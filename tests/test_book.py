@@ -61,6 +61,19 @@ def test_scaling_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert r["n_claims"] == r["n_reproduced"] + r["n_partly"] + r["n_not_reproduced"]
 
 
+def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build):
+    r = results(quick_build, "unnormalized_sigmoid")["results"]
+    assert r["iris_labels"] == "0,1,0,1,1,0,1,1,0,1" and r["n_label_differences"] == 1
+    # the post's ~32,000 iterations match the alternative labels, not the iris ones
+    assert r["labels_identified"] == "the alternative labels"
+    assert r["alt__as_posted__median"] > 5 * r["iris__as_posted__median"]
+    # standardizing the inputs cuts the iteration count; log-loss at step 0.5 gets stuck
+    assert r["alt__standardized_inputs__median"] < 0.5 * r["alt__as_posted__median"]
+    assert r["alt__log_loss_alpha_0_5__never"] == 1.0
+    assert r["hessian_ratio"] > 10
+    assert r["gradcheck_fd_sse"] < 1e-6 and r["gradcheck_tf_logloss"] < 1e-9
+
+
 def test_same_parameters_give_identical_results(quick_build, tmp_path):
     again = tmp_path / "again"
     assert main(["run", "1", "--quick", "--root", str(ROOT), "--build-dir", str(again)]) == 0

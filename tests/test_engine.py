@@ -131,3 +131,24 @@ def test_xla_with_several_shards_is_refused():
     net = E.MLP((1, 4, 1), ("relu", "linear"))
     with pytest.raises(ValueError, match="one shard"):
         E.Trainer(net, E.init_params(net, 4, rng=rng), E.Adam(), "mse", shards=2, jit=True)
+
+
+def test_band_plot_skips_points_and_runs_without_values():
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nnfail import plots
+
+    runs = np.array([[1.0, 2.0, np.nan], [np.nan, 3.0, np.nan], [np.nan, np.nan, np.nan]])
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would print into the published page
+        plots.band(ax, [0, 1, 2], runs, "x", log=True)
+    line = ax.get_lines()[0]
+    assert "median of 2" in line.get_label()
+    assert np.isnan(line.get_ydata()[2]) and line.get_ydata()[1] == 3.0
+    plt.close(fig)

@@ -87,3 +87,25 @@ def test_summarize_metric_rows():
     rows = S.summarize_metric({"a": [1.0, 2, 3, np.nan], "b": [10.0, 11, 12, 13]}, rng, baseline="a")
     assert rows[0]["non_finite"] == 1 and rows[0]["median"] == 2
     assert rows[1]["cliffs_delta"] == 1.0
+
+
+def test_locate_reported_numbers_in_a_distribution():
+    sample = np.arange(100.0)
+    assert S.locate(50, sample) == (0.5, S.REPRODUCES)
+    assert S.locate(2, sample) == (0.02, S.PARTLY)
+    assert S.locate(150, sample) == (1.0, S.DOES_NOT)
+
+
+@pytest.mark.parametrize("claim,rate,p,want", [
+    ("fails", 0.95, 0.001, "reproduces"), ("fails", 0.95, 0.2, "partly reproduces"),
+    ("fails", 0.6, 0.001, "partly reproduces"), ("fails", 0.1, 0.001, "does not reproduce"),
+    ("works", 0.05, None, "reproduces"), ("works", 0.3, None, "partly reproduces"), ("works", 0.9, 0.01, "does not reproduce"),
+])
+def test_verdict_rules(claim, rate, p, want):
+    assert S.verdict(claim, rate, p) == want
+
+
+def test_about_approximate_figures():
+    assert S.about(32000, 36000) == (36000 / 32000, S.REPRODUCES)
+    assert S.about(32000, 60000)[1] == S.PARTLY
+    assert S.about(32000, 4000)[1] == S.DOES_NOT

@@ -49,12 +49,41 @@ SCALING = Spec((
           "a straight line leaves", low=0, high=1, low_open=True, high_open=True),
 ), cost=_scaling_cost)
 
+def _unscaled_cost(p: Mapping[str, Any]) -> float:
+    # 26 configurations of n_seeds members, most converging within ~40,000 iterations at ~0.4 us per
+    # member-iteration; the ones that never converge keep the loop going to max_iter at ~0.2 ms per iteration
+    members = 26 * p["n_seeds"] * min(p["max_iter"], 40_000) * 4e-7
+    return 15 + members + 2e-4 * p["max_iter"] + p["n_sklearn_seeds"] * 2.5
+
+
+UNSCALED = Spec((
+    SEED,
+    QUICK,
+    Param("labels", "alt", str, "label vector shown in the figures (the sweep runs both)", choices=("alt", "iris")),
+    Param("scaling", "raw", str, "inputs of the baseline: as posted, or standardized",
+          choices=("raw", "standardized")),
+    Param("loss", "sse", str, "loss of the baseline: squared error (posted) or log-loss", choices=("sse", "logloss")),
+    Param("alpha", 0.5, float, "learning rate of the baseline (the post: 0.5)", low=0, high=10, low_open=True),
+    Param("optimizer", "gd", str, "optimizer of the baseline (the post: plain gradient descent)",
+          choices=("gd", "momentum", "adam")),
+    Param("momentum", 0.9, float, "momentum coefficient where momentum is used", low=0, high=1, high_open=True),
+    Param("bias_update", "per_unit", str, "bias update of the baseline: per unit, or the post's first shared one",
+          choices=("per_unit", "shared")),
+    Param("max_iter", 250_000, int, "iteration cap; runs that reach it count as never converging",
+          low=100, high=5_000_000),
+    Param("target_error", 0.001, float, "stop when the summed squared error falls below this (the post: 0.001)",
+          low=0, high=10, low_open=True),
+    Param("n_seeds", 64, int, "random initializations per configuration", low=2, high=4096),
+    Param("n_sklearn_seeds", 8, int, "MLPClassifier runs per input scaling", low=1, high=256),
+), cost=_unscaled_cost)
+
 # the chapter template (chapters/_template.ipynb): not in the book, executed by the tests
 TEMPLATE = Spec((SEED, QUICK))
 
 SPECS: dict[str, Spec] = {
     "template": TEMPLATE,
     "scaling_disaster": SCALING,
+    "unnormalized_sigmoid": UNSCALED,
 }
 
 

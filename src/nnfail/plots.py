@@ -29,7 +29,9 @@ def band(ax, x, runs, label: str, color=None, log: bool = False):
     if not finite.any():
         return
     r = runs[:, finite]
-    q1, med, q3 = np.nanpercentile(r, [25, 50, 75], axis=1)
+    q1, med, q3 = np.full((3, r.shape[0]), np.nan)
+    rows = np.isfinite(r).any(axis=1)  # points where every run has stopped or diverged stay empty
+    q1[rows], med[rows], q3[rows] = np.nanpercentile(r[rows], [25, 50, 75], axis=1)
     (line,) = ax.plot(x, med, label=f"{label} (median of {r.shape[1]})", color=color)
     ax.fill_between(x, q1, q3, color=line.get_color(), alpha=0.2, linewidth=0)
     if log:
@@ -63,3 +65,15 @@ def rate_bars(ax, rows, title: str, xlabel: str = "failure rate (95% Wilson inte
     ax.barh(y, rate, xerr=err, color=PALETTE[0], alpha=0.8, capsize=3)
     ax.set_yticks(y, names)
     ax.set(xlim=(0, 1), xlabel=xlabel, title=title)
+
+
+def ranges(ax, names, mid, low, high, title: str, xlabel: str, log: bool = False, marker_label: str = "median"):
+    """One horizontal line per row: a point at mid and a bar from low to high (e.g. median and IQR)."""
+    y = np.arange(len(names))[::-1]
+    mid, low, high = (np.asarray(v, float) for v in (mid, low, high))
+    ax.hlines(y, low, high, color=PALETTE[0], lw=3, alpha=0.6)
+    ax.plot(mid, y, "o", color=PALETTE[3], label=marker_label)
+    ax.set_yticks(y, names)
+    ax.set(title=title, xlabel=xlabel)
+    if log:
+        ax.set_xscale("log")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -53,3 +54,10 @@ def read_glued(nb) -> dict[str, Any]:
             if isinstance(value, (int, float, str, bool)):
                 found[meta["name"]] = value
     return found
+
+
+def key(name: str) -> str:
+    """A glue/results name for a configuration name: parts split on ' | ', each reduced to [a-z0-9_],
+    joined by '__' (e.g. 'square | scaled X | y scaled' -> 'square__scaled_x__y_scaled')."""
+    parts = [re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_") for part in name.split(" | ")]
+    return "__".join(parts)

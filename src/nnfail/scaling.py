@@ -227,10 +227,9 @@ def row(rows: list[dict], target: str, config: str) -> dict:
 
 def key(target: str, config: str) -> str:
     """A glue/results name for a configuration, e.g. square__scaled_x__y_scaled."""
-    import re
+    from .results import key as results_key
 
-    parts = [re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_") for part in config.split(" | ")]
-    return "__".join([target, *parts])
+    return results_key(f"{target} | {config}")
 
 
 # ------------------------------------------------------------------------------------- Keras side

@@ -141,11 +141,12 @@ class Run:
 def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: int = 100_000,
                beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8, record_every: int = 100,
                compact_every: int = 500, progress=None) -> Run:
-    """train_one for M members at once (X [M, n, 2] or shared [n, 2]). Finished members drop out of the
+    """train_one for M members at once (X [M, n, 2] or shared [n, 2]; Y [M, n, 1] or shared [n, 1]).
+    Finished members drop out of the
     arrays every ``compact_every`` iterations, so the cost follows the members still training."""
     M = w.W1.shape[0]
     X = np.broadcast_to(np.asarray(X, float), (M, *np.shape(X)[-2:])).copy()
-    Y = np.asarray(Y, float)
+    Y = np.broadcast_to(np.asarray(Y, float), (M, *np.shape(Y)[-2:])).copy()
     params = [a.copy() for a in w.arrays()]
     ms = [np.zeros_like(a) for a in params]
     vs = [np.zeros_like(a) for a in params]
@@ -166,7 +167,7 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
     for i in range(max_iter):
         if i % compact_every == 0 and not running.all():
             keep = running
-            active, X = active[keep], X[keep]
+            active, X, Y = active[keep], X[keep], Y[keep]
             params, ms, vs = ([a[keep] for a in p] for p in (params, ms, vs))
             alpha, logloss, shared, opt, mom = alpha[keep], logloss[keep], shared[keep], opt[keep], mom[keep]
             running = running[keep]
@@ -231,3 +232,10 @@ def saturation(w: Weights, X, threshold: float = 5.0) -> np.ndarray:
     """Share of hidden pre-activations with |z| >= threshold, per member (DeepDiagnosis's rule)."""
     z = np.matmul(X, w.W1) + w.b1[..., None, :]
     return np.mean(np.abs(z) >= threshold, axis=(-2, -1))
+
+
+def hidden_spread(w: Weights, X) -> np.ndarray:
+    """Mean over hidden units of the standard deviation of their output across examples, per member:
+    0 means every example looks the same to the output layer."""
+    h, _ = forward(w, X)
+    return np.mean(np.std(h, axis=-2), axis=-1)

@@ -202,3 +202,27 @@ def verdict(claim: str, rate: float, p: float | None = None, alpha: float = 0.05
     if strong and sig:
         return REPRODUCES
     return PARTLY if on_side else DOES_NOT
+
+
+def locate(value: float, sample) -> tuple[float, str]:
+    """Where a reported number falls in a measured distribution: (share of the sample below it, verdict).
+    Inside the central 90% reproduces; inside the observed range partly; outside does not."""
+    v = np.asarray(sample, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return (math.nan, DOES_NOT)
+    share = float(np.mean(v < value))
+    lo, hi = np.percentile(v, [5, 95])
+    if lo <= value <= hi:
+        return (share, REPRODUCES)
+    if v.min() <= value <= v.max():
+        return (share, PARTLY)
+    return (share, DOES_NOT)
+
+
+def about(reported: float, measured_median: float, close: float = 1.25, loose: float = 2.0) -> tuple[float, str]:
+    """Verdict on an approximate or average figure ("about 32,000"): the ratio of our median to it.
+    Within a factor of ``close`` reproduces, within ``loose`` partly, otherwise not."""
+    ratio = measured_median / reported
+    off = max(ratio, 1 / ratio)
+    return (float(ratio), REPRODUCES if off <= close else PARTLY if off <= loose else DOES_NOT)

@@ -23,7 +23,8 @@ BIAS_UPDATES = ("per_unit", "shared")  # shared: the post's first version, one s
 
 
 def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+    with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z << 0; 1 / (1 + inf) is the right 0
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 @dataclass

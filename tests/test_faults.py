@@ -1,0 +1,76 @@
+"""Numerical faults and bypassed validation: each chapter's training under settings that blow up,
+and bad parameters given straight to papermill."""
+import math
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from conftest import ROOT  # noqa: E402
+
+
+def test_scaling_chapter_training_with_a_diverging_learning_rate():
+    """Diverged members are marked, counted as failures, skipped by statistics and plots."""
+    import matplotlib.pyplot as plt
+
+    from nnfail import plots, scaling
+
+    rng = np.random.default_rng(0)
+    cfgs = [scaling.Config("sane", "square", x_scale=0.01, y_scale=2500.0, init_std=0.5),
+            scaling.Config("exploding", "square", lr=1e6, init_std=5.0)]
+    res = scaling.run_sweep(cfgs, 3, rng, hidden=(8,), outer_epochs=3, samples_per_epoch=512, batch_size=64)
+    boom = res.member_config == 1
+    assert res.diverged[boom].all() and not res.diverged[~boom].any()
+    assert np.isnan(res.r2[boom]).all() and np.isfinite(res.r2[~boom]).all()
+    assert scaling.failed(res, 0.5)[boom].all()
+    rows = scaling.summarize(res, 0.5, rng)
+    assert rows[1]["diverged"] == 3 and rows[1]["rate"] == 1.0 and math.isnan(rows[1]["r2_median"])
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i in range(2):
+            plots.band(ax, np.arange(3), res.loss[:, res.member_config == i], cfgs[i].name, log=True)
+    assert [ln.get_label().split(" (")[0] for ln in ax.get_lines()] == ["sane"]  # nothing drawn for NaN runs
+    plt.close(fig)
+
+
+def test_sigmoid_chapter_training_with_a_huge_step_never_crashes_or_warns():
+    from nnfail import sigmoid_net as S
+    from nnfail import unscaled as U
+
+    rng = np.random.default_rng(0)
+    cfgs = [U.Config("huge | step", alpha=10.0), U.Config("huge | log-loss", loss="logloss", alpha=10.0),
+            U.Config("sane | standardized", labels="iris", scaling="standardized")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow warnings would print into the published page
+        sw = U.run_sweep(cfgs, 4, rng, max_iter=8000, target=0.001)
+        rows = U.summarize(sw, rng)
+    assert rows[0]["never"] == 1.0 and rows[1]["never"] == 1.0
+    assert all(np.isfinite(a).all() for a in sw.run.weights.arrays())
+    assert rows[2]["converged"] == 4
+    assert np.isfinite(sw.run.final_sse).all()
+    assert S.sigmoid(np.array([-1e6, 1e6])).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.slow
+def test_papermill_users_get_the_same_refusal_before_any_training(tmp_path):
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from nnfail.book import KERNEL_NAME, _kernel_dir
+
+    import os
+    os.environ["JUPYTER_PATH"] = str(_kernel_dir(tmp_path))
+    with pytest.raises(PapermillExecutionError) as err:
+        pm.execute_notebook(str(ROOT / "chapters" / "01_scaling_disaster.ipynb"), str(tmp_path / "out.ipynb"),
+                            parameters={"lr": -1.0}, kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(tmp_path))
+    assert err.value.ename == "ParameterError"
+    assert "parameter 'lr': value -1.0 is out of range; allowed: float in (0, 1]" in err.value.evalue
+    # it stopped at the validation cell: nothing after it ran
+    import nbformat
+    nb = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
+    assert "chapters.check" in ran[-1].source

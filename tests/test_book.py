@@ -61,6 +61,16 @@ def test_scaling_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert r["n_claims"] == r["n_reproduced"] + r["n_partly"] + r["n_not_reproduced"]
 
 
+def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
+    r = results(quick_build, "linear_stack")["results"]
+    assert r["collapse_gap"] < 1e-5  # the kernel product is the model
+    assert re.search("Incompatible shapes|Dimensions must be equal", r["shape__1_d_target_batch_32__outcome"])
+    assert r["shape__1_d_target_batch_100__outcome"] == "trains"
+    assert r["shape__column_target_batch_100__rmse"] < r["shape__1_d_target_batch_100__rmse"]
+    assert r["verdict__affine"] in ("reproduces", "does not reproduce")
+    assert r["nonlinear_standardized_inputs_and_targets__median"] < r["linear_stack_square__median"]
+
+
 def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build):
     r = results(quick_build, "unnormalized_sigmoid")["results"]
     assert r["iris_labels"] == "0,1,0,1,1,0,1,1,0,1" and r["n_label_differences"] == 1

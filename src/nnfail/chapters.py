@@ -77,12 +77,48 @@ UNSCALED = Spec((
     Param("n_sklearn_seeds", 8, int, "MLPClassifier runs per input scaling", low=1, high=256),
 ), cost=_unscaled_cost)
 
+def _linear_cost(p: Mapping[str, Any]) -> float:
+    def flops(sizes):
+        return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+    steps = p["epochs"] * math.ceil(p["n_examples"] / p["batch_size"])
+    per_step = 3 * 2 * p["batch_size"] / 1.0e11  # seconds per multiply-add at ~100 GFLOP/s
+    engine = steps * p["n_seeds"] * per_step * (
+        flops([p["n_numbers"], *p["layers"], p["output_units"]]) + flops([1, *p["layers"], p["output_units"]])
+        + 3 * flops([1, *p["relu_layers"], 1]))
+    keras = steps * 3e-3 + 5
+    return 15 + engine + keras
+
+
+LINEAR = Spec((
+    SEED,
+    QUICK,
+    Param("task", "square", str, "task of the Keras reproduction (the sweep runs both)", choices=("sum", "square")),
+    Param("n_numbers", 2, int, "how many integers the sum task adds", low=1, high=10),
+    Param("largest", 1000, int, "integers are drawn from 1 to this", low=2, high=10**6),
+    Param("activation", "relu", str, "activation the commenter added", choices=("relu", "elu", "tanh", "sigmoid")),
+    Param("x_norm", "post", str, "inputs of the Keras reproduction: the post's divisor, /largest, or standardized",
+          choices=("post", "largest", "standardize")),
+    Param("y_norm", "post", str, "targets of the Keras reproduction: the post's divisor or standardized",
+          choices=("post", "standardize")),
+    Param("layers", [20, 100, 1000], int, "hidden widths of the linear stack", low=1, high=4096, sequence=True,
+          min_len=1, max_len=6),
+    Param("output_units", 100, int, "width of the stack's last layer (the post: 100)", low=1, high=4096),
+    Param("relu_layers", [20, 100, 1000, 100, 20], int, "hidden widths of the commenter's network", low=1,
+          high=4096, sequence=True, min_len=1, max_len=8),
+    Param("epochs", 500, int, "training epochs", low=1, high=100_000),
+    Param("batch_size", 100, int, "minibatch size", low=1, high=100_000),
+    Param("n_examples", 1000, int, "training examples", low=10, high=10**6),
+    Param("n_seeds", 5, int, "seeds per configuration", low=2, high=1024),
+), cost=_linear_cost)
+
 # the chapter template (chapters/_template.ipynb): not in the book, executed by the tests
 TEMPLATE = Spec((SEED, QUICK))
 
 SPECS: dict[str, Spec] = {
     "template": TEMPLATE,
     "scaling_disaster": SCALING,
+    "linear_stack": LINEAR,
     "unnormalized_sigmoid": UNSCALED,
 }
 

@@ -1,0 +1,65 @@
+"""Chapter 2: the affine collapse of a trained linear stack, and what Keras 3 does with a 1-D target
+against a wide last layer (the claim the chapter makes must match Keras)."""
+import numpy as np
+import pytest
+
+from nnfail import engine as E
+from nnfail import linear_stack as LS
+
+
+def test_trained_linear_stack_collapses_to_one_affine_map():
+    rng = np.random.default_rng(0)
+    net = E.MLP((2, 8, 16, 4, 3), ("linear",) * 4)
+    t = E.Trainer(net, E.init_params(net, 2, E.GlorotUniform(), rng), E.Adam(1e-2), "mse")
+    x = rng.uniform(0, 1, (2, 256, 2)).astype(np.float32)
+    t.fit(x, np.repeat(x.sum(axis=2, keepdims=True), 3, axis=2), epochs=5, batch_size=32)
+    for m in range(2):
+        pairs = [(w[m].astype(np.float64), b[m].astype(np.float64)) for w, b in t.params]
+        W, b = LS.collapse(pairs)
+        assert W.shape == (2, 3) and b.shape == (3,)
+        np.testing.assert_allclose(x[m] @ W + b, t.predict(x)[m], rtol=1e-5, atol=1e-5)
+
+
+def test_best_affine_fit_is_exact_on_a_sum_and_not_on_a_square():
+    rng = np.random.default_rng(1)
+    X, y = LS.make_data("sum", 500, 2, 1000, rng)
+    assert LS.best_affine_rmse(X, y) == 0.0
+    X, y = LS.make_data("square", 500, 1, 1000, rng)
+    assert LS.best_affine_rmse(X, y) > 50_000
+
+
+def test_kinks_in_range_counts_units_that_can_bend_over_the_data():
+    W1 = np.array([[1.0, 1.0, -1.0, 0.0]])
+    b1 = np.array([-0.5, -5.0, 0.2, 1.0])  # kinks at 0.5 (in), 5 (out), 0.2 (in), none (w = 0)
+    assert LS.kinks_in_range(W1, b1, 0.0, 1.0) == 0.5
+
+
+class TestKeras3ShapeBehaviour:
+    """A Dense(k) output against a 1-D target: Keras 3 lines target j of the batch up with unit j."""
+
+    @pytest.fixture
+    def model(self):
+        keras = pytest.importorskip("keras")
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+        m.compile(loss="mean_squared_error", optimizer=keras.optimizers.SGD(0.0))
+        return m
+
+    def test_batch_equal_to_width_trains_each_unit_on_one_batch_position(self, model):
+        x = np.random.default_rng(0).normal(size=(3, 2)).astype(np.float32)
+        y = np.array([1.0, 2.0, 3.0], np.float32)
+        loss = model.train_on_batch(x, y)
+        pred = model.predict(x, verbose=0)
+        assert loss == pytest.approx(np.mean((pred - y[None, :]) ** 2), rel=1e-5)
+        assert loss != pytest.approx(np.mean((pred - y[:, None]) ** 2), rel=1e-3)
+
+    def test_other_batch_sizes_are_refused(self, model):
+        x = np.zeros((4, 2), np.float32)
+        with pytest.raises(Exception, match="Incompatible shapes|Dimensions must be equal"):
+            model.fit(x, np.zeros(4, np.float32), batch_size=4, verbose=0)
+
+    def test_column_target_trains_every_unit_on_the_target(self, model):
+        x = np.random.default_rng(1).normal(size=(5, 2)).astype(np.float32)
+        y = np.arange(5, dtype=np.float32)[:, None]
+        loss = model.train_on_batch(x, y)
+        assert loss == pytest.approx(np.mean((model.predict(x, verbose=0) - y) ** 2), rel=1e-5)

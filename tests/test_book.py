@@ -71,6 +71,15 @@ def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert r["nonlinear_standardized_inputs_and_targets__median"] < r["linear_stack_square__median"]
 
 
+def test_two_relu_chapter_core_claims_on_its_quick_sweep(quick_build):
+    r = results(quick_build, "two_relu_coverage")["results"]
+    assert r["grad_gap"] < 1e-8 and r["dead_unit_grad"] == 0.0
+    assert r["article__adam_0_05_default__good_r2"] > r["article__adam_0_05_default__bad_r2"]
+    assert r["w2__glorot_uniform__unc_low"] <= 0.5 <= r["w2__glorot_uniform__unc_high"]
+    assert r["w16__glorot_uniform__rate"] < r["w2__glorot_uniform__rate"]
+    assert r["animation_mb"] < 3
+
+
 def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build):
     r = results(quick_build, "unnormalized_sigmoid")["results"]
     assert r["iris_labels"] == "0,1,0,1,1,0,1,1,0,1" and r["n_label_differences"] == 1

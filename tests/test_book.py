@@ -2,6 +2,8 @@
 core claims checked on its own small sweep. Shares one build across the module (a few minutes)."""
 import json
 import re
+import subprocess
+from urllib.parse import urlparse
 
 import pytest
 
@@ -105,3 +107,42 @@ def test_no_build_machine_paths_in_published_files(quick_build):
     for path in list((quick_build / "html").rglob("*.html")) + list((quick_build / "results").glob("*.json")):
         text = path.read_text()
         assert str(ROOT) not in text and str(quick_build) not in text, path
+
+
+def test_launch_buttons_point_at_files_in_the_repository(quick_build):
+    for ch in B.discover(ROOT):
+        html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
+        links = re.findall(r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)[^"]+)"', html)
+        assert any("colab" in u for u in links) and any("mybinder" in u for u in links), ch.name
+        for url in links:
+            path = urlparse(url).path if "colab" in url else re.search(r"urlpath=[^&]*?(chapters[^&\"]+)", url.replace("%2F", "/")).group(1)
+            rel = path.split("/blob/main/")[-1] if "colab" in url else path
+            assert (ROOT / rel).is_file(), url
+            tracked = subprocess.run(["git", "ls-files", "--error-unmatch", rel], cwd=ROOT, capture_output=True)
+            assert tracked.returncode == 0, f"{rel} is not in the repository"
+
+
+def test_chapter_pages_stay_under_five_megabytes(quick_build):
+    site = quick_build / "html"
+    for ch in B.discover(ROOT):
+        page = site / ch.source.with_suffix(".html")
+        html = page.read_text()
+        size = page.stat().st_size
+        for src in set(re.findall(r'<img [^>]*src="([^"]+)"', html)):
+            if not src.startswith(("http", "data:")):
+                size += (page.parent / src).resolve().stat().st_size
+        assert size < 5e6, f"{ch.name}: {size / 1e6:.1f} MB"
+
+
+def test_citations_resolve_and_parameters_are_collapsed(quick_build):
+    site = quick_build / "html"
+    refs = (site / "references.html").read_text()
+    for key in ("LeCun", "Glorot", "Kingma"):
+        assert key in refs
+    html = (site / "chapters" / "01_scaling_disaster.html").read_text()
+    assert "references.html#id" in html or "#id" in html  # a citation links to the bibliography
+    nb = json.loads((quick_build / "book" / "chapters" / "01_scaling_disaster.ipynb").read_text())
+    for cell in nb["cells"]:
+        tags = cell["metadata"].get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            assert "hide-input" in tags

@@ -60,3 +60,29 @@ def test_template_has_the_section_skeleton():
     for heading in ("**In one line:**", "## A faithful reproduction", "## What the post claimed",
                     "## The mechanism", "## The fixes side by side", "## Summary", "## Things to try"):
         assert heading in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_cell_is_a_no_op_outside_colab(path):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    first = next(c for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code")
+    shell = InteractiveShell.instance()
+    calls = []
+    original = shell.run_line_magic
+    shell.run_line_magic = lambda name, line, *a, **k: calls.append((name, line))
+    try:
+        result = shell.run_cell(first.source)
+    finally:
+        shell.run_line_magic = original
+    assert result.success and calls == []
+    # and in Colab it installs the package from the repository
+    import sys
+    sys.modules["google.colab"] = object()
+    try:
+        shell.run_line_magic = lambda name, line, *a, **k: calls.append((name, line))
+        shell.run_cell(first.source)
+    finally:
+        shell.run_line_magic = original
+        del sys.modules["google.colab"]
+    assert calls and calls[0][0] == "pip" and "nnfail @ git+https://github.com/nnfail/nnfail" in calls[0][1]

@@ -109,3 +109,11 @@ def test_about_approximate_figures():
     assert S.about(32000, 36000) == (36000 / 32000, S.REPRODUCES)
     assert S.about(32000, 60000)[1] == S.PARTLY
     assert S.about(32000, 4000)[1] == S.DOES_NOT
+
+
+@pytest.mark.parametrize("n", [1, 3, 7, 60, 1000, 4096])
+def test_wilson_bounds_bracket_the_rate_exactly_at_the_edges(n):
+    assert S.wilson(0, n)[0] == 0.0 and S.wilson(n, n)[1] == 1.0
+    for k in (0, 1, n // 2, n - 1, n):
+        lo, hi = S.wilson(k, n)
+        assert lo <= k / n <= hi

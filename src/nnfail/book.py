@@ -301,6 +301,11 @@ class Book:
                 os.environ["JUPYTER_PATH"] = env_before
         seconds = time.perf_counter() - t0
         nb = nbformat.read(str(tmp), as_version=4)
+        for cell in nb.cells:  # the values used, collapsed like the parameters cell above them
+            tags = cell.metadata.setdefault("tags", [])
+            if "injected-parameters" in tags and "hide-input" not in tags:
+                tags.append("hide-input")
+        nbformat.write(nb, str(tmp))
         results = self._results(ch, nb, params, seconds, key)
         # order matters: the key is written last, so a run stopped in between is re-executed next time
         self.key_path(ch).unlink(missing_ok=True)

@@ -77,3 +77,14 @@ def ranges(ax, names, mid, low, high, title: str, xlabel: str, log: bool = False
     ax.set(title=title, xlabel=xlabel)
     if log:
         ax.set_xscale("log")
+
+
+def animation_html(anim, alt: str, embed_limit_mb: float = 5.0) -> str:
+    """The animation as a self-contained JavaScript player (frames embedded in the page), its frame
+    image carrying alt text."""
+    import matplotlib as mpl
+
+    with mpl.rc_context({"animation.embed_limit": embed_limit_mb}):
+        html = anim.to_jshtml(default_mode="once")
+    alt = alt.replace('"', "&quot;")
+    return html.replace("<img id=", f'<img alt="{alt}" id=', 1)

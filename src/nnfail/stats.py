@@ -55,7 +55,10 @@ def wilson(failures: int, n: int, level: float = 0.95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # at 0 and n failures the bound is exactly 0 (or 1); rounding must not put it on the wrong side
+    low = 0.0 if failures == 0 else max(0.0, min(p, centre - half))
+    high = 1.0 if failures == n else min(1.0, max(p, centre + half))
+    return (low, high)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,16 @@ $(STAMP): pyproject.toml
 book: $(STAMP)
 	$(BIN)/nnfail build
 
-## Unit tests, a quick-parameter smoke run of every chapter and a strict build of the site.
-test: $(STAMP)
+# The browser test drives Debian's headless Chromium (no browser download at test time).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+$(CHROMIUM):
+	@echo "installing Debian's chromium and chromium-driver for the browser test"
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
+## Unit tests, a quick-parameter smoke run of every chapter, a strict build of the site, a browser test.
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q -ra
 
 ## The same pipeline with quick parameters into _build/quick (a minute or two).

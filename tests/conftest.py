@@ -46,6 +46,8 @@ def make_book(root: Path) -> Path:
     """A minimal Jupyter Book with one fixture chapter, 01_fixture.ipynb."""
     (root / "chapters").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", root / "_config.yml")
+    shutil.copytree(ROOT / "_ext", root / "_ext")
+    shutil.copy(ROOT / "references.bib", root / "references.bib")
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01_fixture\n")
     (root / "intro.md").write_text("# Fixture book\n\nOne chapter.\n")
     nb = nbformat.v4.new_notebook(cells=[
@@ -87,3 +89,14 @@ def results_without_timing(path: Path) -> dict:
     data = json.loads(path.read_text())
     data.pop("timing")
     return data
+
+
+@pytest.fixture(scope="session")
+def quick_build(tmp_path_factory):
+    """The real book executed with quick parameters and built strictly, once per test session."""
+    from nnfail.cli import main
+
+    build_dir = tmp_path_factory.mktemp("quick-build")
+    code = main(["build", "--quick", "--root", str(ROOT), "--build-dir", str(build_dir)])
+    assert code == 0, "the quick build of the real book failed (see the output above)"
+    return build_dir

@@ -1,5 +1,5 @@
 """The real book: a quick-parameter execution of every chapter, a strict site build, and each chapter's
-core claims checked on its own small sweep. Shares one build across the module (a few minutes)."""
+core claims checked on its own small sweep. Shares one build (the quick_build fixture in conftest.py) with the browser test."""
 import json
 import re
 import subprocess
@@ -12,14 +12,6 @@ from nnfail import book as B
 from nnfail.cli import main
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def quick_build(tmp_path_factory):
-    build_dir = tmp_path_factory.mktemp("quick-build")
-    code = main(["build", "--quick", "--root", str(ROOT), "--build-dir", str(build_dir)])
-    assert code == 0, "the quick build of the real book failed (see the output above)"
-    return build_dir
 
 
 def results(build_dir, slug):

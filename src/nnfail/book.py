@@ -36,7 +36,7 @@ from .params import ParameterError, Spec
 KERNEL_NAME = "nnfail"
 PACKAGE_DIR = Path(__file__).resolve().parent  # whose source is part of every cache key
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
-BOOK_DIRS = ("_static", "images")
+BOOK_DIRS = ("_static", "images", "_ext")
 
 
 class ChapterFailed(RuntimeError):
@@ -204,7 +204,7 @@ def _kernel_dir(build: Path) -> Path:
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "nnfail (Python 3)",
         "language": "python",
-        "env": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"},
+        "env": {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"},
     }
     path = d / "kernels" / KERNEL_NAME / "kernel.json"
     if not path.is_file() or json.loads(path.read_text()) != spec:

@@ -1,0 +1,34 @@
+"""Small fixes to the site's scripts, so every page loads with a clean browser console.
+
+* sphinx-thebe's configuration script gets registered twice in this Jupyter Book 1 stack, and the page
+  then declares the same ``const`` twice (an uncaught SyntaxError). Identical script registrations are
+  kept once.
+* On a first visit (empty localStorage) pydata-sphinx-theme logs "Got invalid theme mode" because its
+  head bootstrap sets an empty mode (pydata-sphinx-theme issue 1635); an empty mode becomes "auto".
+"""
+
+NORMALIZE_MODE = (
+    "if (!localStorage.getItem('mode')) { localStorage.setItem('mode', 'auto'); }"
+    " if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'auto'; }"
+)
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Keep each identical script once in the list the page template renders."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        ident = (getattr(js, "filename", str(js)) or "",  # a body script's filename is None or ''; same thing
+                 tuple(sorted((k, str(v)) for k, v in getattr(js, "attributes", {}).items())))
+        if ident not in seen:
+            seen.add(ident)
+            unique.append(js)
+    context["script_files"] = unique
+
+
+def setup(app):
+    app.add_js_file(None, body=NORMALIZE_MODE, priority=1)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)  # after every extension added its scripts
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,116 @@
+"""The built site in a real browser (Debian's headless Chromium driven by selenium, no browser download):
+every page loads without errors from its own resources, every image and the embedded animation load,
+internal links resolve, search finds a chapter by a word from it. Screenshots land in
+_build/test-artifacts/screenshots/."""
+import functools
+import http.server
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+
+from conftest import ROOT
+from nnfail import book as B
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = ROOT / "_build" / "test-artifacts" / "screenshots"
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def site(quick_build):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str((quick_build / "html").resolve()))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), (
+        "Chromium and chromedriver are missing: `make test` installs Debian's chromium and chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,2000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+PAGES = ["index.html", "references.html"] + [str(ch.source.with_suffix(".html")) for ch in B.discover(ROOT)]
+
+
+def _settle(driver):
+    for _ in range(100):
+        if driver.execute_script("return document.readyState") == "complete":
+            return
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_cleanly_with_images_and_links(browser, site, page):
+    url = urljoin(site, page)
+    browser.get_log("browser")  # drop messages from earlier pages
+    browser.get(url)
+    _settle(browser)
+    time.sleep(1.0)  # let the animation player set its first frame
+    host = urlparse(site).netloc
+    logs = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    own = [e["message"] for e in logs if host in e["message"] or "http" not in e["message"]]
+    assert not own, f"{page}: console errors from the site itself: {own}"
+    broken = browser.execute_script(
+        "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+        ".map(i => i.src || i.id)")
+    assert broken == [], f"{page}: images that did not load: {broken}"
+    if "chapters/" in page:
+        assert browser.execute_script("return document.images.length") >= 2
+    links = {urldefrag(h)[0] for h in browser.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")}
+    for link in sorted(l for l in links if urlparse(l).netloc == host):
+        try:
+            with urllib.request.urlopen(link, timeout=10) as resp:
+                assert resp.status == 200, link
+        except urllib.error.HTTPError as err:
+            pytest.fail(f"{page}: internal link {link} answers {err.code}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / (Path(page).stem + ".png")))
+    text = browser.execute_script("return document.querySelector('main') ? document.querySelector('main').innerText : ''")
+    assert "Traceback (most recent call last)" not in text, f"{page}: a raw traceback is on the page"
+
+
+def test_animation_player_is_embedded_and_shows_a_frame(browser, site):
+    browser.get(urljoin(site, "chapters/04_two_relu_coverage.html"))
+    _settle(browser)
+    time.sleep(1.0)
+    frames = browser.execute_script(
+        "const i = document.querySelector('img[id^=_anim_img]'); return i ? [i.naturalWidth, i.alt] : null")
+    assert frames and frames[0] > 0 and frames[1].startswith("Animation of training")
+
+
+def test_search_finds_a_chapter_by_a_word_from_it(browser, site):
+    browser.get(urljoin(site, "search.html?q=kinks"))
+    deadline = time.time() + 30
+    hits = []
+    while time.time() < deadline and not hits:
+        time.sleep(0.5)
+        hits = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#search-results a, ul.search a')).map(a => a.href)")
+    assert any("04_two_relu_coverage" in h for h in hits), hits

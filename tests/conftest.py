@@ -47,6 +47,7 @@ def make_book(root: Path) -> Path:
     (root / "chapters").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", root / "_config.yml")
     shutil.copytree(ROOT / "_ext", root / "_ext")
+    shutil.copytree(ROOT / "_static", root / "_static")
     shutil.copy(ROOT / "references.bib", root / "references.bib")
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01_fixture\n")
     (root / "intro.md").write_text("# Fixture book\n\nOne chapter.\n")

@@ -96,7 +96,10 @@ def test_same_parameters_give_identical_results(quick_build, tmp_path):
 
 
 def test_no_build_machine_paths_in_published_files(quick_build):
-    for path in list((quick_build / "html").rglob("*.html")) + list((quick_build / "results").glob("*.json")):
+    published = (list((quick_build / "html").rglob("*.html")) + list((quick_build / "html").rglob("*.ipynb"))
+                 + list((quick_build / "results").glob("*.json")) + list((quick_build / "book").rglob("*.ipynb")))
+    assert any(p.suffix == ".ipynb" for p in published)
+    for path in published:
         text = path.read_text()
         assert str(ROOT) not in text and str(quick_build) not in text, path
 
@@ -138,3 +141,11 @@ def test_citations_resolve_and_parameters_are_collapsed(quick_build):
         tags = cell["metadata"].get("tags", [])
         if "parameters" in tags or "injected-parameters" in tags:
             assert "hide-input" in tags
+
+
+def test_chapters_cross_reference_each_other(quick_build):
+    pages = {ch.source.with_suffix(".html").name for ch in B.discover(ROOT)}
+    for ch in B.discover(ROOT):
+        html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
+        others = {p for p in pages - {ch.source.with_suffix(".html").name} if f'href="{p}' in html}
+        assert others, f"{ch.name} links to no other chapter"

@@ -74,3 +74,24 @@ def test_papermill_users_get_the_same_refusal_before_any_training(tmp_path):
     nb = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
     ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
     assert "chapters.check" in ran[-1].source
+
+
+def test_linear_stack_chapter_training_with_a_diverging_learning_rate():
+    from nnfail import linear_stack as LS
+
+    rng = np.random.default_rng(0)
+    res = LS.run([LS.Config("boom", activation="relu", x_norm="standardize", y_norm="standardize")], (16, 16), 1,
+                 3, rng, epochs=3, batch_size=50, n_examples=200, n_numbers=1, largest=1000, lr=1e7)
+    assert res.diverged.all() and np.isnan(res.rmse).all() and np.isnan(res.pred).all()
+
+
+def test_coverage_chapter_training_with_a_diverging_learning_rate():
+    from nnfail import coverage as C
+    from nnfail import engine as E
+    from nnfail import stats
+
+    x, y = C.make_data(200, 1.0, np.random.default_rng(0))
+    s = C.sweep(C.Init("glorot"), 4, 20, x, y, np.random.default_rng(1), E.SGD(10.0), 50)
+    assert s.diverged.all() and np.isnan(s.r2).all()
+    rate = stats.failure_rate(~(s.r2 >= 0.9))  # NaN counts as a bad fit
+    assert rate.rate == 1.0

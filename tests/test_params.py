@@ -108,9 +108,28 @@ def test_expensive_parameter_sets_are_refused_up_front_unless_allowed():
     spec.validate({"n_seeds": 4096, "outer_epochs": 2000}, allow_expensive=True)
 
 
-def test_default_cost_estimate_is_within_the_chapter_budget():
-    spec = SPECS["scaling_disaster"]
-    assert spec.cost(spec.defaults()) < 180
+BUDGETS = {"scaling_disaster": 180, "linear_stack": 300, "unnormalized_sigmoid": 180, "two_relu_coverage": 240}
+
+
+@pytest.mark.parametrize("slug", sorted(BUDGETS))
+def test_default_cost_estimate_is_within_the_chapter_budget(slug):
+    spec = SPECS[slug]
+    assert spec.cost(spec.defaults()) < BUDGETS[slug]
+
+
+@pytest.mark.parametrize("slug", sorted(BUDGETS))
+def test_every_chapter_estimates_its_work_and_refuses_sets_over_the_limit(slug):
+    import dataclasses
+
+    spec = SPECS[slug]
+    huge = {p.name: p.high for p in spec.params if p.kind is int and p.high is not None and not p.sequence
+            and p.name != "seed"}
+    full = spec.validate({**spec.defaults(), **huge}, allow_expensive=True)
+    assert spec.cost(full) > 10 * spec.cost(spec.defaults())  # the estimate follows the work
+    strict = dataclasses.replace(spec, max_cost=2 * spec.cost(spec.defaults()))
+    with pytest.raises(ParameterError, match=r"would take about \d+ minutes .*--allow-expensive"):
+        strict.validate(huge)
+    strict.validate({})  # the defaults pass
 
 
 def test_notebook_check_uses_the_namespace():

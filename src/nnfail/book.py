@@ -305,6 +305,9 @@ class Book:
             tags = cell.metadata.setdefault("tags", [])
             if "injected-parameters" in tags and "hide-input" not in tags:
                 tags.append("hide-input")
+        pm_meta = nb.metadata.get("papermill", {})  # published notebooks name no path of this machine
+        pm_meta["input_path"] = str(ch.source)
+        pm_meta["output_path"] = str(ch.source)
         nbformat.write(nb, str(tmp))
         results = self._results(ch, nb, params, seconds, key)
         # order matters: the key is written last, so a run stopped in between is re-executed next time
@@ -371,7 +374,8 @@ class Book:
             atomic_write(log, proc.stdout + "\n" + proc.stderr)
             shutil.rmtree(tmp, ignore_errors=True)
             text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + "\n" + proc.stderr)
-            warnings = [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]
+            warnings = [ln.strip() for ln in text.splitlines()
+                        if any(w in ln for w in ("WARNING", "ERROR", "Error:", "error:"))] or text.strip().splitlines()[-5:]
             raise ChapterFailed("the site build failed (warnings are errors):\n  " + "\n  ".join(warnings[:20])
                                 + f"\n  full log: {log}")
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"

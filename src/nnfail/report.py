@@ -1,7 +1,6 @@
 """Tables for the chapters: tidy rows rendered as Markdown, which the site shows as real tables."""
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 
@@ -33,7 +32,3 @@ def markdown(rows: Sequence[dict], columns: Sequence[tuple[str, Callable[[dict],
     rule = "|" + "|".join("---" for _ in columns) + "|"
     body = ["| " + " | ".join(str(f(r)).replace("|", "\\|") for _, f in columns) + " |" for r in rows]
     return Markdown("\n".join([head, rule, *body]))
-
-
-def finite(v: float) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)

@@ -94,9 +94,6 @@ class SweepResult:
     diverged: np.ndarray  # [K]
     init_pred: np.ndarray  # [K, G] predictions at initialization, original units
 
-    def by_config(self, values: np.ndarray) -> dict[str, np.ndarray]:
-        return {c.name: values[self.member_config == i] for i, c in enumerate(self.configs)}
-
 
 def r2_score(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """R^2 of each row of pred against truth (NaN rows stay NaN)."""

@@ -157,12 +157,6 @@ def summarize(sw: Sweep, rng: np.random.Generator) -> list[dict]:
     return rows
 
 
-def percentile_of(value: float, iterations: np.ndarray, cap: int) -> float:
-    """Share of seeds (capped ones at the cap) that needed fewer iterations than value."""
-    it = np.where(iterations >= 0, iterations, cap)
-    return float(np.mean(it < value))
-
-
 # ------------------------------------------------------------------------------------- mechanism
 def hessian_condition(w: S.Weights, X, Y, loss: str = "sse", h: float = 1e-5) -> float:
     """Condition number of the Hessian of the loss in all 13 weights, by central differences of the

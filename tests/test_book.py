@@ -33,6 +33,9 @@ def test_prose_has_no_unresolved_glue_and_figures_have_alt_text(quick_build):
     for ch in B.discover(ROOT):
         html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
         assert "glue:text" not in html and "No key" not in html
+        # no TensorFlow/absl log lines and no stray streamed output in the published page
+        assert not re.search(r"[IWEF]\d{4} [\d:.]+ +\d+ \w+\.cc:\d+\]", html), ch.name
+        assert "oneDNN custom operations" not in html and "absl::InitializeLog" not in html, ch.name
         imgs = re.findall(r"<img [^>]*>", html)
         assert imgs
         for tag in imgs:

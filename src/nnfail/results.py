@@ -18,8 +18,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def glue(name: str, value: Any, display: bool = False) -> Any:
-    """Glue a scalar or short string for `{glue:text}` in the prose; returns the value unchanged.
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """Glue a scalar or short string for `{glue:text}` in the prose (returns nothing, so a cell ending in a
+    glue call shows no stray output).
 
     Only scalars and strings are glued this way, so that every glued number lands in the results JSON.
     Figures and tables use myst_nb.glue directly with display=True.
@@ -30,7 +31,6 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
     if not isinstance(plain, (int, float, str, bool)):
         raise TypeError(f"glue {name!r}: expected a scalar or str, got {type(value).__name__}")
     _glue(name, plain, display=display)
-    return value
 
 
 def read_glued(nb) -> dict[str, Any]:

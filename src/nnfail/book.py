@@ -201,7 +201,9 @@ def _kernel_dir(build: Path) -> Path:
     """A kernelspec that runs chapters in this very interpreter, whatever else is installed."""
     d = build / "kernels"
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # C-level stderr of libraries (TensorFlow's absl start-up lines) goes to the terminal, not the page
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.capture_fd_output=False"],
         "display_name": "nnfail (Python 3)",
         "language": "python",
         "env": {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"},

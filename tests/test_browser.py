@@ -114,3 +114,20 @@ def test_search_finds_a_chapter_by_a_word_from_it(browser, site):
         hits = browser.execute_script(
             "return Array.from(document.querySelectorAll('#search-results a, ul.search a')).map(a => a.href)")
     assert any("04_two_relu_coverage" in h for h in hits), hits
+
+
+def test_nnfail_serve_prints_its_address_and_serves_the_site(quick_build):
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "nnfail", "serve", "--port", "0", "--root", str(ROOT),
+                             "--build-dir", str(quick_build)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url + "chapters/01_scaling_disaster.html", timeout=10) as resp:
+            assert resp.status == 200 and b"scaling disaster" in resp.read().lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -206,7 +206,8 @@ def _kernel_dir(build: Path) -> Path:
                  "--IPKernelApp.capture_fd_output=False"],
         "display_name": "nnfail (Python 3)",
         "language": "python",
-        "env": {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"},
+        # no TF start-up chatter and no progress bars in executed notebooks
+        "env": {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0", "NNFAIL_NO_PROGRESS": "1"},
     }
     path = d / "kernels" / KERNEL_NAME / "kernel.json"
     if not path.is_file() or json.loads(path.read_text()) != spec:
@@ -274,8 +275,6 @@ class Book:
         tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}.ipynb")
         env_before = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(self.build)), env_before]))
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the kernel inherits these: no TF start-up chatter,
-        os.environ["NNFAIL_NO_PROGRESS"] = "1"  # and no progress bars in executed notebooks
         t0 = time.perf_counter()
         try:
             pm.execute_notebook(

@@ -310,17 +310,17 @@ class Trainer:
     @property
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The weights as (W [K, in, out], b [K, out]) numpy pairs."""
-        return [(np.concatenate([sh.vars[2 * i].numpy() for sh in self._shards]),
-                 np.concatenate([sh.vars[2 * i + 1].numpy() for sh in self._shards]))
-                for i in range(len(self.net.layers))]
+        return [(w.numpy(), b.numpy()) for w, b in self._pairs()]
 
     @property
     def diverged(self) -> np.ndarray:
         return ~np.concatenate([sh.alive.numpy() for sh in self._shards])
 
     def _pairs(self):
-        return [(tf.concat([p[i][0] for p in per], 0), tf.concat([p[i][1] for p in per], 0))
-                for per in [[sh.pairs() for sh in self._shards]] for i in range(len(self.net.layers))]
+        """(W [K, in, out], b [K, out]) per layer, the shards' members joined in order."""
+        per_shard = [sh.pairs() for sh in self._shards]
+        return [(tf.concat([p[i][0] for p in per_shard], 0), tf.concat([p[i][1] for p in per_shard], 0))
+                for i in range(len(self.net.layers))]
 
     def _step(self, sh: _Shard, xb, yb, t):
         """One update of a shard's live members on their batches [k, b, .]; returns their losses [k]."""

@@ -117,3 +117,13 @@ def test_wilson_bounds_bracket_the_rate_exactly_at_the_edges(n):
     for k in (0, 1, n // 2, n - 1, n):
         lo, hi = S.wilson(k, n)
         assert lo <= k / n <= hi
+
+
+def test_line_r2_hand_values():
+    x = np.linspace(-1, 1, 101)
+    assert S.line_r2(x, 3 * x + 2) == pytest.approx(1.0)
+    assert S.line_r2(x, x ** 2) == pytest.approx(0.0, abs=1e-12)  # symmetric: the best line is flat
+    # x on [0, 1]: a line explains 15/16 of x^2's variance
+    u = np.linspace(0, 1, 200001)
+    assert S.line_r2(u, u ** 2) == pytest.approx(15 / 16, rel=1e-4)
+    assert math.isnan(S.line_r2(x, np.ones_like(x))) and math.isnan(S.line_r2(x, np.full_like(x, np.nan)))

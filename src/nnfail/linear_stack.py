@@ -147,9 +147,3 @@ def kinks_in_range(W1: np.ndarray, b1: np.ndarray, lo: float, hi: float) -> floa
         kink = -b / w
     return float(np.mean((kink >= lo) & (kink <= hi)))
 
-
-def linearity_over_data(x: np.ndarray, pred: np.ndarray) -> float:
-    """R^2 of the best straight line to the network's predictions over the data (1 = a line)."""
-    a, c = np.polyfit(x, pred, 1)
-    res = pred - (a * x + c)
-    return float(1 - np.sum(res ** 2) / np.sum((pred - pred.mean()) ** 2))

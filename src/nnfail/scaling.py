@@ -154,23 +154,18 @@ def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hi
 # ------------------------------------------------------------------------------------- mechanism
 def best_line_r2(target: str) -> float:
     """R^2 of the least-squares straight line to g on [0, 100]: what a linear network can reach."""
+    from .stats import line_r2
+
     x = grid(20001)
-    y = TARGETS[target](x)
-    a, b = np.polyfit(x, y, 1)
-    return float(r2_score(a * x + b, y))
+    return line_r2(x, TARGETS[target](x))
 
 
 def linearity(pred: np.ndarray) -> np.ndarray:
     """R^2 of the best straight line to each row of pred over grid(): 1 = the function is a line."""
+    from .stats import line_r2
+
     x = grid(pred.shape[-1])
-    out = np.empty(pred.shape[0])
-    for i, p in enumerate(pred):
-        if not np.all(np.isfinite(p)) or np.ptp(p) == 0:
-            out[i] = np.nan
-            continue
-        a, b = np.polyfit(x, p, 1)
-        out[i] = r2_score(a * x + b, p)
-    return out
+    return np.array([line_r2(x, p) for p in pred])
 
 
 def phase_configs(target: str, input_scales: Sequence[float], init_stds: Sequence[float]) -> list[Config]:

@@ -24,6 +24,16 @@ class Summary:
     n: int  # finite values summarized
 
 
+def line_r2(x, y) -> float:
+    """R^2 of the least-squares straight line y ~ a x + c: how much of y's variance a line explains
+    (1 = y is a line). NaN when y is constant or not finite."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if not (np.all(np.isfinite(y)) and np.ptp(y) > 0):
+        return math.nan
+    a, c = np.polyfit(x, y, 1)
+    return float(1 - np.sum((y - (a * x + c)) ** 2) / np.sum((y - y.mean()) ** 2))
+
+
 def median_iqr(values) -> Summary:
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]

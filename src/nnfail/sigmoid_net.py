@@ -88,6 +88,42 @@ def loss_value(Y, out, loss: str):
     return -np.sum(Y * np.log(out) + (1 - Y) * np.log(1 - out), axis=(-2, -1))
 
 
+def numerical_gradients(w: Weights, X, Y, loss: str = "sse", h: float = 1e-6):
+    """Central finite differences of loss_value in every weight (the reference for gradients)."""
+    w = Weights(*[a.copy() for a in w.arrays()])
+    out = []
+    for a in w.arrays():
+        g = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            old = a[idx]
+            a[idx] = old + h
+            up = loss_value(Y, forward(w, X)[1], loss)
+            a[idx] = old - h
+            down = loss_value(Y, forward(w, X)[1], loss)
+            a[idx] = old
+            g[idx] = (up - down) / (2 * h)
+        out.append(g)
+    return tuple(out)
+
+
+def tensorflow_gradients(w: Weights, X, Y, loss: str = "sse"):
+    """The same loss differentiated by TensorFlow's GradientTape (float64)."""
+    import tensorflow as tf
+
+    tw = [tf.Variable(np.asarray(a, np.float64)) for a in w.arrays()]
+    X, Y = tf.constant(np.asarray(X, np.float64)), tf.constant(np.asarray(Y, np.float64))
+    with tf.GradientTape() as tape:
+        z = tf.sigmoid(X @ tw[0] + tw[1]) @ tw[2] + tw[3]
+        value = (0.5 * tf.reduce_sum(tf.square(Y - tf.sigmoid(z))) if loss == "sse" else
+                 tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=Y, logits=z)))
+    return tuple(g.numpy() for g in tape.gradient(value, tw))
+
+
+def max_relative_gap(grads, reference) -> float:
+    """Largest absolute difference between two gradient sets, relative to the reference's largest entry."""
+    return max(float(np.max(np.abs(g - r)) / (np.max(np.abs(r)) + 1e-12)) for g, r in zip(grads, reference))
+
+
 # ---------------------------------------------------------------------------------------- one network
 def train_one(w: Weights, X, Y, alpha: float = 0.5, loss: str = "sse", bias: str = "per_unit",
               optimizer: str = "gd", momentum: float = 0.9, target: float = 0.001, max_iter: int = 100_000,

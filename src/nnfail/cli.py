@@ -1,4 +1,4 @@
-"""`nnfail` command line: list, run and build the book's chapters, serve the site."""
+"""`nnfail` command line: list, run and build the book's chapters, serve the site, diagnose a model."""
 from __future__ import annotations
 
 import argparse
@@ -94,6 +94,23 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from . import doctor
+
+    try:
+        model = doctor.load_model(args.model)
+        X, y = doctor.load_data(args.data, args.x_key, args.y_key, args.target_column)
+        report = doctor.diagnose(model, X, y, probe=not args.no_probe, probe_steps=args.steps,
+                                 batch_size=args.batch_size, seed=args.seed)
+    except doctor.DoctorError as err:
+        print(f"nnfail doctor: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps(report.to_dict(), indent=1) if args.json else report)
+    if args.fail_on and any(report.has(r.check, args.fail_on) for r in report.findings):
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="nnfail", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
@@ -116,6 +133,23 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--quick", action="store_true", help="smoke-test sizes for every chapter")
     build.add_argument("--force", action="store_true", help="re-execute every chapter")
     build.set_defaults(func=cmd_build)
+
+    doc = sub.add_parser("doctor", help="diagnose a saved Keras model on its training data",
+                         description="Runs nnfail.doctor on a saved Keras model (.keras/.h5) and its data (.npz "
+                                     "with arrays X and y, or .csv with the target in the last column).")
+    doc.add_argument("model", help="the model file (model.save('model.keras'))")
+    doc.add_argument("data", help=".npz with X and y, or .csv")
+    doc.add_argument("--x-key", help="name of the input array in the .npz (default X)")
+    doc.add_argument("--y-key", help="name of the target array in the .npz (default y)")
+    doc.add_argument("--target-column", type=int, default=-1, help="target column of the .csv (default: last)")
+    doc.add_argument("--no-probe", action="store_true", help="skip the short training probes")
+    doc.add_argument("--steps", type=int, default=300, help="probe training steps (default 300)")
+    doc.add_argument("--batch-size", type=int, default=32, help="probe batch size (default 32)")
+    doc.add_argument("--seed", type=int, default=0, help="seed of the probe's sampling")
+    doc.add_argument("--json", action="store_true", help="print the report as JSON")
+    doc.add_argument("--fail-on", choices=("high", "medium", "low"),
+                     help="exit 1 when a finding of this severity or worse is raised (for CI)")
+    doc.set_defaults(func=cmd_doctor)
 
     serve = sub.add_parser("serve", parents=[common], help="serve the built site on localhost")
     serve.add_argument("--port", type=int, default=8000)

@@ -1,0 +1,271 @@
+"""nnfail.doctor: every check fires on a model made to trigger it and stays quiet on one that does not;
+bad input is refused with a clear message; the pair benchmark meets its detection and false-alarm targets."""
+import json
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from nnfail import casebook, doctor
+from nnfail.casebook import mlp
+
+RNG = np.random.default_rng(0)
+X3 = RNG.normal(size=(500, 3))
+Y3 = np.sin(2 * X3[:, 0]) + X3[:, 1] * X3[:, 2]
+Y3 = (Y3 - Y3.mean()) / Y3.std()
+
+
+def status(report, check):
+    return next(r.status for r in report.results if r.check == check)
+
+
+def static(model, X=X3, y=Y3, **kw):
+    return doctor.diagnose(model, X, y, probe=False, **kw)
+
+
+def healthy(**kw):
+    return mlp(3, (16, 16), "relu", rng=np.random.default_rng(1), **kw)
+
+
+# ---------------------------------------------------------------------------------- one check each
+def test_healthy_model_raises_no_finding_without_probe():
+    report = static(healthy())
+    assert report.findings == [], str(report)
+
+
+@pytest.mark.parametrize("X,severity", [(X3 * 1e-4, "high"), (X3 * 50, "medium"), (X3 * 500, "high"),
+                                        (np.c_[0.02 * X3[:, :2], 5 * X3[:, 2]], "high")])
+def test_input_scale_fires_on_tiny_large_and_mixed_inputs(X, severity):
+    assert status(static(healthy(), X=X), "input_scale") == severity
+    assert status(static(healthy()), "input_scale") == "ok"
+
+
+def test_input_scale_is_stricter_before_a_sigmoid_layer():
+    sig = mlp(3, (8,), "sigmoid", rng=np.random.default_rng(2))
+    assert status(static(sig, X=X3 * 4), "input_scale") == "high"
+    assert status(static(healthy(), X=X3 * 4), "input_scale") == "ok"
+
+
+def test_target_scale_and_output_bias():
+    r = static(healthy(), y=1000 + 10 * Y3)
+    assert status(r, "target_scale") == "high" and status(r, "output_bias") == "medium"
+    r = static(healthy())
+    assert status(r, "target_scale") == "ok" and status(r, "output_bias") == "ok"
+
+
+def test_target_shape_mismatch():
+    assert status(static(healthy(out=100)), "target_shape") == "high"
+    assert status(static(healthy()), "target_shape") == "ok"
+
+
+def test_missing_nonlinearity_including_activation_layers():
+    assert status(static(mlp(3, (16, 16), None)), "nonlinearity") == "high"
+    with_layers = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8), keras.layers.Activation("tanh"),
+                                    keras.layers.Dense(8), keras.layers.ReLU(), keras.layers.Dropout(0.1),
+                                    keras.layers.Dense(1)])
+    with_layers.compile(loss="mse", optimizer="adam")
+    assert status(static(with_layers), "nonlinearity") == "ok"
+
+
+@pytest.mark.parametrize("out,loss,y,expected", [
+    ("softmax", "binary_crossentropy", "binary", "high"),
+    (None, "binary_crossentropy", "binary", "high"),
+    ("sigmoid", keras.losses.BinaryCrossentropy(from_logits=True), "binary", "high"),
+    ("sigmoid", "binary_crossentropy", "wide", "high"),
+    ("sigmoid", "mse", "wide", "high"),
+    ("relu", "mse", "signed", "high"),
+    ("sigmoid", "mse", "binary", "low"),
+    ("sigmoid", "binary_crossentropy", "binary", "ok"),
+    (None, keras.losses.BinaryCrossentropy(from_logits=True), "binary", "ok"),
+    (None, "mse", "signed", "ok"),
+])
+def test_output_activation_vs_loss(out, loss, y, expected):
+    targets = dict(binary=(Y3 > 0).astype(float), wide=3 * Y3 + 5, signed=Y3)[y]
+    model = healthy(out_activation=out, loss=loss)
+    assert status(static(model, y=targets), "output_loss") == expected
+
+
+def test_init_scale_small_large_identical_and_default():
+    small = keras.initializers.RandomNormal(stddev=0.01)
+    assert status(static(healthy(kernel=small)), "init_scale") == "medium"
+    assert status(static(healthy(kernel=keras.initializers.RandomNormal(stddev=20.0))), "init_scale") == "medium"
+    assert status(static(healthy(kernel="zeros")), "init_scale") == "high"
+    assert status(static(healthy()), "init_scale") == "ok"
+
+
+def test_initial_loss_far_above_the_trivial_predictor():
+    model = healthy(kernel=keras.initializers.RandomNormal(stddev=3.0))
+    assert status(static(model), "initial_loss") == "medium"
+    assert status(static(healthy()), "initial_loss") == "ok"
+
+
+def test_dead_units():
+    dead = healthy(bias=keras.initializers.Constant(-10.0))
+    assert status(static(dead), "dead_units") == "high"
+    assert status(static(healthy()), "dead_units") == "ok"
+    assert status(static(mlp(3, (8,), "tanh")), "dead_units") == "skipped"
+
+
+def test_kink_coverage_on_one_input():
+    bad = casebook.coverage_case(False, np.random.default_rng(0), n=500)
+    good = casebook.coverage_case(True, np.random.default_rng(0), n=500)
+    assert status(static(bad.model, bad.X, bad.y), "kink_coverage") == "high"
+    assert status(static(good.model, good.X, good.y), "kink_coverage") == "ok"
+
+
+def test_kink_coverage_no_unit_switching_within_the_data():
+    model = healthy(bias=keras.initializers.Constant(50.0))  # every unit on everywhere: affine over the data
+    assert status(static(model), "kink_coverage") == "medium"
+
+
+def test_saturation():
+    big = mlp(3, (16,), "sigmoid", kernel=keras.initializers.RandomNormal(stddev=10.0))
+    assert status(static(big), "saturation") == "high"
+    assert status(static(mlp(3, (16,), "sigmoid")), "saturation") == "ok"
+
+
+def test_update_ratio_and_loss_curve_from_the_probe():
+    fast = healthy(optimizer=keras.optimizers.SGD(3.0))
+    r = doctor.diagnose(fast, X3, Y3, probe_steps=60, overfit_steps=30)
+    assert status(r, "update_ratio") == "high"
+    slow = healthy(optimizer=keras.optimizers.SGD(1e-8))
+    r = doctor.diagnose(slow, X3, Y3, probe_steps=60, overfit_steps=30)
+    assert status(r, "update_ratio") == "medium" and status(r, "loss_curve") == "medium"
+    r = doctor.diagnose(healthy(optimizer=keras.optimizers.Adam(1e-2)), X3, Y3, probe_steps=200, overfit_steps=200)
+    assert status(r, "update_ratio") == "ok" and status(r, "loss_curve") == "ok" and status(r, "overfit_batch") == "ok"
+
+
+@pytest.mark.parametrize("curve,expected", [
+    ([1.0, 0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.09], "ok"),
+    ([1.0, 0.5, 0.4, 0.8, 2.0, 5.0], "high"),
+    ([1.0, 0.9, float("nan"), 1.0], "high"),
+    ([1.0, 0.5, 1.0, 0.5, 1.0, 0.5, 1.0, 0.5], "medium"),
+    ([1.0, 0.99, 0.985, 0.98, 0.979, 0.978, 0.978, 0.977], "medium"),
+])
+def test_loss_curve_rules_on_a_readers_own_history(curve, expected):
+    r = doctor.diagnose(healthy(), X3, Y3, probe=False, history=curve)
+    assert status(r, "loss_curve") == expected
+
+
+def test_overfit_probe_flags_a_model_without_capacity():
+    x = np.random.default_rng(3).uniform(-1.7, 1.7, 200)
+    y = (x ** 2 - (x ** 2).mean()) / (x ** 2).std()
+    tiny = mlp(1, (1,), "tanh", rng=np.random.default_rng(3))
+    assert status(doctor.diagnose(tiny, x, y, probe_steps=20), "overfit_batch") != "ok"
+
+
+# ------------------------------------------------------------------------------------------- input
+@pytest.mark.parametrize("make,message", [
+    (lambda: ("not a model", X3, Y3), "expected a Keras model"),
+    (lambda: (keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                                keras.layers.Dense(1)]), X3, Y3), "is not supported"),
+    (lambda: (healthy(), X3[:, :2], Y3), "takes 3 input feature(s) but X has 2"),
+    (lambda: (healthy(), X3, Y3[:-1]), "X has 500 rows but y has 499"),
+    (lambda: (healthy(), np.where(np.arange(1500).reshape(500, 3) == 7, np.nan, X3), Y3),
+     "X has 1 NaN/inf value(s), first in row 2"),
+    (lambda: (healthy(), X3, np.r_[Y3[:-1], np.inf]), "y has 1 NaN/inf value(s)"),
+    (lambda: (healthy(), np.array([["a", "b", "c"]] * 5), Y3[:5]), "X must be numeric"),
+    (lambda: (healthy(), X3[:0], Y3[:0]), "X is empty"),
+])
+def test_bad_input_is_refused_with_a_clear_message(make, message):
+    model, X, y = make()
+    with pytest.raises(doctor.DoctorError, match=None) as err:
+        doctor.diagnose(model, X, y)
+    assert message in str(err.value)
+
+
+def test_bad_probe_settings_are_refused():
+    with pytest.raises(doctor.DoctorError, match="probe_steps must be an integer >= 10"):
+        doctor.diagnose(healthy(), X3, Y3, probe_steps=2)
+
+
+def test_the_readers_model_is_not_changed_by_the_probe():
+    model = healthy()
+    before = [w.copy() for w in model.get_weights()]
+    doctor.diagnose(model, X3, Y3, probe_steps=30, overfit_steps=30)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+# ------------------------------------------------------------------------------------------ report
+def test_report_reads_as_text_html_and_json():
+    report = static(mlp(3, (16, 16), None))
+    text = str(report)
+    assert "[HIGH] Nonlinearity between Dense layers" in text and "fix: give every hidden Dense layer" in text
+    assert "2. The linear stack (chapters/02_linear_stack)" in text
+    html = report._repr_html_()
+    assert '<a href="02_linear_stack.html">' in html and "<table" in html
+    data = json.loads(json.dumps(report.to_dict()))
+    assert {r["check"] for r in data["results"]} == set(doctor.CHECKS)
+
+
+def test_the_books_largest_model_is_diagnosed_in_under_10_seconds():
+    case = casebook.linear_stack_case(False, np.random.default_rng(0))
+    doctor.diagnose(case.model, case.X, case.y, probe_steps=10, overfit_steps=10)  # warm up TensorFlow
+    start = time.perf_counter()
+    doctor.diagnose(case.model, case.X, case.y)
+    assert time.perf_counter() - start < 10
+
+
+# ----------------------------------------------------------------------------------- the benchmark
+@pytest.fixture(scope="module")
+def outcomes():
+    return casebook.run_pairs(seed=0)
+
+
+def test_pair_set_meets_the_targets(outcomes):
+    assert len(outcomes) >= 20
+    rates = casebook.rates(outcomes)
+    missed = [o.pair.name for o in outcomes if not o.detected]
+    alarms = [(o.pair.name, o.row()["fixed_high"]) for o in outcomes if o.false_alarm]
+    assert rates["detection"].rate >= 0.9, missed
+    assert rates["false_alarm"].rate <= 0.1, alarms
+
+
+def test_the_books_own_broken_models_are_all_diagnosed(outcomes):
+    book = [o for o in outcomes if o.pair.book]
+    assert {o.pair.chapter for o in book} == {"scaling_disaster", "linear_stack", "unnormalized_sigmoid",
+                                              "two_relu_coverage"}
+    for o in book:
+        assert o.detected, (o.pair.name, str(o.broken))
+        assert not o.fixed.severities()["high"], (o.pair.name, str(o.fixed))
+
+
+# -------------------------------------------------------------------------------------------- CLI
+def doctor_cli(*args):
+    return subprocess.run([sys.executable, "-m", "nnfail", "doctor", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_cli_on_a_saved_model_with_npz_and_csv(tmp_path):
+    model = mlp(3, (16, 16), None)
+    model.save(tmp_path / "m.keras")
+    np.savez(tmp_path / "d.npz", X=X3, y=Y3)
+    out = doctor_cli(str(tmp_path / "m.keras"), str(tmp_path / "d.npz"), "--steps", "20")
+    assert out.returncode == 0, out.stderr
+    assert "[HIGH] Nonlinearity between Dense layers" in out.stdout
+    np.savetxt(tmp_path / "d.csv", np.c_[X3, Y3], delimiter=",", header="a,b,c,target", comments="")
+    out = doctor_cli(str(tmp_path / "m.keras"), str(tmp_path / "d.csv"), "--no-probe", "--json", "--fail-on", "high")
+    assert out.returncode == 1, out.stderr
+    assert any(r["check"] == "nonlinearity" and r["status"] == "high" for r in json.loads(out.stdout)["results"])
+
+
+@pytest.mark.parametrize("files,message", [
+    (("missing.keras", "d.npz"), "no model file at"),
+    (("m.keras", "d.txt"), "expected a .npz"),
+    (("m.keras", "bad.npz"), "name them X and y"),
+    (("m.keras", "short.npz"), "the model takes 3 input feature(s) but X has 2"),
+    (("m.keras", "nan.csv"), "NaN/inf"),
+])
+def test_cli_refuses_bad_files_with_exit_2(tmp_path, files, message):
+    mlp(3, (4,)).save(tmp_path / "m.keras")
+    (tmp_path / "d.txt").write_text("1,2\n")
+    np.savez(tmp_path / "d.npz", X=X3, y=Y3)
+    np.savez(tmp_path / "bad.npz", inputs=X3, targets=Y3)
+    np.savez(tmp_path / "short.npz", X=X3[:, :2], y=Y3)
+    (tmp_path / "nan.csv").write_text("a,b,c,y\n1,2,3,4\n1,nan,3,4\n")
+    out = doctor_cli(*(str(tmp_path / f) for f in files), "--no-probe")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert message in out.stderr and "Traceback" not in out.stderr

@@ -108,7 +108,7 @@ def test_expensive_parameter_sets_are_refused_up_front_unless_allowed():
     spec.validate({"n_seeds": 4096, "outer_epochs": 2000}, allow_expensive=True)
 
 
-BUDGETS = {"scaling_disaster": 180, "linear_stack": 300, "unnormalized_sigmoid": 180, "two_relu_coverage": 240}
+BUDGETS = {"checklist": 240, "scaling_disaster": 180, "linear_stack": 300, "unnormalized_sigmoid": 180, "two_relu_coverage": 240}
 
 
 @pytest.mark.parametrize("slug", sorted(BUDGETS))

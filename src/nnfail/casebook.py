@@ -300,6 +300,14 @@ PAIRS: list[Pair] = [
 ]
 
 
+def pair(name: str) -> Pair:
+    """The pair called ``name``."""
+    for p in PAIRS:
+        if p.name == name:
+            return p
+    raise KeyError(f"no pair {name!r}; pairs: {[p.name for p in PAIRS]}")
+
+
 @dataclass(frozen=True)
 class Outcome:
     pair: Pair
@@ -322,6 +330,42 @@ class Outcome:
                     fixed_other=", ".join(f"{r.check} ({r.status})" for r in self.fixed.findings
                                           if r.status != "high"),
                     seconds=max(self.broken.seconds, self.fixed.seconds))
+
+
+BUILDERS = {"scaling_disaster": scaling_case, "linear_stack": linear_stack_case,
+            "unnormalized_sigmoid": sigmoid_case, "two_relu_coverage": coverage_case}
+# the checks that name each chapter's cause
+CAUSES = {"scaling_disaster": ("target_scale", "init_scale"), "linear_stack": ("nonlinearity",),
+          "unnormalized_sigmoid": ("input_scale", "saturation"), "two_relu_coverage": ("kink_coverage", "dead_units")}
+
+
+@dataclass(frozen=True)
+class ChapterDoctor:
+    broken: doctor.Report
+    fixed: doctor.Report
+    causes: tuple[str, ...]
+
+    @property
+    def found(self) -> bool:
+        return any(self.broken.has(c) for c in self.causes)
+
+    @property
+    def found_text(self) -> str:
+        hits = [f"{r.check} ({r.status})" for r in self.broken.findings if r.check in self.causes]
+        return ", ".join(hits) if hits else "none of " + ", ".join(self.causes)
+
+    @property
+    def fixed_high(self) -> int:
+        return self.fixed.severities()["high"]
+
+
+def chapter_doctor(chapter: str, seed: int, **params) -> ChapterDoctor:
+    """The doctor on a chapter's broken and fixed model, built with the chapter's parameters."""
+    reports = []
+    for fixed in (False, True):
+        case = BUILDERS[chapter](fixed, np.random.default_rng([seed, 9]), **params)
+        reports.append(doctor.diagnose(case.model, case.X, case.y, seed=seed))
+    return ChapterDoctor(*reports, CAUSES[chapter])
 
 
 def run_pairs(seed: int = 0, pairs=None, probe: bool = True, **kw) -> list[Outcome]:

@@ -136,11 +136,32 @@ COVERAGE = Spec((
           low_open=True, high_open=True),
 ), cost=_coverage_cost)
 
+def _checklist_cost(p: Mapping[str, Any]) -> float:
+    # measured: the 30 pairs take about 100 s with 300-step probes; XOR about 1 ms per epoch per activation
+    # for up to a few hundred members
+    pairs = 60 * (0.6 + p["probe_steps"] * 0.0035)
+    xor = 2 * max(p["budgets"]) * 1e-3 * (1 + p["n_seeds"] / 256)
+    return 20 + pairs + xor + p["n_seeds"] * 0.02
+
+
+CHECKLIST = Spec((
+    SEED,
+    QUICK,
+    Param("n_seeds", 64, int, "seeds per configuration of the post's three examples", low=2, high=4096),
+    Param("budgets", [100, 300, 1000, 3000, 10000], int, "XOR training budgets in epochs (the post: 100)",
+          low=1, high=10**6, sequence=True, min_len=1, max_len=8),
+    Param("units", 2, int, "hidden units of both XOR networks (the post: 2)", low=1, high=64),
+    Param("lr", 1e-3, float, "Adam learning rate of the XOR and scaling examples (Keras default)", low=0, high=1,
+          low_open=True),
+    Param("probe_steps", 300, int, "training steps of the doctor's probe in the benchmark", low=10, high=10_000),
+), cost=_checklist_cost)
+
 # the chapter template (chapters/_template.ipynb): not in the book, executed by the tests
 TEMPLATE = Spec((SEED, QUICK))
 
 SPECS: dict[str, Spec] = {
     "template": TEMPLATE,
+    "checklist": CHECKLIST,
     "scaling_disaster": SCALING,
     "linear_stack": LINEAR,
     "unnormalized_sigmoid": UNSCALED,

@@ -1,0 +1,117 @@
+"""The checklist chapter's experiments: seed 003's three examples, each over many seeds in one program.
+
+1. capacity: one linear unit on y = 2x + 1 + noise, x in [0, 10], SGD, 100 epochs: is its error "poor"
+   or the noise floor?
+2. activations: XOR with a 2-unit sigmoid vs a 2-unit ReLU hidden layer, sigmoid output, binary
+   cross-entropy, Adam; the post says ReLU typically does better after 100 epochs.
+3. preprocessing: one linear unit on two features in the thousands and the tenths, raw vs standardized.
+
+Every run is the post's Keras model and settings (default Glorot-uniform kernels, zero biases, batch 32,
+shuffled epochs), trained as members of :mod:`nnfail.engine`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import engine as E
+from . import stats
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
+XOR_Y = np.array([[0], [1], [1], [0]], float)
+
+
+@dataclass
+class Budgets:
+    """Per activation: loss and accuracy [len(budgets), K] after each training budget (epochs)."""
+
+    budgets: list[int]
+    loss: dict[str, np.ndarray]
+    accuracy: dict[str, np.ndarray]
+
+
+def xor_runs(n_seeds: int, budgets, rng: np.random.Generator, units: int = 2, lr: float = 1e-3,
+             activations=("sigmoid", "relu")) -> Budgets:
+    """Train n_seeds networks per hidden activation on XOR, recording loss and accuracy at each budget."""
+    budgets = sorted(int(b) for b in budgets)
+    loss, acc = {}, {}
+    for act in activations:
+        net = E.MLP((2, units, 1), (act, "sigmoid"))
+        trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="bce")
+        done, rows_l, rows_a = 0, [], []
+        for b in budgets:
+            trainer.fit(XOR_X, XOR_Y, epochs=b - done, batch_size=32)
+            done = b
+            rows_l.append(trainer.evaluate(XOR_X, XOR_Y))
+            pred = trainer.predict(XOR_X)[..., 0]
+            rows_a.append(((pred > 0.5) == XOR_Y[:, 0].astype(bool)).mean(axis=1))
+        loss[act], acc[act] = np.array(rows_l), np.array(rows_a)
+    return Budgets(budgets, loss, acc)
+
+
+def xor_compare(res: Budgets, a: str = "relu", b: str = "sigmoid") -> list[dict]:
+    """Per budget: median loss of each, Mann-Whitney p, the probability that a run of ``a`` ends with a
+    lower loss than one of ``b`` (from Cliff's delta), mean accuracies, solved shares, and a verdict on
+    "``a`` typically does better": reproduces when a's loss is lower in most pairs with p < 0.05 and its
+    mean accuracy is at least b's; partly when only the direction holds; otherwise does not."""
+    rows = []
+    for i, budget in enumerate(res.budgets):
+        la, lb = res.loss[a][i], res.loss[b][i]
+        _, p = stats.mann_whitney(la, lb)
+        p_better = (1 - stats.cliffs_delta(la, lb)) / 2  # P(loss_a < loss_b) + ties / 2
+        acc_a, acc_b = float(res.accuracy[a][i].mean()), float(res.accuracy[b][i].mean())
+        solved_a, solved_b = stats.failure_rate(res.accuracy[a][i] == 1), stats.failure_rate(res.accuracy[b][i] == 1)
+        if p_better > 0.5 and p < 0.05 and acc_a >= acc_b:
+            v = stats.REPRODUCES
+        elif p_better > 0.5 or acc_a > acc_b:
+            v = stats.PARTLY
+        else:
+            v = stats.DOES_NOT
+        rows.append(dict(budget=budget, median_a=float(np.median(la)), median_b=float(np.median(lb)), p=p,
+                         p_better=float(p_better), acc_a=acc_a, acc_b=acc_b, solved_a=solved_a.rate,
+                         solved_a_low=solved_a.low, solved_a_high=solved_a.high, solved_b=solved_b.rate,
+                         solved_b_low=solved_b.low, solved_b_high=solved_b.high,
+                         p_solved=stats.fisher_exact(solved_a.failures, solved_a.n, solved_b.failures, solved_b.n),
+                         verdict=v))
+    return rows
+
+
+def linear_data(rng: np.random.Generator, n: int = 100, noise: float = 1.0):
+    x = np.linspace(0, 10, n)
+    return x[:, None], (2 * x + 1 + rng.normal(0, noise, n))[:, None]
+
+
+def capacity_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: float = 0.01, noise: float = 1.0,
+                  hidden: int = 64) -> dict:
+    """Example 1: each seed draws its own noisy line; a single linear unit (the post) and a relu network
+    with one hidden layer of ``hidden`` units, both SGD(lr) for ``epochs`` epochs of batch 32; training MSE
+    and MSE on fresh data from the same line, against the least-squares line's training MSE."""
+    data = [linear_data(rng, noise=noise) for _ in range(n_seeds)]
+    X = np.stack([d[0] for d in data])
+    Y = np.stack([d[1] for d in data])
+    fresh = np.stack([linear_data(rng, noise=noise)[1] for _ in range(n_seeds)])
+    ols = np.array([np.mean((np.polyval(np.polyfit(X[k, :, 0], Y[k, :, 0], 1), X[k, :, 0]) - Y[k, :, 0]) ** 2)
+                    for k in range(n_seeds)])
+    out = dict(ols_train=ols)
+    for name, net in (("single unit", E.MLP((1, 1), ("linear",))),
+                      (f"relu {hidden}", E.MLP((1, hidden, 1), ("relu", "linear")))):
+        trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.SGD(lr), loss="mse")
+        trainer.fit(X, Y, epochs=epochs, batch_size=32, shuffle=True, rng=rng)
+        out[name] = dict(train=trainer.evaluate(X, Y), test=trainer.evaluate(X, fresh))
+    return out
+
+
+SCALE_X = np.array([[1000, 0.1], [2000, 0.2], [3000, 0.3]])
+SCALE_Y = np.array([[1.0], [2.0], [3.0]])
+
+
+def scaling_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: float = 1e-3) -> dict:
+    """Example 3: one linear unit with Adam on the three rows, raw and standardized; MSE per epoch [epochs, K]."""
+    scaled = (SCALE_X - SCALE_X.mean(axis=0)) / SCALE_X.std(axis=0)
+    out = {}
+    net = E.MLP((2, 1), ("linear",))
+    for name, X in (("raw", SCALE_X), ("standardized", scaled)):
+        trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="mse")
+        out[name] = trainer.fit(X, SCALE_Y, epochs=epochs, batch_size=32).array()
+    return out

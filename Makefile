@@ -41,6 +41,7 @@ serve: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine_vs_keras.py
 	$(BIN)/python benchmarks/engine_flops.py
+	$(BIN)/python benchmarks/doctor_speed.py
 
 clean:
 	rm -rf _build

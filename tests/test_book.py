@@ -90,6 +90,30 @@ def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build
     assert r["gradcheck_fd_sse"] < 1e-6 and r["gradcheck_tf_logloss"] < 1e-9
 
 
+def test_checklist_chapter_measures_the_answer_and_the_doctor(quick_build):
+    r = results(quick_build, "checklist")["results"]
+    # the doctor's benchmark, as the chapter reports it
+    assert r["detection__n"] >= 20 and r["detection__rate"] >= 0.9 and r["false_alarm__rate"] <= 0.1
+    assert r["book_detection__rate"] == 1.0
+    assert r["demo_raw_high"] >= 1 and r["demo_std_high"] == 0 and r["demo_seconds"] < 10
+    # the answer's examples: Keras and the engine agree; the single unit sits at the noise floor
+    assert r["xor_keras_gap"] < 1e-4
+    assert r["cap_single_gap"] < 1.5 and r["cap_verdict"] in ("does not reproduce", "partly reproduces")
+    for tag in ("first", "last"):
+        assert r[f"xor_{tag}__verdict"] in ("reproduces", "partly reproduces", "does not reproduce")
+    assert r["scale_raw__final"] > 100 * r["scale_standardized__final"]
+
+
+@pytest.mark.parametrize("slug", ["scaling_disaster", "linear_stack", "unnormalized_sigmoid", "two_relu_coverage"])
+def test_each_case_study_ends_with_the_doctor_finding_its_cause(quick_build, slug):
+    r = results(quick_build, slug)["results"]
+    assert r["doctor_found_cause"] is True, r["doctor_found"]
+    assert r["doctor_fixed_high"] == 0
+    page = next((quick_build / "html" / "chapters").glob(f"*{slug}.html")).read_text()
+    assert "The doctor&#39;s view" in page or "The doctor’s view" in page or "The doctor's view" in page
+    assert 'class="nnfail-doctor"' in page and "00_checklist.html" in page
+
+
 def test_same_parameters_give_identical_results(quick_build, tmp_path):
     again = tmp_path / "again"
     assert main(["run", "1", "--quick", "--root", str(ROOT), "--build-dir", str(again)]) == 0

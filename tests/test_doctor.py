@@ -194,7 +194,7 @@ def test_report_reads_as_text_html_and_json():
     report = static(mlp(3, (16, 16), None))
     text = str(report)
     assert "[HIGH] Nonlinearity between Dense layers" in text and "fix: give every hidden Dense layer" in text
-    assert "2. The linear stack (chapters/02_linear_stack)" in text
+    assert "2. The linear-only Keras stack (chapters/02_linear_stack)" in text
     html = report._repr_html_()
     assert '<a href="02_linear_stack.html">' in html and "<table" in html
     data = json.loads(json.dumps(report.to_dict()))
@@ -269,3 +269,28 @@ def test_cli_refuses_bad_files_with_exit_2(tmp_path, files, message):
     out = doctor_cli(*(str(tmp_path / f) for f in files), "--no-probe")
     assert out.returncode == 2, out.stdout + out.stderr
     assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_chapter_links_point_at_the_books_notebooks():
+    import nbformat
+
+    from conftest import ROOT
+
+    for title, stem in doctor.CHAPTERS.values():
+        nb = nbformat.read(str(ROOT / "chapters" / f"{stem}.ipynb"), as_version=4)
+        assert nb.cells[0].source.splitlines()[0].lstrip("# ").startswith(title), stem
+
+
+def test_an_unbuilt_uncompiled_model_is_built_and_mse_assumed_out_loud():
+    model = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    report = doctor.diagnose(model, X3, Y3, probe_steps=10, overfit_steps=10)
+    assert model.built and "assumed" in report.summary["loss"]
+    assert status(report, "nonlinearity") == "ok"
+
+
+def test_multi_output_and_sparse_classification_models_are_read():
+    labels = (X3[:, 0] > 0).astype(int) + (X3[:, 1] > 0).astype(int)
+    model = mlp(3, (16,), "relu", out=3, out_activation="softmax", loss="sparse_categorical_crossentropy")
+    report = doctor.diagnose(model, X3, labels, probe_steps=20, overfit_steps=20)
+    assert status(report, "target_shape") == "ok" and status(report, "initial_loss") == "skipped"
+    assert not report.severities()["high"], str(report)

@@ -95,6 +95,9 @@ def cmd_serve(args) -> int:
 
 
 def cmd_doctor(args) -> int:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up log is not the reader's report
     from . import doctor
 
     try:

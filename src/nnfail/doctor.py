@@ -55,11 +55,11 @@ THRESHOLDS = dict(
 )
 
 CHAPTERS = {
-    "checklist": ("Checklist", "00_checklist"),
+    "checklist": ("Start here: a checklist", "00_checklist"),
     "scaling_disaster": ("1. The scaling disaster", "01_scaling_disaster"),
-    "linear_stack": ("2. The linear stack", "02_linear_stack"),
-    "unnormalized_sigmoid": ("3. The unnormalized sigmoid net", "03_unnormalized_sigmoid"),
-    "two_relu_coverage": ("4. Two ReLUs and coverage", "04_two_relu_coverage"),
+    "linear_stack": ("2. The linear-only Keras stack", "02_linear_stack"),
+    "unnormalized_sigmoid": ("3. The unnormalized sigmoid network", "03_unnormalized_sigmoid"),
+    "two_relu_coverage": ("4. Two-ReLU coverage", "04_two_relu_coverage"),
 }
 
 CHECKS = {  # key: title shown in the report
@@ -816,7 +816,9 @@ def _diagnose(model, X, y, loss, optimizer, history, probe, probe_steps, batch_s
     summary = dict(model=getattr(model, "name", "?"),
                    layers=" -> ".join([str(layers[0].kernel.shape[0])]
                                       + [f"{layer.kernel.shape[1]} {layer.activation}" for layer in layers]),
-                   x_shape=list(X.shape), y_shape=list(y.shape), loss=loss_name + (" (logits)" if from_logits else ""),
+                   x_shape=list(X.shape), y_shape=list(y.shape), loss=loss_name + (" (logits)" if from_logits else "")
+                   + (" (assumed: no loss given and the model is not compiled)"
+                      if loss is None and getattr(model, "loss", None) is None else ""),
                    probe=probe_note)
     return Report(results, summary, time.perf_counter() - start)
 

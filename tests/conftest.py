@@ -22,7 +22,7 @@ sleep = 0.0       # seconds to wait in the body cell (to interrupt a run midway)
 FIXTURE_BODY = '''
 import time
 import numpy as np
-from nnfail.results import glue
+from nnfail.glue import glue
 
 if sleep:
     time.sleep(sleep)
@@ -35,8 +35,8 @@ glue("draw", float(rng.standard_normal()))
 
 
 def fixture_spec():
-    from nnfail.chapters import QUICK, SEED
-    from nnfail.params import Param, Spec
+    from nnfail.book.registry import QUICK, SEED
+    from nnfail.book.params import Param, Spec
 
     return Spec((SEED, QUICK, Param("fail", False, bool, "raise in the body cell"),
                  Param("sleep", 0.0, float, "seconds to wait", low=0, high=60)))
@@ -62,9 +62,9 @@ def make_book(root: Path) -> Path:
 
 @pytest.fixture
 def fixture_book(tmp_path, monkeypatch):
-    from nnfail import chapters
+    from nnfail.book import registry
 
-    monkeypatch.setitem(chapters.SPECS, "fixture", fixture_spec())
+    monkeypatch.setitem(registry.SPECS, "fixture", fixture_spec())
     return make_book(tmp_path / "book")
 
 
@@ -72,9 +72,9 @@ LAUNCHER = textwrap.dedent('''
     import sys
     sys.path.insert(0, {tests!r})
     from conftest import fixture_spec
-    from nnfail import chapters
-    chapters.SPECS["fixture"] = fixture_spec()
-    from nnfail.cli import main
+    from nnfail.book import registry
+    registry.SPECS["fixture"] = fixture_spec()
+    from nnfail.book.cli import main
     sys.exit(main(sys.argv[1:]))
 ''')
 
@@ -95,7 +95,7 @@ def results_without_timing(path: Path) -> dict:
 @pytest.fixture(scope="session")
 def quick_build(tmp_path_factory):
     """The real book executed with quick parameters and built strictly, once per test session."""
-    from nnfail.cli import main
+    from nnfail.book.cli import main
 
     build_dir = tmp_path_factory.mktemp("quick-build")
     code = main(["build", "--quick", "--root", str(ROOT), "--build-dir", str(build_dir)])

@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import ROOT, results_without_timing
-from nnfail import book as B
-from nnfail.cli import main
+from nnfail.book import runner
+from nnfail.book.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,7 @@ def results(build_dir, slug):
 def test_every_chapter_executed_and_the_site_was_built(quick_build):
     site = quick_build / "html"
     assert (site / "index.html").is_file()
-    for ch in B.discover(ROOT):
+    for ch in runner.discover(ROOT):
         page = site / ch.source.with_suffix(".html")
         assert page.is_file(), page
         data = results(quick_build, ch.slug)
@@ -30,7 +30,7 @@ def test_every_chapter_executed_and_the_site_was_built(quick_build):
 
 
 def test_prose_has_no_unresolved_glue_and_figures_have_alt_text(quick_build):
-    for ch in B.discover(ROOT):
+    for ch in runner.discover(ROOT):
         html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
         assert "glue:text" not in html and "No key" not in html
         # no TensorFlow/absl log lines and no stray streamed output in the published page
@@ -55,7 +55,8 @@ def test_scaling_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert abs(r["line_r2__square"]) < 1e-9 and r["line_r2__hinge"] == pytest.approx(0.8, abs=1e-3)
     # the Keras model and the engine replay are the same computation
     assert r["keras_engine_gap"] < 1e-4
-    assert r["n_claims"] == r["n_reproduced"] + r["n_partly"] + r["n_not_reproduced"]
+    # the post's headline claim holds even on the quick sweep: every scaled square fails, no raw one does
+    assert r["verdict__square__scaled_x__as_posted"] == "reproduces"
 
 
 def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
@@ -64,7 +65,9 @@ def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert re.search("Incompatible shapes|Dimensions must be equal", r["shape__1_d_target_batch_32__outcome"])
     assert r["shape__1_d_target_batch_100__outcome"] == "trains"
     assert r["shape__column_target_batch_100__rmse"] < r["shape__1_d_target_batch_100__rmse"]
-    assert r["verdict__affine"] in ("reproduces", "does not reproduce")
+    # the answer's claim is judged on the glued numbers: the quick run (few epochs) has not reached the
+    # best affine fit, so it cannot count as reproduced there
+    assert (r["verdict__affine"] == "reproduces") == (r["collapse_gap"] < 1e-4 and abs(r["keras_vs_affine"] - 1) < 0.1)
     assert r["nonlinear_standardized_inputs_and_targets__median"] < r["linear_stack_square__median"]
 
 
@@ -95,12 +98,12 @@ def test_checklist_chapter_measures_the_answer_and_the_doctor(quick_build):
     # the doctor's benchmark, as the chapter reports it
     assert r["detection__n"] >= 20 and r["detection__rate"] >= 0.9 and r["false_alarm__rate"] <= 0.1
     assert r["book_detection__rate"] == 1.0
-    assert r["demo_raw_high"] >= 1 and r["demo_std_high"] == 0 and r["demo_seconds"] < 10
+    assert r["demo_raw_high"] >= 1 and r["demo_std_high"] == 0
     # the answer's examples: Keras and the engine agree; the single unit sits at the noise floor
     assert r["xor_keras_gap"] < 1e-4
-    assert r["cap_single_gap"] < 1.5 and r["cap_verdict"] in ("does not reproduce", "partly reproduces")
-    for tag in ("first", "last"):
-        assert r[f"xor_{tag}__verdict"] in ("reproduces", "partly reproduces", "does not reproduce")
+    # one linear unit already sits at the least-squares line's error: the capacity claim does not hold
+    assert r["cap_single_gap"] < 1.1 and r["cap_verdict"] == "does not reproduce"
+    assert 0 <= r["xor_n_reproduce"] <= r["n_budgets"]
     assert r["scale_raw__final"] > 100 * r["scale_standardized__final"]
 
 
@@ -132,7 +135,7 @@ def test_no_build_machine_paths_in_published_files(quick_build):
 
 
 def test_launch_buttons_point_at_files_in_the_repository(quick_build):
-    for ch in B.discover(ROOT):
+    for ch in runner.discover(ROOT):
         html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
         links = re.findall(r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)[^"]+)"', html)
         assert any("colab" in u for u in links) and any("mybinder" in u for u in links), ch.name
@@ -146,7 +149,7 @@ def test_launch_buttons_point_at_files_in_the_repository(quick_build):
 
 def test_chapter_pages_stay_under_five_megabytes(quick_build):
     site = quick_build / "html"
-    for ch in B.discover(ROOT):
+    for ch in runner.discover(ROOT):
         page = site / ch.source.with_suffix(".html")
         html = page.read_text()
         size = page.stat().st_size
@@ -162,7 +165,9 @@ def test_citations_resolve_and_parameters_are_collapsed(quick_build):
     for key in ("LeCun", "Glorot", "Kingma"):
         assert key in refs
     html = (site / "chapters" / "01_scaling_disaster.html").read_text()
-    assert "references.html#id" in html or "#id" in html  # a citation links to the bibliography
+    # every citation links to an entry that exists in the bibliography page
+    targets = re.findall(r'href="\.\./references\.html#([\w-]+)"', html)
+    assert targets and all(f'id="{t}"' in refs for t in targets), targets
     nb = json.loads((quick_build / "book" / "chapters" / "01_scaling_disaster.ipynb").read_text())
     for cell in nb["cells"]:
         tags = cell["metadata"].get("tags", [])
@@ -171,8 +176,8 @@ def test_citations_resolve_and_parameters_are_collapsed(quick_build):
 
 
 def test_chapters_cross_reference_each_other(quick_build):
-    pages = {ch.source.with_suffix(".html").name for ch in B.discover(ROOT)}
-    for ch in B.discover(ROOT):
+    pages = {ch.source.with_suffix(".html").name for ch in runner.discover(ROOT)}
+    for ch in runner.discover(ROOT):
         html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
         others = {p for p in pages - {ch.source.with_suffix(".html").name} if f'href="{p}' in html}
         assert others, f"{ch.name} links to no other chapter"

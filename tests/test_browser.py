@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 
 from conftest import ROOT
-from nnfail import book as B
+from nnfail.book import runner
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = ROOT / "_build" / "test-artifacts" / "screenshots"
@@ -55,7 +55,7 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-PAGES = ["index.html", "references.html"] + [str(ch.source.with_suffix(".html")) for ch in B.discover(ROOT)]
+PAGES = ["index.html", "references.html"] + [str(ch.source.with_suffix(".html")) for ch in runner.discover(ROOT)]
 
 
 def _settle(driver):

@@ -16,17 +16,18 @@ def test_scaling_chapter_training_with_a_diverging_learning_rate():
     """Diverged members are marked, counted as failures, skipped by statistics and plots."""
     import matplotlib.pyplot as plt
 
-    from nnfail import plots, scaling
+    from nnfail import plots
+    from nnfail.cases import scaling_disaster
 
     rng = np.random.default_rng(0)
-    cfgs = [scaling.Config("sane", "square", x_scale=0.01, y_scale=2500.0, init_std=0.5),
-            scaling.Config("exploding", "square", lr=1e6, init_std=5.0)]
-    res = scaling.run_sweep(cfgs, 3, rng, hidden=(8,), outer_epochs=3, samples_per_epoch=512, batch_size=64)
+    cfgs = [scaling_disaster.Config("sane", "square", x_scale=0.01, y_scale=2500.0, init_std=0.5),
+            scaling_disaster.Config("exploding", "square", lr=1e6, init_std=5.0)]
+    res = scaling_disaster.run_sweep(cfgs, 3, rng, hidden=(8,), outer_epochs=3, samples_per_epoch=512, batch_size=64)
     boom = res.member_config == 1
     assert res.diverged[boom].all() and not res.diverged[~boom].any()
     assert np.isnan(res.r2[boom]).all() and np.isfinite(res.r2[~boom]).all()
-    assert scaling.failed(res, 0.5)[boom].all()
-    rows = scaling.summarize(res, 0.5, rng)
+    assert scaling_disaster.failed(res, 0.5)[boom].all()
+    rows = scaling_disaster.summarize(res, 0.5, rng)
     assert rows[1]["diverged"] == 3 and rows[1]["rate"] == 1.0 and math.isnan(rows[1]["r2_median"])
     fig, ax = plt.subplots()
     with warnings.catch_warnings():
@@ -39,15 +40,15 @@ def test_scaling_chapter_training_with_a_diverging_learning_rate():
 
 def test_sigmoid_chapter_training_with_a_huge_step_never_crashes_or_warns():
     from nnfail import sigmoid_net as S
-    from nnfail import unscaled as U
+    from nnfail.cases import unnormalized_sigmoid
 
     rng = np.random.default_rng(0)
-    cfgs = [U.Config("huge | step", alpha=10.0), U.Config("huge | log-loss", loss="logloss", alpha=10.0),
-            U.Config("sane | standardized", labels="iris", scaling="standardized")]
+    cfgs = [unnormalized_sigmoid.Config("huge | step", alpha=10.0), unnormalized_sigmoid.Config("huge | log-loss", loss="logloss", alpha=10.0),
+            unnormalized_sigmoid.Config("sane | standardized", labels="iris", scaling="standardized")]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # overflow warnings would print into the published page
-        sw = U.run_sweep(cfgs, 4, rng, max_iter=8000, target=0.001)
-        rows = U.summarize(sw, rng)
+        sw = unnormalized_sigmoid.run_sweep(cfgs, 4, rng, max_iter=8000, target=0.001)
+        rows = unnormalized_sigmoid.summarize(sw, rng)
     assert rows[0]["never"] == 1.0 and rows[1]["never"] == 1.0
     assert all(np.isfinite(a).all() for a in sw.run.weights.arrays())
     assert rows[2]["converged"] == 4
@@ -60,7 +61,7 @@ def test_papermill_users_get_the_same_refusal_before_any_training(tmp_path):
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from nnfail.book import KERNEL_NAME, _kernel_dir
+    from nnfail.book.runner import KERNEL_NAME, _kernel_dir
 
     import os
     os.environ["JUPYTER_PATH"] = str(_kernel_dir(tmp_path))
@@ -77,21 +78,21 @@ def test_papermill_users_get_the_same_refusal_before_any_training(tmp_path):
 
 
 def test_linear_stack_chapter_training_with_a_diverging_learning_rate():
-    from nnfail import linear_stack as LS
+    from nnfail.cases import linear_stack
 
     rng = np.random.default_rng(0)
-    res = LS.run([LS.Config("boom", activation="relu", x_norm="standardize", y_norm="standardize")], (16, 16), 1,
+    res = linear_stack.run([linear_stack.Config("boom", activation="relu", x_norm="standardize", y_norm="standardize")], (16, 16), 1,
                  3, rng, epochs=3, batch_size=50, n_examples=200, n_numbers=1, largest=1000, lr=1e7)
     assert res.diverged.all() and np.isnan(res.rmse).all() and np.isnan(res.pred).all()
 
 
 def test_coverage_chapter_training_with_a_diverging_learning_rate():
-    from nnfail import coverage as C
+    from nnfail.cases import two_relu_coverage
     from nnfail import engine as E
     from nnfail import stats
 
-    x, y = C.make_data(200, 1.0, np.random.default_rng(0))
-    s = C.sweep(C.Init("glorot"), 4, 20, x, y, np.random.default_rng(1), E.SGD(10.0), 50)
+    x, y = two_relu_coverage.make_data(200, 1.0, np.random.default_rng(0))
+    s = two_relu_coverage.sweep(two_relu_coverage.Init("glorot"), 4, 20, x, y, np.random.default_rng(1), E.SGD(10.0), 50)
     assert s.diverged.all() and np.isnan(s.r2).all()
     rate = stats.failure_rate(~(s.r2 >= 0.9))  # NaN counts as a bad fit
     assert rate.rate == 1.0

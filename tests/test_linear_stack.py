@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnfail import engine as E
-from nnfail import linear_stack as LS
+from nnfail.cases import linear_stack
 
 
 def test_trained_linear_stack_collapses_to_one_affine_map():
@@ -15,23 +15,23 @@ def test_trained_linear_stack_collapses_to_one_affine_map():
     t.fit(x, np.repeat(x.sum(axis=2, keepdims=True), 3, axis=2), epochs=5, batch_size=32)
     for m in range(2):
         pairs = [(w[m].astype(np.float64), b[m].astype(np.float64)) for w, b in t.params]
-        W, b = LS.collapse(pairs)
+        W, b = linear_stack.collapse(pairs)
         assert W.shape == (2, 3) and b.shape == (3,)
         np.testing.assert_allclose(x[m] @ W + b, t.predict(x)[m], rtol=1e-5, atol=1e-5)
 
 
 def test_best_affine_fit_is_exact_on_a_sum_and_not_on_a_square():
     rng = np.random.default_rng(1)
-    X, y = LS.make_data("sum", 500, 2, 1000, rng)
-    assert LS.best_affine_rmse(X, y) == 0.0
-    X, y = LS.make_data("square", 500, 1, 1000, rng)
-    assert LS.best_affine_rmse(X, y) > 50_000
+    X, y = linear_stack.make_data("sum", 500, 2, 1000, rng)
+    assert linear_stack.best_affine_rmse(X, y) == 0.0
+    X, y = linear_stack.make_data("square", 500, 1, 1000, rng)
+    assert linear_stack.best_affine_rmse(X, y) > 50_000
 
 
 def test_kinks_in_range_counts_units_that_can_bend_over_the_data():
     W1 = np.array([[1.0, 1.0, -1.0, 0.0]])
     b1 = np.array([-0.5, -5.0, 0.2, 1.0])  # kinks at 0.5 (in), 5 (out), 0.2 (in), none (w = 0)
-    assert LS.kinks_in_range(W1, b1, 0.0, 1.0) == 0.5
+    assert linear_stack.kinks_in_range(W1, b1, 0.0, 1.0) == 0.5
 
 
 class TestKeras3ShapeBehaviour:
@@ -63,3 +63,44 @@ class TestKeras3ShapeBehaviour:
         y = np.arange(5, dtype=np.float32)[:, None]
         loss = model.train_on_batch(x, y)
         assert loss == pytest.approx(np.mean((model.predict(x, verbose=0) - y) ** 2), rel=1e-5)
+
+
+def claim_rows(sum_median, square_values, comment_values):
+    def row(name, values):
+        values = np.asarray(values, float)
+        return dict(config=name, median=float(np.median(values)), values=values)
+    return [row("linear stack, sum", [sum_median] * 5), row("linear stack, square", square_values),
+            row(linear_stack.comment_configs("relu")[0].name, comment_values)]
+
+
+def verdicts_of(rows, collapse_gap=1e-7, keras_rmse=100.0, best_affine=100.0):
+    return {v["id"]: v["verdict"] for v in linear_stack.judge_claims(rows, "relu", collapse_gap, keras_rmse,
+                                                                      best_affine)}
+
+
+def test_claims_that_hold():
+    square = np.linspace(70000, 80000, 20)
+    v = verdicts_of(claim_rows(0.0, square, square * 1.01))
+    assert v == dict(sum="reproduces", square="reproduces", affine="reproduces", still_same="reproduces")
+
+
+def test_claims_that_fail():
+    square = np.linspace(300000, 310000, 20)  # 4x the post's figure
+    v = verdicts_of(claim_rows(3.0, square, square / 100), collapse_gap=1e-2, keras_rmse=150.0)
+    assert v == dict(sum="does not reproduce", square="does not reproduce", affine="does not reproduce",
+                     still_same="does not reproduce")
+
+
+def test_the_square_figure_is_partly_reproduced_within_a_factor_of_two():
+    square = np.linspace(120000, 130000, 20)
+    assert verdicts_of(claim_rows(0.0, square, square))["square"] == "partly reproduces"
+
+
+def test_summary_rows_are_ranked_by_median_and_keep_the_seed_values():
+    r = linear_stack.Result(
+        [linear_stack.Config("a"), linear_stack.Config("b")], np.array([0, 0, 0, 1, 1, 1]),
+        np.array([5.0, 6.0, 7.0, 1.0, 2.0, np.nan]), None, None, None, None, None, None,
+        np.array([False] * 5 + [True]))
+    rows = linear_stack.summarize({"run": r}, np.random.default_rng(0))
+    assert [row["config"] for row in rows] == ["b", "a"]
+    assert rows[0]["diverged"] == 1 and rows[1]["median"] == 6.0 and len(rows[1]["values"]) == 3

@@ -5,8 +5,8 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from nnfail.book import discover, parameters_cell
-from nnfail.chapters import SPECS
+from nnfail.book.runner import discover, parameters_cell
+from nnfail.book.registry import SPECS
 
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 CHAPTERS = discover(ROOT)
@@ -42,7 +42,7 @@ def test_parameters_cell_matches_declaration(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     idx = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
     setup = code[idx + 1].source
-    assert f'chapters.check("{slug}", globals())' in setup and "repro.check_versions()" in setup
+    assert f'registry.check("{slug}", globals())' in setup and "repro.check_versions()" in setup
     assert "repro.seed_everything(seed)" in setup
 
 
@@ -86,3 +86,27 @@ def test_colab_cell_is_a_no_op_outside_colab(path):
         shell.run_line_magic = original
         del sys.modules["google.colab"]
     assert calls and calls[0][0] == "pip" and "nnfail @ git+https://github.com/nnfail/nnfail" in calls[0][1]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_package_name_a_notebook_uses_exists(path):
+    """`module.name` in a notebook's code, for each nnfail module it imports, names something the module
+    has: a renamed or removed helper fails here, not minutes into an execution."""
+    import importlib
+    import re
+
+    nb = nbformat.read(str(path), as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    bound = {}
+    for pkg, names in re.findall(r"^from (nnfail[\w.]*) import (.+)$", code, re.M):
+        for part in names.split(","):
+            name, _, alias = part.strip().partition(" as ")
+            try:
+                bound[alias or name] = importlib.import_module(f"{pkg}.{name}")
+            except ModuleNotFoundError:
+                pass  # a function or class, not a module
+    assert bound, "the notebook imports no nnfail module"
+    missing = sorted({f"{alias}.{attr}" for alias, module in bound.items()
+                      for attr in re.findall(rf"(?<![\w.]){re.escape(alias)}\.(\w+)", code)
+                      if not hasattr(module, attr)})
+    assert not missing, missing

@@ -24,6 +24,25 @@ class Summary:
     n: int  # finite values summarized
 
 
+def standardize(a, like=None) -> np.ndarray:
+    """(a - mean) / std per column, with the mean and std of ``like`` (default: ``a`` itself)."""
+    ref = a if like is None else like
+    return (a - ref.mean(axis=0)) / ref.std(axis=0)
+
+
+def r2(pred, truth) -> np.ndarray:
+    """R^2 of each row of ``pred`` against ``truth``: 1 - residual sum of squares / total sum of squares
+    (rows of NaN stay NaN)."""
+    ss_res = np.sum((pred - truth) ** 2, axis=-1)
+    ss_tot = np.sum((truth - truth.mean()) ** 2)
+    return 1.0 - ss_res / ss_tot
+
+
+def r2_from_mse(mse, y) -> np.ndarray:
+    """R^2 from a mean squared error on targets ``y`` (the same quantity as :func:`r2`, from a loss)."""
+    return 1 - mse / np.var(y)
+
+
 def line_r2(x, y) -> float:
     """R^2 of the least-squares straight line y ~ a x + c: how much of y's variance a line explains
     (1 = y is a line). NaN when y is constant or not finite."""
@@ -31,7 +50,7 @@ def line_r2(x, y) -> float:
     if not (np.all(np.isfinite(y)) and np.ptp(y) > 0):
         return math.nan
     a, c = np.polyfit(x, y, 1)
-    return float(1 - np.sum((y - (a * x + c)) ** 2) / np.sum((y - y.mean()) ** 2))
+    return float(r2(a * x + c, y))
 
 
 def median_iqr(values) -> Summary:
@@ -239,3 +258,11 @@ def about(reported: float, measured_median: float, close: float = 1.25, loose: f
     ratio = measured_median / reported
     off = max(ratio, 1 / ratio)
     return (float(ratio), REPRODUCES if off <= close else PARTLY if off <= loose else DOES_NOT)
+
+
+def count_verdicts(verdicts: Sequence[dict]) -> dict[str, int]:
+    """How many claims there are and how many reproduce, partly reproduce and do not (each a dict with
+    a "verdict" key)."""
+    return dict(n_claims=len(verdicts), n_reproduced=sum(v["verdict"] == REPRODUCES for v in verdicts),
+                n_partly=sum(v["verdict"] == PARTLY for v in verdicts),
+                n_not_reproduced=sum(v["verdict"] == DOES_NOT for v in verdicts))

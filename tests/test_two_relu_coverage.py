@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnfail import coverage as C
+from nnfail.cases import two_relu_coverage
 from nnfail import engine as E
 from nnfail import stats
 
@@ -11,9 +11,9 @@ from nnfail import stats
 def test_two_unit_gradients_match_tensorflow(W, b):
     tf = pytest.importorskip("tensorflow")
     rng = np.random.default_rng(0)
-    x, y = C.make_data(500, 1.0, rng)
+    x, y = two_relu_coverage.make_data(500, 1.0, rng)
     W, b, V, c = np.array(W), np.array(b), np.array([0.7, -0.4]), 0.3
-    ours = C.gradients(W, b, V, c, x, y)
+    ours = two_relu_coverage.gradients(W, b, V, c, x, y)
     tv = {k: tf.Variable(np.float64(v)) for k, v in dict(W=W, b=b, V=V, c=c).items()}
     with tf.GradientTape() as tape:
         h = tf.nn.relu(x[:, None] * tv["W"] + tv["b"])
@@ -23,8 +23,8 @@ def test_two_unit_gradients_match_tensorflow(W, b):
 
 
 def test_unit_inactive_on_all_inputs_gets_exactly_zero_gradient():
-    x, y = C.make_data(1000, 1.0, np.random.default_rng(1))
-    g = C.gradients(np.array([1.0, 1.0]), np.array([-20.0, 3.0]), np.array([0.5, 0.5]), 0.0, x, y)
+    x, y = two_relu_coverage.make_data(1000, 1.0, np.random.default_rng(1))
+    g = two_relu_coverage.gradients(np.array([1.0, 1.0]), np.array([-20.0, 3.0]), np.array([0.5, 0.5]), 0.0, x, y)
     assert g["W"][0] == 0.0 and g["b"][0] == 0.0 and g["V"][0] == 0.0
     assert g["W"][1] != 0.0
     # and the engine leaves it exactly where it was
@@ -39,7 +39,7 @@ def test_unit_inactive_on_all_inputs_gets_exactly_zero_gradient():
 
 def test_article_derivatives_differ_from_the_true_ones():
     x = np.array([-5.0, 2.0])
-    dw, db = C.article_derivatives(np.array([1.0, 1.0]), np.array([3.0, -3.0]), x)
+    dw, db = two_relu_coverage.article_derivatives(np.array([1.0, 1.0]), np.array([3.0, -3.0]), x)
     assert dw[:, 0].tolist() == [1.0, 1.0]  # the article's w, where the truth is x
     assert db[:, 1].tolist() == [-3.0, -3.0]  # the article's b, where the truth is 1
 
@@ -47,32 +47,32 @@ def test_article_derivatives_differ_from_the_true_ones():
 def test_uncovered_edges_definition():
     W1 = np.array([[[1.0, 1.0]], [[1.0, -1.0]], [[-1.0, -2.0]]])
     b1 = np.zeros((3, 2))
-    assert C.uncovered_edges(W1, b1).tolist() == [True, False, True]
+    assert two_relu_coverage.uncovered_edges(W1, b1).tolist() == [True, False, True]
 
 
 @pytest.mark.parametrize("width", [2, 3])
 def test_uncovered_rate_at_start_is_consistent_with_the_closed_form(width):
     k = 400
-    _, params = C.init_params(C.Init("glorot"), width, k, np.random.default_rng(width))
-    unc = C.uncovered_edges(*params[0])
+    _, params = two_relu_coverage.init_params(two_relu_coverage.Init("glorot"), width, k, np.random.default_rng(width))
+    unc = two_relu_coverage.uncovered_edges(*params[0])
     rate = stats.failure_rate(unc)
-    assert rate.low <= C.closed_form_uncovered(width) <= rate.high
+    assert rate.low <= two_relu_coverage.closed_form_uncovered(width) <= rate.high
 
 
 def test_width_two_failure_rate_is_consistent_with_coverage_on_a_small_sweep():
     """Starts with an uncovered edge fail more often than covered ones, and at least as often as the
     closed form predicts uncovered starts."""
-    x, y = C.make_data(200, 1.0, np.random.default_rng(3))
-    s = C.sweep(C.Init("glorot"), 2, 200, x, y, np.random.default_rng(4), E.Adam(0.05), 600)
+    x, y = two_relu_coverage.make_data(200, 1.0, np.random.default_rng(3))
+    s = two_relu_coverage.sweep(two_relu_coverage.Init("glorot"), 2, 200, x, y, np.random.default_rng(4), E.Adam(0.05), 600)
     bad = s.r2 < 0.9
     rate = stats.failure_rate(bad)
-    assert rate.high >= C.closed_form_uncovered(2) * bad[s.uncovered_start].mean()
+    assert rate.high >= two_relu_coverage.closed_form_uncovered(2) * bad[s.uncovered_start].mean()
     assert bad[s.uncovered_start].mean() > bad[~s.uncovered_start].mean()
     assert stats.failure_rate(s.uncovered_start).low <= 0.5 <= stats.failure_rate(s.uncovered_start).high
 
 
 def test_data_kinks_cover_both_edges():
-    _, params = C.init_params(C.Init("k", bias="data_kinks"), 2, 100, np.random.default_rng(0))
-    assert not C.uncovered_edges(*params[0]).any()
+    _, params = two_relu_coverage.init_params(two_relu_coverage.Init("k", bias="data_kinks"), 2, 100, np.random.default_rng(0))
+    assert not two_relu_coverage.uncovered_edges(*params[0]).any()
     kinks = -params[0][1] / params[0][0][:, 0, :]
     np.testing.assert_allclose(kinks, np.tile(np.linspace(-10, 10, 4)[1:-1], (100, 1)), rtol=1e-5)

@@ -12,6 +12,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from nnfail import stats
+from nnfail.models import Case, mlp
+
 X_LOW, X_HIGH = 0.0, 100.0
 
 TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -95,19 +98,12 @@ class SweepResult:
     init_pred: np.ndarray  # [K, G] predictions at initialization, original units
 
 
-def r2_score(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """R^2 of each row of pred against truth (NaN rows stay NaN)."""
-    ss_res = np.sum((pred - truth) ** 2, axis=-1)
-    ss_tot = np.sum((truth - truth.mean()) ** 2)
-    return 1.0 - ss_res / ss_tot
-
-
 def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hidden=(15, 15, 15),
               outer_epochs: int = 50, samples_per_epoch: int = 10_000, batch_size: int = 128,
               progress: bool = False, grid_points: int = 1001) -> SweepResult:
     """Train n_seeds members of every configuration together, the post's way: each outer epoch draws
     fresh X ~ U(0, 100) for every member and makes one pass in batches."""
-    from . import engine as E
+    from nnfail import engine as E
 
     net = E.MLP((1, *hidden, 1), ("elu",) * len(hidden) + ("linear",))
     k = len(cfgs) * n_seeds
@@ -131,7 +127,7 @@ def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hi
     xg = ((g[None, :] - x_shift[:, None]) * x_scale[:, None])[:, :, None]
     init_pred = trainer.predict(xg)[:, :, 0] * y_scale[:, None] + y_shift[:, None]
 
-    from .progress import bar as progress_bar
+    from nnfail.progress import bar as progress_bar
 
     bar = progress_bar(outer_epochs, "outer epochs") if progress else None
     for _ in range(outer_epochs):
@@ -146,7 +142,7 @@ def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hi
         bar.close()
     pred = trainer.predict(xg)[:, :, 0] * y_scale[:, None] + y_shift[:, None]
     truth = np.stack([TARGETS[t](g) for t in targets])
-    r2 = np.array([r2_score(pred[i], truth[i]) for i in range(k)])
+    r2 = np.array([stats.r2(pred[i], truth[i]) for i in range(k)])
     loss = trainer.history.array() / var_y[None, :]
     return SweepResult(list(cfgs), member, r2, loss, pred, trainer.diverged, init_pred)
 
@@ -154,18 +150,14 @@ def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hi
 # ------------------------------------------------------------------------------------- mechanism
 def best_line_r2(target: str) -> float:
     """R^2 of the least-squares straight line to g on [0, 100]: what a linear network can reach."""
-    from .stats import line_r2
-
     x = grid(20001)
-    return line_r2(x, TARGETS[target](x))
+    return stats.line_r2(x, TARGETS[target](x))
 
 
 def linearity(pred: np.ndarray) -> np.ndarray:
     """R^2 of the best straight line to each row of pred over grid(): 1 = the function is a line."""
-    from .stats import line_r2
-
     x = grid(pred.shape[-1])
-    return np.array([line_r2(x, p) for p in pred])
+    return np.array([stats.line_r2(x, p) for p in pred])
 
 
 def phase_configs(target: str, input_scales: Sequence[float], init_stds: Sequence[float]) -> list[Config]:
@@ -190,7 +182,6 @@ def summarize(res: SweepResult, success: float, rng: np.random.Generator, baseli
               ) -> list[dict]:
     """One row per configuration: failure rate with its Wilson interval, median R^2 with IQR and a
     bootstrap interval, and Fisher's p-value against the same target's scaled-X baseline."""
-    from . import stats
 
     fail = failed(res, success)
     rows = []
@@ -217,9 +208,78 @@ def row(rows: list[dict], target: str, config: str) -> dict:
     raise KeyError((target, config))
 
 
+SCALED = "scaled X"  # the rows where X is multiplied by input_scale (the post: divided by 100)
+
+# (who, claim, kind, target, configuration, configuration it is contrasted with or None)
+CLAIMS = (
+    ("post", "max(0, x-50) is fitted well with raw X", "works", "hinge", "raw X | as posted", None),
+    ("post", "max(0, x-50) is fitted well with X/100", "works", "hinge", f"{SCALED} | as posted", None),
+    ("post", "(x-50)^2 is fitted well with raw X", "works", "square", "raw X | as posted", None),
+    ("post", "(x-50)^2 fails once X is divided by 100", "fails", "square", f"{SCALED} | as posted",
+     "raw X | as posted"),
+    ("post", "the indicator is fitted well with raw X", "works", "notch", "raw X | as posted", None),
+    ("post", "the indicator fails once X is divided by 100", "fails", "notch", f"{SCALED} | as posted",
+     "raw X | as posted"),
+    ("answer", "scaling y into [0, 1] fixes (x-50)^2", "works", "square", f"{SCALED} | y scaled",
+     f"{SCALED} | as posted"),
+    ("answer", "init std 0.5 fixes (x-50)^2", "works", "square", f"{SCALED} | init std 0.5", f"{SCALED} | as posted"),
+    ("answer", "init std 0.5 fixes the indicator", "works", "notch", f"{SCALED} | init std 0.5",
+     f"{SCALED} | as posted"),
+    ("answer", "scaling y does not fix the indicator", "fails", "notch", f"{SCALED} | y scaled", None),
+    ("answer (untried)", "a larger decaying learning rate helps (x-50)^2", "works", "square",
+     f"{SCALED} | decaying lr", f"{SCALED} | as posted"),
+    ("answer (untried)", "a larger decaying learning rate helps the indicator", "works", "notch",
+     f"{SCALED} | decaying lr", f"{SCALED} | as posted"),
+)
+
+
+def judge_claims(rows: list[dict]) -> list[dict]:
+    """Each claim of the post and its answer judged on the sweep's rows: the configuration's failure rate
+    and, against the configuration it is contrasted with, Fisher's exact test."""
+    verdicts = []
+    for who, text, kind, t, cfg, other in CLAIMS:
+        r = row(rows, t, cfg)
+        p = None
+        if other is not None:
+            o = row(rows, t, other)
+            p = stats.fisher_exact(r["failures"], r["n"], o["failures"], o["n"])
+        verdicts.append(dict(who=who, claim=text, target=t, config=cfg, key=key(t, cfg), rate=r["rate"],
+                             low=r["low"], high=r["high"], p=float("nan") if p is None else p,
+                             verdict=stats.verdict(kind, r["rate"], p)))
+    return verdicts
+
+
+def config_index(cfgs: Sequence[Config], target: str, name: str) -> int:
+    """Position of the configuration called ``name`` for ``target`` in a sweep's configurations."""
+    return next(i for i, c in enumerate(cfgs) if c.target == target and c.name == name)
+
+
+def mechanism(sweep: SweepResult, target: str, target_scale: float, lr: float, steps: int) -> dict:
+    """The numbers behind the mechanism: how linear the as-posted network is at initialization on raw and
+    scaled inputs (median over seeds), how far its output has to grow, and how many Adam steps the
+    output bias alone would need to reach the target mean."""
+    def members(scale_name):
+        return sweep.init_pred[sweep.member_config == config_index(sweep.configs, target, f"{scale_name} | as posted")]
+
+    mean_y, std_y, _ = target_moments(target)
+    return dict(linearity_raw=np.nanmedian(linearity(members("raw X"))),
+                linearity_scaled=np.nanmedian(linearity(members(SCALED))),
+                target_mean=mean_y, target_std=std_y,
+                init_output_std=float(np.nanmedian(members(SCALED).std(axis=1))),
+                bias_steps_needed=mean_y / target_scale / lr,
+                steps_ratio=mean_y / target_scale / lr / steps)
+
+
+def phase_rates(res: SweepResult, success: float, shape: tuple[int, int]) -> np.ndarray:
+    """Failure rate of every cell of the phase diagram, [input scales, init stds]."""
+    fail = failed(res, success)
+    rate = np.array([fail[res.member_config == i].mean() for i in range(len(res.configs))])
+    return rate.reshape(shape)
+
+
 def key(target: str, config: str) -> str:
     """A glue/results name for a configuration, e.g. square__scaled_x__y_scaled."""
-    from .results import key as results_key
+    from nnfail.glue import key as results_key
 
     return results_key(f"{target} | {config}")
 
@@ -248,7 +308,7 @@ def fit_engine_like_post(weights: list[np.ndarray], activations, target: str, x_
                          y_scale: float, lr: float, outer_epochs: int, samples_per_epoch: int,
                          batch_size: int, data_seed: int) -> np.ndarray:
     """The same run as fit_keras_like_post, as one engine member started from the same weights."""
-    from . import engine as E
+    from nnfail import engine as E
 
     pairs = [(w[None], b[None]) for w, b in zip(weights[0::2], weights[1::2])]
     sizes = (pairs[0][0].shape[1], *[w.shape[2] for w, _ in pairs])
@@ -258,3 +318,50 @@ def fit_engine_like_post(weights: list[np.ndarray], activations, target: str, x_
     for x in post_batches(data_seed, outer_epochs, samples_per_epoch):
         trainer.fit((x * x_scale)[:, None], (g(x) / y_scale)[:, None], batch_size=batch_size)
     return trainer.predict(grid()[:, None] * x_scale)[0, :, 0] * y_scale
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One Keras run and its replay in the engine from the same weights and batches, on the dense grid."""
+
+    truth: np.ndarray
+    keras: np.ndarray
+    engine: np.ndarray
+
+    @property
+    def keras_r2(self) -> float:
+        return float(stats.r2(self.keras, self.truth))
+
+    @property
+    def gap(self) -> float:
+        """Largest difference between the two, in units of the target's standard deviation."""
+        return float(np.max(np.abs(self.keras - self.engine)) / self.truth.std())
+
+
+def replay_keras_run(model, activations, target: str, x_scale: float, y_scale: float, lr: float,
+                     outer_epochs: int, samples_per_epoch: int, batch_size: int, data_seed: int) -> Replay:
+    """Train the compiled Keras ``model`` the post's way and replay the run in the engine from the
+    model's initial weights (``activations``: one per layer, output included)."""
+    initial = model.get_weights()
+    run = dict(target=target, x_scale=x_scale, y_scale=y_scale, outer_epochs=outer_epochs,
+               samples_per_epoch=samples_per_epoch, batch_size=batch_size, data_seed=data_seed)
+    keras_pred = fit_keras_like_post(model, **run)
+    engine_pred = fit_engine_like_post(initial, activations, lr=lr, **run)
+    return Replay(TARGETS[target](grid()), keras_pred, engine_pred)
+
+
+# ------------------------------------------------------------------ the doctor's broken/fixed pair
+def doctor_case(fixed: bool, rng, target="square", input_scale=0.01, target_scale=1.0, init_std=0.05,
+                hidden=(15, 15, 15), lr=1e-3, n=10_000) -> Case:
+    """Chapter 1: the posted elu network on X*input_scale and unscaled y; fixed: standardized X and y
+    with Keras's default (Glorot) initializer."""
+    import keras
+
+    x = rng.uniform(X_LOW, X_HIGH, n)
+    y = TARGETS[target](x) / target_scale
+    if fixed:
+        return Case(mlp(1, hidden, "elu", optimizer=keras.optimizers.Adam(lr), rng=rng),
+                    stats.standardize(x)[:, None], stats.standardize(y))
+    normal = keras.initializers.RandomNormal(stddev=init_std, seed=int(rng.integers(2**31 - 1)))
+    return Case(mlp(1, hidden, "elu", kernel=normal, optimizer=keras.optimizers.Adam(lr), rng=rng),
+                (x * input_scale)[:, None], y)

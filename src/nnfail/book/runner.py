@@ -22,7 +22,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -31,12 +30,10 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from .params import ParameterError, Spec
+from nnfail.book.params import ParameterError, Spec
 
 KERNEL_NAME = "nnfail"
-PACKAGE_DIR = Path(__file__).resolve().parent  # whose source is part of every cache key
-BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
-BOOK_DIRS = ("_static", "images", "_ext")
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the nnfail package: its source is part of every cache key
 
 
 class ChapterFailed(RuntimeError):
@@ -84,9 +81,11 @@ def toc_files(root: Path) -> list[str]:
 
 
 def discover(root: Path, specs: Mapping[str, Spec] | None = None) -> list[Chapter]:
-    """The executable chapters of the book: notebooks under chapters/ named in _toc.yml."""
-    if specs is None:
-        from .chapters import SPECS as specs
+    """The executable chapters of the book: notebooks under chapters/ named in _toc.yml, each with a
+    parameter spec in the registry (a registered chapter must keep its registered number)."""
+    from nnfail.book.registry import BY_SLUG, SPECS
+
+    specs = SPECS if specs is None else specs
     chapters = []
     for name in toc_files(root):
         path = root / (name + ".ipynb")
@@ -97,7 +96,9 @@ def discover(root: Path, specs: Mapping[str, Spec] | None = None) -> list[Chapte
             raise ValueError(f"chapter file {path.name} is not named NN_slug.ipynb")
         slug = m.group(2)
         if slug not in specs:
-            raise ValueError(f"chapter {path.stem} has no parameter declaration in nnfail.chapters")
+            raise ValueError(f"chapter {path.stem} has no record in nnfail.book.registry")
+        if slug in BY_SLUG and BY_SLUG[slug].stem != path.stem:
+            raise ValueError(f"chapter {path.stem} is registered as {BY_SLUG[slug].stem}")
         chapters.append(Chapter(int(m.group(1)), slug, path.relative_to(root), specs[slug]))
     return chapters
 
@@ -142,7 +143,7 @@ def _notebook_digest(path: Path) -> str:
 
 
 def environment_info() -> dict:
-    from .repro import installed_versions
+    from nnfail.repro import installed_versions
 
     return {"python": platform.python_version(), "packages": installed_versions()}
 
@@ -215,6 +216,21 @@ def _kernel_dir(build: Path) -> Path:
     return d
 
 
+@contextlib.contextmanager
+def kernel_environment(build: Path) -> Iterator[None]:
+    """Make the book's kernelspec findable (JUPYTER_PATH) for the duration of one execution, then restore
+    the variable exactly as it was (unset stays unset)."""
+    before = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(build)), before]))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = before
+
+
 # --------------------------------------------------------------------------------------- execute
 @dataclass
 class Outcome:
@@ -266,41 +282,53 @@ class Book:
         key = cache_key(self.root, ch, params)
         if not force and self.is_current(ch, key):
             return Outcome(ch, "cached", 0.0, self.executed_path(ch), self.results_path(ch))
-        import nbformat
-        import papermill as pm
         from papermill.exceptions import PapermillExecutionError
 
         out = self.executed_path(ch)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}.ipynb")
-        env_before = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(self.build)), env_before]))
         t0 = time.perf_counter()
         try:
+            self._execute(ch, params, tmp)
+        except PapermillExecutionError as err:
+            report, msg = self._report_failure(ch, err, tmp)
+            return Outcome(ch, "failed", time.perf_counter() - t0, report, None, msg)
+        seconds = time.perf_counter() - t0
+        self._publish(ch, params, tmp, seconds, key)
+        return Outcome(ch, "executed", seconds, out, self.results_path(ch))
+
+    def _execute(self, ch: Chapter, params: Mapping[str, Any], tmp: Path) -> None:
+        """papermill runs the chapter with ``params`` in the book's kernel, writing the executed copy to tmp."""
+        import papermill as pm
+
+        with kernel_environment(self.build):
             pm.execute_notebook(
                 str(self.root / ch.source), str(tmp), parameters=dict(params),
-                kernel_name=KERNEL_NAME, cwd=str(out.parent), progress_bar=self.progress,
+                kernel_name=KERNEL_NAME, cwd=str(tmp.parent), progress_bar=self.progress,
                 log_output=False, report_mode=False,
             )
-        except PapermillExecutionError as err:
-            report = self.report_path(ch)
-            report.parent.mkdir(parents=True, exist_ok=True)
-            cell = err.cell_index + 1  # 1-based, as a reader counts cells
-            if tmp.is_file():
-                tags = [c.metadata.get("tags", []) for c in nbformat.read(str(tmp), as_version=4).cells]
-                ran = [t for t in tags if "papermill-error-cell-tag" not in t]  # the notebook as it executed
-                cell = 1 + sum("injected-parameters" not in t for t in ran[:err.cell_index])  # source position
-                os.replace(tmp, report)
-            first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
-            msg = (f"chapter {ch.name} failed in cell {cell} (In [{err.exec_count}]: {first.strip()!r}): "
-                   f"{err.ename}: {err.evalue}\n  the executed notebook with the error: {report}")
-            return Outcome(ch, "failed", time.perf_counter() - t0, report, None, msg)
-        finally:
-            if env_before is None:
-                os.environ.pop("JUPYTER_PATH", None)
-            else:
-                os.environ["JUPYTER_PATH"] = env_before
-        seconds = time.perf_counter() - t0
+
+    def _report_failure(self, ch: Chapter, err, tmp: Path) -> tuple[Path, str]:
+        """Keep the executed notebook with the error under reports/; a message naming chapter and cell."""
+        import nbformat
+
+        report = self.report_path(ch)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        cell = err.cell_index + 1  # 1-based, as a reader counts cells
+        if tmp.is_file():
+            tags = [c.metadata.get("tags", []) for c in nbformat.read(str(tmp), as_version=4).cells]
+            ran = [t for t in tags if "papermill-error-cell-tag" not in t]  # the notebook as it executed
+            cell = 1 + sum("injected-parameters" not in t for t in ran[:err.cell_index])  # source position
+            os.replace(tmp, report)
+        first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
+        msg = (f"chapter {ch.name} failed in cell {cell} (In [{err.exec_count}]: {first.strip()!r}): "
+               f"{err.ename}: {err.evalue}\n  the executed notebook with the error: {report}")
+        return report, msg
+
+    def _publish(self, ch: Chapter, params: Mapping[str, Any], tmp: Path, seconds: float, key: str) -> None:
+        """Tidy the executed copy, then move it, the results JSON and the cache key into place."""
+        import nbformat
+
         nb = nbformat.read(str(tmp), as_version=4)
         for cell in nb.cells:  # the values used, collapsed like the parameters cell above them
             tags = cell.metadata.setdefault("tags", [])
@@ -313,15 +341,14 @@ class Book:
         results = self._results(ch, nb, params, seconds, key)
         # order matters: the key is written last, so a run stopped in between is re-executed next time
         self.key_path(ch).unlink(missing_ok=True)
-        os.replace(tmp, out)
+        os.replace(tmp, self.executed_path(ch))
         atomic_write(self.results_path(ch), json.dumps(results, indent=1, sort_keys=True) + "\n")
         atomic_write(self.key_path(ch), key + "\n")
         self.report_path(ch).unlink(missing_ok=True)
-        return Outcome(ch, "executed", seconds, out, self.results_path(ch))
 
     def _results(self, ch: Chapter, nb, params, seconds: float, key: str) -> dict:
-        from . import __version__
-        from .results import read_glued
+        from nnfail import __version__
+        from nnfail.glue import read_glued
 
         return {
             "chapter": ch.name,
@@ -335,65 +362,6 @@ class Book:
             "timing": {"execution_seconds": round(seconds, 2),
                        "executed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
         }
-
-    # ----------------------------------------------------------------------------------- site
-    def copy_sources(self) -> Path:
-        """Refresh the non-executed part of the build copy (config, toc, prose, static files)."""
-        dst = self.build / "book"
-        dst.mkdir(parents=True, exist_ok=True)
-        for name in BOOK_FILES:
-            if (self.root / name).is_file():
-                shutil.copy2(self.root / name, dst / name)
-        for name in BOOK_DIRS:
-            if (self.root / name).is_dir():
-                shutil.copytree(self.root / name, dst / name, dirs_exist_ok=True)
-        for name in toc_files(self.root):
-            for ext in (".md",):
-                src = self.root / (name + ext)
-                if src.is_file():
-                    (dst / src.relative_to(self.root)).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(src, dst / src.relative_to(self.root))
-        results = dst / "_static" / "results"
-        results.mkdir(parents=True, exist_ok=True)
-        for ch in self.chapters:
-            if self.results_path(ch).is_file():
-                shutil.copy2(self.results_path(ch), results / self.results_path(ch).name)
-        return dst
-
-    def build_site(self) -> Path:
-        """Strict Jupyter Book build of the build copy; publish by swapping the ``html`` symlink."""
-        src = self.copy_sources()
-        sites = self.build / "sites"
-        tmp = sites / f"tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-book")
-        cmd = [jb, "build", "-W", "-n", "--keep-going", "--path-output", str(tmp), str(src)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            log = self.build / "reports" / "site-build.log"
-            atomic_write(log, proc.stdout + "\n" + proc.stderr)
-            shutil.rmtree(tmp, ignore_errors=True)
-            text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + "\n" + proc.stderr)
-            warnings = [ln.strip() for ln in text.splitlines()
-                        if any(w in ln for w in ("WARNING", "ERROR", "Error:", "error:"))] or text.strip().splitlines()[-5:]
-            raise ChapterFailed("the site build failed (warnings are errors):\n  " + "\n  ".join(warnings[:20])
-                                + f"\n  full log: {log}")
-        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
-        final = sites / stamp
-        os.replace(tmp / "_build" / "html", final)
-        shutil.rmtree(tmp, ignore_errors=True)
-        link = self.build / "html"
-        tmp_link = self.build / f".html.tmp-{os.getpid()}"
-        tmp_link.unlink(missing_ok=True)
-        os.symlink(Path("sites") / stamp, tmp_link)
-        if link.is_dir() and not link.is_symlink():
-            shutil.rmtree(link)
-        os.replace(tmp_link, link)
-        for old in sites.iterdir():
-            if old.name != stamp:
-                shutil.rmtree(old, ignore_errors=True)
-        return link
 
 
 def run_all(book: Book, quick: bool = False, force: bool = False, echo=print) -> list[Outcome]:

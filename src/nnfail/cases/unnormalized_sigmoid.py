@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import sigmoid_net as S
+from nnfail import sigmoid_net as S
+from nnfail import stats, tables
+from nnfail.models import Case, mlp
 
 # The post's ten rows: (sepal length, petal length) in cm.
 ROWS = np.array([[7.0, 4.7], [6.3, 6.0], [6.9, 4.9], [6.4, 5.3], [5.8, 5.1],
@@ -44,13 +46,24 @@ def iris_labels() -> np.ndarray:
     return np.array(labels)
 
 
-def labels(name: str) -> np.ndarray:
+def label_vector(name: str) -> np.ndarray:
     return iris_labels() if name == "iris" else ALTERNATIVE_LABELS.copy()
 
 
-def standardize(X: np.ndarray) -> np.ndarray:
-    """sklearn.preprocessing.scale: mean 0, standard deviation 1 per column (population std)."""
-    return (X - X.mean(axis=0)) / X.std(axis=0)
+def label_facts() -> dict:
+    """How the post's rows match the iris data and where the two label vectors differ (for the prose)."""
+    matches, y_iris, y_alt = iris_matches(), iris_labels(), ALTERNATIVE_LABELS
+    differ = np.flatnonzero(y_iris != y_alt)
+    return dict(n_rows=len(ROWS), n_rows_matched=sum(len({s for _, s in m}) == 1 for m in matches),
+                n_label_differences=int(differ.size),
+                differing_row=", ".join(str(ROWS[i].tolist()) for i in differ),
+                iris_labels=",".join(map(str, y_iris)), alternative_labels=",".join(map(str, y_alt)))
+
+
+def label_rows() -> list[dict]:
+    """One row per post row: its values, the iris rows and species it matches, both labels."""
+    return [dict(i=i, row=r, m=m, yi=a, ya=b) for i, (r, m, a, b)
+            in enumerate(zip(ROWS, iris_matches(), iris_labels(), ALTERNATIVE_LABELS))]
 
 
 def legacy_init(seed: int) -> S.Weights:
@@ -124,8 +137,8 @@ def run_sweep(cfgs: list[Config], n_seeds: int, rng: np.random.Generator, max_it
     seed_of = np.tile(np.arange(n_seeds), len(cfgs))
     w = S.Weights(*[a[seed_of] for a in inits.arrays()])
     col = lambda f: np.array([getattr(cfgs[i], f) for i in member])  # noqa: E731
-    X = np.stack([standardize(ROWS) if s == "standardized" else ROWS for s in col("scaling")])
-    Y = np.stack([labels(lab)[:, None].astype(float) for lab in col("labels")])
+    X = np.stack([stats.standardize(ROWS) if s == "standardized" else ROWS for s in col("scaling")])
+    Y = np.stack([label_vector(lab)[:, None].astype(float) for lab in col("labels")])
     cfg = S.Members(alpha=col("alpha").astype(float), logloss=col("loss") == "logloss",
                     shared_bias=col("bias") == "shared",
                     optimizer=np.array([S.OPTIMIZERS.index(o) for o in col("optimizer")]),
@@ -137,8 +150,6 @@ def run_sweep(cfgs: list[Config], n_seeds: int, rng: np.random.Generator, max_it
 def summarize(sw: Sweep, rng: np.random.Generator) -> list[dict]:
     """Per configuration: iterations to the target (median, IQR, range over converged seeds, bootstrap CI
     of the median with capped seeds counted at the cap) and the share that never converged."""
-    from . import stats
-
     rows = []
     for i, c in enumerate(sw.configs):
         it = sw.run.iterations[sw.member_config == i].astype(float)
@@ -155,6 +166,90 @@ def summarize(sw: Sweep, rng: np.random.Generator) -> list[dict]:
                          never=nc.rate, never_low=nc.low, never_high=nc.high,
                          median_capped=bool(s.median >= sw.cap)))
     return rows
+
+
+SUMMARY_COLUMNS = [  # the table of summarize's rows (one label vector at a time)
+    ("configuration", lambda r: r["config"].split(" | ")[1]),
+    ("median iterations [IQR]",
+     lambda r: f"{tables.num(r['median'], 6)} [{tables.num(r['q1'], 6)}, {tables.num(r['q3'], 6)}]"),
+    ("range (converged)", lambda r: f"{tables.num(r['min'], 6)} to {tables.num(r['max'], 6)}"),
+    ("never converged", lambda r: f"{tables.pct(r['never'])} {tables.interval(r['never_low'], r['never_high'])}"),
+]
+
+
+def iterations(sw: Sweep, name: str) -> np.ndarray:
+    """Iterations each seed of configuration ``name`` needed, seeds that never converged counted at the cap."""
+    it = sw.run.iterations[sw.of(name)]
+    return np.where(it >= 0, it, sw.cap).astype(float)
+
+
+POST_ITERATIONS = 32000  # the post: "about 32,000 iterations on average"
+
+
+def identify_labels(sw: Sweep) -> tuple[str, dict[str, tuple[float, str]]]:
+    """Which label vector the post's iteration count comes from: for each, (ratio of our median to the
+    post's figure, verdict); the label vector whose ratio is closest to 1."""
+    judged = {lab: stats.about(POST_ITERATIONS, float(np.median(iterations(sw, f"{lab} | as posted"))))
+              for lab in ("alt", "iris")}
+    return min(judged, key=lambda lab: abs(np.log(judged[lab][0]))), judged
+
+
+# (id, source, claim, kind, configuration, reported value or contrast configuration)
+CLAIMS = (
+    ("post_32000", "post", "about 32,000 iterations on average as posted", "about", "as posted", POST_ITERATIONS),
+    ("comment_209237", "comment", "about 209,000 iterations without scaling (209,237 reported)", "locate",
+     "as posted", 209237),
+    ("scaling", "answer", "standardized inputs converge much faster", "faster", "standardized inputs", "as posted"),
+    ("bias_fix", "answer", "the shared bias update is a bug worth fixing", "faster", "as posted",
+     "shared bias update"),
+    ("logloss_stuck", "comment", "log-loss at alpha 0.5 gets stuck (at 0.693)", "stuck", "log-loss, alpha 0.5", None),
+    ("logloss_33345", "comment", "log-loss at alpha 0.05: 33,345 iterations", "locate", "log-loss, alpha 0.05",
+     33345),
+    ("logloss_64331", "comment", "log-loss without scaling: 64,331 iterations (alpha 0.01)", "locate",
+     "log-loss, alpha 0.01", 64331),
+    ("logloss_scaled_1000", "comment", "log-loss with scaling: under 1,000 iterations (alpha 0.01)", "under",
+     "log-loss, alpha 0.01, standardized", 1000),
+    ("alpha1_scaled_10000", "comment", "alpha 1.0 with scaling: under 10,000 iterations", "under",
+     "alpha 1.0, standardized", 10000),
+    ("momentum", "answer", "momentum speeds up plain descent", "faster", "momentum 0.9, alpha 0.05", "as posted"),
+    ("adam", "answer", "Adam is faster than plain descent", "faster", "Adam, alpha 0.01", "as posted"),
+)
+
+
+def judge_claim(kind: str, c: np.ndarray, ref, other: np.ndarray | None, cap: int) -> tuple[str, str, float]:
+    """(verdict, evidence text, p-value or NaN) of one claim on the iteration counts ``c`` (capped seeds at
+    ``cap``); ``other`` holds the counts of the contrast configuration of a "faster" claim."""
+    p = float("nan")
+    if kind == "about":
+        ratio, v = stats.about(ref, float(np.median(c)))
+        return v, f"our median {tables.num(np.median(c), 6)} ({ratio:.2f}x the figure)", p
+    if kind == "locate":
+        share, v = stats.locate(ref, c)
+        return v, f"{tables.pct(share)} of seeds needed fewer; median {tables.num(np.median(c), 6)}", p
+    if kind == "faster":
+        _, p = stats.mann_whitney(c, other)
+        ratio = np.median(other) / np.median(c)
+        v = stats.REPRODUCES if (p < 0.05 and ratio > 1) else (stats.PARTLY if ratio > 1 else stats.DOES_NOT)
+        return v, f"median {tables.num(np.median(c), 6)} vs {tables.num(np.median(other), 6)} ({ratio:.2g}x)", p
+    if kind == "stuck":
+        rate = stats.failure_rate(c >= cap)
+        return (stats.verdict("fails", rate.rate),
+                f"{tables.pct(rate.rate)} never converged {tables.interval(rate.low, rate.high)}", p)
+    if kind == "under":
+        rate = stats.failure_rate(c >= ref)
+        return (stats.verdict("works", rate.rate),
+                f"{tables.pct(1 - rate.rate)} of seeds under {ref:,}; median {tables.num(np.median(c), 6)}", p)
+    raise ValueError(f"unknown claim kind {kind!r}")
+
+
+def judge_claims(sw: Sweep, labels: str) -> list[dict]:
+    """Every claim of the thread judged on the sweep's ``labels`` rows."""
+    verdicts = []
+    for cid, who, text, kind, cfg, ref in CLAIMS:
+        other = iterations(sw, f"{labels} | {ref}") if kind == "faster" else None
+        v, evidence, p = judge_claim(kind, iterations(sw, f"{labels} | {cfg}"), ref, other, sw.cap)
+        verdicts.append(dict(id=cid, who=who, claim=text, evidence=evidence, p=p, verdict=v))
+    return verdicts
 
 
 # ------------------------------------------------------------------------------------- mechanism
@@ -190,9 +285,23 @@ def decision_grid(w: S.Weights, scaling: str, n: int = 120):
     g0, g1 = np.meshgrid(x0, x1)
     pts = np.column_stack([g0.ravel(), g1.ravel()])
     if scaling == "standardized":
-        pts = (pts - ROWS.mean(axis=0)) / ROWS.std(axis=0)
+        pts = stats.standardize(pts, like=ROWS)
     _, out = S.forward(w, pts)
     return x0, x1, out.reshape(n, n)
+
+
+def draw_boundary(ax, w: S.Weights, scaling: str, y: np.ndarray, title: str):
+    """Filled contours of a trained network's output over the feature plane, its 0.5 boundary, and the
+    ten rows marked by label; returns the contour set (for a colour bar)."""
+    x0, x1, z = decision_grid(w, scaling)
+    cs = ax.contourf(x0, x1, z, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
+    ax.contour(x0, x1, z, levels=[0.5], colors="black", linewidths=1.5)
+    for cls, marker in ((0, "o"), (1, "^")):
+        pts = ROWS[y == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, edgecolor="black", facecolor="white", s=60,
+                   label=f"label {cls}")
+    ax.set(title=title, xlabel="sepal length (cm)")
+    return cs
 
 
 # ------------------------------------------------------------------------------------- scikit-learn
@@ -207,7 +316,7 @@ def sklearn_runs(y: np.ndarray, n_seeds: int, max_iter: int, seed: int, early_st
 
     rows = []
     for scaling in ("raw", "standardized"):
-        X = standardize(ROWS) if scaling == "standardized" else ROWS
+        X = stats.standardize(ROWS) if scaling == "standardized" else ROWS
         for s in range(n_seeds):
             clf = MLPClassifier(hidden_layer_sizes=(3,), activation="logistic", solver="adam", alpha=0.0,
                                 batch_size=len(X), max_iter=max_iter, random_state=seed + s,
@@ -219,3 +328,32 @@ def sklearn_runs(y: np.ndarray, n_seeds: int, max_iter: int, seed: int, early_st
             rows.append(dict(scaling=scaling, n_iter=int(clf.n_iter_), loss=float(clf.loss_),
                              sse=float(np.sum((y - p) ** 2)), accuracy=float(np.mean(clf.predict(X) == y))))
     return rows
+
+
+def sklearn_comparison(y: np.ndarray, n_seeds: int, fixed_iters: int, seed: int) -> list[dict]:
+    """MLPClassifier with its own stopping rule and with a fixed length, raw and standardized inputs: median
+    iterations, median and best SSE, median accuracy over ``n_seeds`` seeds."""
+    runs = {"own stopping rule": sklearn_runs(y, n_seeds, max_iter=200000, seed=seed),
+            "fixed length": sklearn_runs(y, n_seeds, max_iter=fixed_iters, seed=seed, early_stop=False)}
+    rows = []
+    for how, rr in runs.items():
+        for sc in ("raw", "standardized"):
+            mine = [r for r in rr if r["scaling"] == sc]
+            rows.append(dict(how=how, scaling=sc, n_iter=np.median([r["n_iter"] for r in mine]),
+                             sse=np.median([r["sse"] for r in mine]), sse_min=min(r["sse"] for r in mine),
+                             acc=np.median([r["accuracy"] for r in mine])))
+    return rows
+
+
+# ------------------------------------------------------------------ the doctor's broken/fixed pair
+def doctor_case(fixed: bool, rng, labels="alt", alpha=0.5, activation="sigmoid") -> Case:
+    """Chapter 3: the post's 2-3-1 sigmoid network on the ten iris rows, plain gradient descent at alpha,
+    squared error, weights uniform in [-1, 1] as in the post; fixed: standardized inputs."""
+    import keras
+
+    w = S.init(rng)
+    model = mlp(2, (3,), activation, out_activation="sigmoid", loss="mse",
+                optimizer=keras.optimizers.SGD(alpha), rng=rng)
+    model.set_weights([w.W1, w.b1, w.W2, w.b2])
+    X = stats.standardize(ROWS) if fixed else ROWS.copy()
+    return Case(model, X, label_vector(labels).astype(float))

@@ -6,13 +6,13 @@ import json
 import sys
 from pathlib import Path
 
-from .params import ParameterError
+from nnfail.book.params import ParameterError
 
 EXIT_BAD_INPUT = 2
 
 
 def _book(args):
-    from .book import Book
+    from nnfail.book.runner import Book
 
     return Book(root=Path(args.root) if args.root else None,
                 build_dir=Path(args.build_dir) if args.build_dir else None)
@@ -21,7 +21,7 @@ def _book(args):
 def cmd_list(args) -> int:
     import nbformat
 
-    from .book import parameters_cell
+    from nnfail.book.runner import parameters_cell
 
     book = _book(args)
     for ch in book.chapters:
@@ -35,7 +35,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from .book import build_lock, select
+    from nnfail.book.runner import build_lock, select
 
     book = _book(args)
     ch = select(book.chapters, args.chapter)
@@ -53,7 +53,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .book import ChapterFailed, build_lock, run_all
+    from nnfail.book.runner import ChapterFailed, build_lock, run_all
+    from nnfail.book.site import build_site
 
     book = _book(args)
     with build_lock(book.build):
@@ -67,7 +68,7 @@ def cmd_build(args) -> int:
             return 1
         print("building the site (strict) ...", flush=True)
         try:
-            site = book.build_site()
+            site = build_site(book)
         except ChapterFailed as err:
             print(err, file=sys.stderr)
             return 1
@@ -98,7 +99,7 @@ def cmd_doctor(args) -> int:
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up log is not the reader's report
-    from . import doctor
+    from nnfail import doctor
 
     try:
         model = doctor.load_model(args.model)

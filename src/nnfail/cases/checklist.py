@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import engine as E
-from . import stats
+from nnfail import engine as E
+from nnfail import stats, tables
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
 XOR_Y = np.array([[0], [1], [1], [0]], float)
@@ -77,6 +77,19 @@ def xor_compare(res: Budgets, a: str = "relu", b: str = "sigmoid") -> list[dict]
     return rows
 
 
+XOR_COLUMNS = [  # the table of xor_compare's rows
+    ("epochs", lambda r: f"{r['budget']:,}"),
+    ("median loss relu / sigmoid", lambda r: f"{r['median_a']:.3f} / {r['median_b']:.3f}"),
+    ("P(relu loss lower)", lambda r: tables.pct(r["p_better"])),
+    ("p", lambda r: tables.pvalue(r["p"])),
+    ("mean accuracy relu / sigmoid", lambda r: f"{tables.pct(r['acc_a'])} / {tables.pct(r['acc_b'])}"),
+    ("solved relu", lambda r: f"{tables.pct(r['solved_a'])} {tables.interval(r['solved_a_low'], r['solved_a_high'])}"),
+    ("solved sigmoid",
+     lambda r: f"{tables.pct(r['solved_b'])} {tables.interval(r['solved_b_low'], r['solved_b_high'])}"),
+    ("verdict", lambda r: r["verdict"]),
+]
+
+
 def linear_data(rng: np.random.Generator, n: int = 100, noise: float = 1.0):
     x = np.linspace(0, 10, n)
     return x[:, None], (2 * x + 1 + rng.normal(0, noise, n))[:, None]
@@ -102,13 +115,54 @@ def capacity_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr:
     return out
 
 
+def capacity_summary(cap: dict) -> tuple[list[dict], dict]:
+    """Example 1's table rows (median and IQR of training and fresh-data MSE per model, the least-squares
+    line first) and the numbers the prose quotes, with the verdict on the post's capacity claim."""
+    big = [k for k in cap if k.startswith("relu")][0]
+    models = [("least-squares line (training MSE)", cap["ols_train"], np.full(len(cap["ols_train"]), np.nan))]
+    models += [(k, cap[k]["train"], cap[k]["test"]) for k in ("single unit", big)]
+    rows = []
+    for name, train, test in models:
+        row = dict(model=name)
+        for which, v in (("train", train), ("test", test)):
+            q = np.nanpercentile(v, [50, 25, 75]) if np.isfinite(v).any() else [np.nan] * 3
+            row.update({f"{which}_{k}": x for k, x in zip(("m", "lo", "hi"), q)})
+        rows.append(row)
+    single_gap = float(np.median(cap["single unit"]["train"] / cap["ols_train"]))
+    facts = dict(cap_single_gap=single_gap, cap_single_test=float(np.median(cap["single unit"]["test"])),
+                 cap_big_test=float(np.median(cap[big]["test"])), cap_big_name=big,
+                 cap_big_diverged=int(np.sum(~np.isfinite(cap[big]["train"]))),
+                 cap_verdict=stats.DOES_NOT if single_gap < 1.1 else stats.PARTLY)
+    return rows, facts
+
+
+def keras_xor(act: str, units: int, lr: float, epochs: int, seed: int) -> dict:
+    """The post's XOR network in Keras (``units`` hidden units of ``act``, sigmoid output, binary
+    cross-entropy, Adam) and its replay in the engine from the same weights: both final losses and the
+    Keras model's accuracy."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(units, activation=act),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="binary_crossentropy")
+    start = [(w[None], b[None]) for w, b in zip(model.get_weights()[0::2], model.get_weights()[1::2])]
+    model.fit(XOR_X, XOR_Y, epochs=epochs, verbose=0)
+    net = E.MLP((2, units, 1), (act, "sigmoid"))
+    replay = E.Trainer(net, E.init_params(net, 1, kernel=E.Given(start)), E.Adam(lr), loss="bce")
+    replay.fit(XOR_X, XOR_Y, epochs=epochs, batch_size=32)
+    return dict(keras=float(model.evaluate(XOR_X, XOR_Y, verbose=0)),
+                engine=float(replay.evaluate(XOR_X, XOR_Y)[0]),
+                accuracy=float(np.mean((model.predict(XOR_X, verbose=0) > 0.5) == XOR_Y)))
+
+
 SCALE_X = np.array([[1000, 0.1], [2000, 0.2], [3000, 0.3]])
 SCALE_Y = np.array([[1.0], [2.0], [3.0]])
 
 
 def scaling_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: float = 1e-3) -> dict:
     """Example 3: one linear unit with Adam on the three rows, raw and standardized; MSE per epoch [epochs, K]."""
-    scaled = (SCALE_X - SCALE_X.mean(axis=0)) / SCALE_X.std(axis=0)
+    scaled = stats.standardize(SCALE_X)
     out = {}
     net = E.MLP((2, 1), ("linear",))
     for name, X in (("raw", SCALE_X), ("standardized", scaled)):

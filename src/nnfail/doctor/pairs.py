@@ -1,123 +1,26 @@
-"""Broken/fixed Keras models built from the book's cases and their variations: the doctor's benchmark.
+"""The doctor's benchmark: broken/fixed Keras models built from the book's cases and their variations.
 
 Each :class:`Pair` builds a *broken* model with its data and the *fixed* one (the same story with the
 chapter's fix applied), and names the doctor check(s) whose finding counts as finding the root cause.
-The case-study chapters call the ``*_case`` builders with their own parameters, so their closing doctor
-run uses the very network and data the chapter studies.
+The book's own pairs call each chapter's ``doctor_case`` (in ``nnfail.cases.<slug>``) with its default
+parameters; :func:`chapter_doctor` runs the doctor on a chapter's pair at the chapter's own parameters.
 
 Detection: the broken model raises a finding (any severity) of an expected check. False alarm: the
 fixed model raises any high-severity finding.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from . import doctor
-from . import linear_stack as LS
-from . import scaling, unscaled
-from . import sigmoid_net as S
-from .coverage import X_HIGH, X_LOW, article_init
-from .coverage import make_data as coverage_data
-from .stats import Rate, failure_rate
-
-
-@dataclass(frozen=True)
-class Case:
-    model: object
-    X: np.ndarray
-    y: np.ndarray
-
-
-def _seed(rng: np.random.Generator) -> None:
-    import keras
-
-    keras.utils.set_random_seed(int(rng.integers(2**31 - 1)))
-
-
-def mlp(n_in: int, hidden, activation="relu", out: int = 1, out_activation=None, kernel="glorot_uniform",
-        bias="zeros", loss="mse", optimizer=None, rng: np.random.Generator | None = None):
-    """A compiled keras.Sequential: Dense hidden layers (one activation, or one per layer), Dense output."""
-    import keras
-
-    if rng is not None:
-        _seed(rng)
-    acts = [activation] * len(hidden) if isinstance(activation, (str, type(None))) else list(activation)
-    model = keras.Sequential(
-        [keras.Input((n_in,))]
-        + [keras.layers.Dense(u, activation=a, kernel_initializer=kernel, bias_initializer=bias)
-           for u, a in zip(hidden, acts)]
-        + [keras.layers.Dense(out, activation=out_activation, kernel_initializer=kernel)])
-    model.compile(loss=loss, optimizer=optimizer or keras.optimizers.Adam(1e-3))
-    return model
-
-
-def _standardize(a: np.ndarray) -> np.ndarray:
-    return (a - a.mean(axis=0)) / a.std(axis=0)
-
-
-# ------------------------------------------------------------------------- the chapters' own models
-def scaling_case(fixed: bool, rng, target="square", input_scale=0.01, target_scale=1.0, init_std=0.05,
-                 hidden=(15, 15, 15), lr=1e-3, n=10_000) -> Case:
-    """Chapter 1: the posted elu network on X*input_scale and unscaled y; fixed: standardized X and y
-    with Keras's default (Glorot) initializer."""
-    import keras
-
-    x = rng.uniform(scaling.X_LOW, scaling.X_HIGH, n)
-    y = scaling.TARGETS[target](x) / target_scale
-    if fixed:
-        return Case(mlp(1, hidden, "elu", optimizer=keras.optimizers.Adam(lr), rng=rng),
-                    _standardize(x)[:, None], _standardize(y))
-    normal = keras.initializers.RandomNormal(stddev=init_std, seed=int(rng.integers(2**31 - 1)))
-    return Case(mlp(1, hidden, "elu", kernel=normal, optimizer=keras.optimizers.Adam(lr), rng=rng),
-                (x * input_scale)[:, None], y)
-
-
-def linear_stack_case(fixed: bool, rng, task="square", layers=(20, 100, 1000), output_units=100, n_numbers=2,
-                      largest=1000, n=1000, activation="relu", linear=None, x_div=None, out=None) -> Case:
-    """Chapter 2: the post's stack of Dense layers without activations ending in Dense(output_units), inputs
-    and targets divided by the post's divisor; fixed: activations, Dense(1), standardized X and y.
-    ``linear``, ``x_div`` and ``out`` override one aspect of the broken model for the variations."""
-    X, y = LS.make_data(task, n, n_numbers, largest, rng)
-    if fixed:
-        return Case(mlp(n_numbers, layers, activation, rng=rng), _standardize(X), _standardize(y))
-    div = LS.post_scale(task, n_numbers, largest)
-    acts = None if (linear if linear is not None else True) else activation
-    return Case(mlp(n_numbers, layers, acts, out=output_units if out is None else out, rng=rng),
-                X / (div if x_div is None else x_div), y / div)
-
-
-def sigmoid_case(fixed: bool, rng, labels="alt", alpha=0.5, activation="sigmoid") -> Case:
-    """Chapter 3: the post's 2-3-1 sigmoid network on the ten iris rows, plain gradient descent at alpha,
-    squared error, weights uniform in [-1, 1] as in the post; fixed: standardized inputs."""
-    import keras
-
-    w = S.init(rng)
-    model = mlp(2, (3,), activation, out_activation="sigmoid", loss="mse",
-                optimizer=keras.optimizers.SGD(alpha), rng=rng)
-    model.set_weights([w.W1, w.b1, w.W2, w.b2])
-    X = unscaled.standardize(unscaled.ROWS) if fixed else unscaled.ROWS.copy()
-    return Case(model, X, unscaled.labels(labels).astype(float))
-
-
-def coverage_case(fixed: bool, rng, n=10_000, noise=1.0, lr=0.05, optimizer="adam", broken_init=None) -> Case:
-    """Chapter 4: Dense(2, relu) -> Dense(1) on x^2 - 10 + noise, x in [-10, 10], started at the article's
-    'bad' weights (both units face right: nothing is active left of x = -3); fixed: its 'good' weights.
-    ``broken_init`` = (kernel row, biases) replaces the article's bad start for the variations."""
-    import keras
-
-    x, y = coverage_data(n, noise, rng)
-    (W, b), (V, c) = article_init("good" if fixed else "bad")
-    W, b = W[0], b[0]
-    if broken_init is not None and not fixed:
-        W, b = np.array([broken_init[0]], float), np.array(broken_init[1], float)
-        V = np.zeros((1, W.shape[1], 1))
-    opt = keras.optimizers.Adam(lr) if optimizer == "adam" else keras.optimizers.SGD(lr)
-    model = mlp(1, (W.shape[1],), "relu", optimizer=opt, rng=rng)
-    model.set_weights([W, b, V[0], c[0]])
-    return Case(model, x[:, None], y)
+from nnfail import doctor
+from nnfail.book.registry import BY_SLUG, chapter
+from nnfail.cases import linear_stack, scaling_disaster, two_relu_coverage, unnormalized_sigmoid
+from nnfail.models import Case, mlp
+from nnfail.stats import Rate, failure_rate, standardize
 
 
 # -------------------------------------------------------------------------------------- the pair set
@@ -134,12 +37,12 @@ class Pair:
 def _capacity(fixed, rng):
     """Capacity: one ReLU unit cannot fit a parabola even on 16 points; fixed: 32 units."""
     x = rng.uniform(-1.7, 1.7, 256)
-    return Case(mlp(1, (32,) if fixed else (1,), "relu", rng=rng), x[:, None], _standardize(x ** 2))
+    return Case(mlp(1, (32,) if fixed else (1,), "relu", rng=rng), x[:, None], standardize(x ** 2))
 
 
 def _regression(rng, n=2000, d=3):
     X = rng.normal(size=(n, d))
-    return X, _standardize(np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2])
+    return X, standardize(np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2])
 
 
 def _dead(fixed, rng):
@@ -216,7 +119,7 @@ def _mixed(fixed, rng):
     """Seed 003's third example: two features, one in the thousands and one in tenths; a single Dense unit."""
     X = np.array([[1000, 0.1], [2000, 0.2], [3000, 0.3]]) * rng.uniform(0.9, 1.1, (3, 2))
     y = np.array([1.0, 2.0, 3.0])
-    return Case(mlp(2, (), rng=rng), _standardize(X) if fixed else X, y)
+    return Case(mlp(2, (), rng=rng), standardize(X) if fixed else X, y)
 
 
 def _raw_iris(fixed, rng):
@@ -225,7 +128,7 @@ def _raw_iris(fixed, rng):
     iris = load_iris()
     X, y = iris.data, (iris.target == 2).astype(float)
     return Case(mlp(4, (8,), "tanh", out_activation="sigmoid", loss="binary_crossentropy", rng=rng),
-                _standardize(X) if fixed else X * 10, y)
+                standardize(X) if fixed else X * 10, y)
 
 
 def _linear_sine(fixed, rng):
@@ -236,44 +139,44 @@ def _linear_sine(fixed, rng):
 PAIRS: list[Pair] = [
     # chapter 1
     Pair("ch1 (x-50)^2, X/100, y raw", "scaling_disaster", ("target_scale",), True,
-         lambda f, r: scaling_case(f, r), "fix: standardize X and y, Glorot init"),
+         lambda f, r: scaling_disaster.doctor_case(f, r), "fix: standardize X and y, Glorot init"),
     Pair("ch1 max(0,x-50), X/100, y raw", "scaling_disaster", ("target_scale",), False,
-         lambda f, r: scaling_case(f, r, target="hinge"), "fix: standardize X and y, Glorot init"),
+         lambda f, r: scaling_disaster.doctor_case(f, r, target="hinge"), "fix: standardize X and y, Glorot init"),
     Pair("ch1 notch, X/100, 'normal' init", "scaling_disaster", ("init_scale",), False,
-         lambda f, r: scaling_case(f, r, target="notch"), "fix: standardize X and y, Glorot init"),
+         lambda f, r: scaling_disaster.doctor_case(f, r, target="notch"), "fix: standardize X and y, Glorot init"),
     Pair("ch1 (x-50)^2 on [20, 20] elu, y/10", "scaling_disaster", ("target_scale",), False,
-         lambda f, r: scaling_case(f, r, hidden=(20, 20), target_scale=10.0), "fix: standardize, Glorot"),
+         lambda f, r: scaling_disaster.doctor_case(f, r, hidden=(20, 20), target_scale=10.0), "fix: standardize, Glorot"),
     # chapter 2
     Pair("ch2 linear stack, square", "linear_stack", ("nonlinearity",), True,
-         lambda f, r: linear_stack_case(f, r), "fix: relu, Dense(1), standardized X and y"),
+         lambda f, r: linear_stack.doctor_case(f, r), "fix: relu, Dense(1), standardized X and y"),
     Pair("ch2 linear stack, sum", "linear_stack", ("nonlinearity",), False,
-         lambda f, r: linear_stack_case(f, r, task="sum"), "fix: relu, Dense(1), standardized X and y"),
+         lambda f, r: linear_stack.doctor_case(f, r, task="sum"), "fix: relu, Dense(1), standardized X and y"),
     Pair("ch2 Dense(100) output, 1-D target", "linear_stack", ("target_shape",), False,
-         lambda f, r: linear_stack_case(f, r, task="sum", linear=False, x_div=1000.0),
+         lambda f, r: linear_stack.doctor_case(f, r, task="sum", linear=False, x_div=1000.0),
          "fix: Dense(1) output"),
     Pair("ch2 relu stack on inputs / 1e6", "linear_stack", ("input_scale",), False,
-         lambda f, r: linear_stack_case(f, r, linear=False, out=1), "fix: standardized X and y"),
+         lambda f, r: linear_stack.doctor_case(f, r, linear=False, out=1), "fix: standardized X and y"),
     Pair("linear 64-64 stack on sin(2x)", "linear_stack", ("nonlinearity",), False, _linear_sine,
          "fix: tanh hidden layers"),
     # chapter 3
     Pair("ch3 2-3-1 sigmoid, raw iris rows", "unnormalized_sigmoid", ("input_scale",), True,
-         lambda f, r: sigmoid_case(f, r), "fix: standardized inputs"),
+         lambda f, r: unnormalized_sigmoid.doctor_case(f, r), "fix: standardized inputs"),
     Pair("ch3 iris labels", "unnormalized_sigmoid", ("input_scale",), False,
-         lambda f, r: sigmoid_case(f, r, labels="iris"), "fix: standardized inputs"),
+         lambda f, r: unnormalized_sigmoid.doctor_case(f, r, labels="iris"), "fix: standardized inputs"),
     Pair("ch3 tanh hidden layer", "unnormalized_sigmoid", ("input_scale",), False,
-         lambda f, r: sigmoid_case(f, r, activation="tanh"), "fix: standardized inputs"),
+         lambda f, r: unnormalized_sigmoid.doctor_case(f, r, activation="tanh"), "fix: standardized inputs"),
     Pair("iris in mm, tanh 4-8-1", "unnormalized_sigmoid", ("input_scale",), False, _raw_iris,
          "fix: standardized inputs"),
     # chapter 4
     Pair("ch4 article's bad start", "two_relu_coverage", ("kink_coverage",), True,
-         lambda f, r: coverage_case(f, r), "fix: the article's good start"),
+         lambda f, r: two_relu_coverage.doctor_case(f, r), "fix: the article's good start"),
     Pair("ch4 SGD, bad start", "two_relu_coverage", ("kink_coverage",), False,
-         lambda f, r: coverage_case(f, r, optimizer="sgd", lr=1e-3), "fix: the article's good start"),
+         lambda f, r: two_relu_coverage.doctor_case(f, r, optimizer="sgd", lr=1e-3), "fix: the article's good start"),
     Pair("ch4 four units all facing right", "two_relu_coverage", ("kink_coverage",), False,
-         lambda f, r: coverage_case(f, r, broken_init=([0.5, 1.0, 1.5, 2.0], [0.0, 0.0, 0.0, 0.0])),
+         lambda f, r: two_relu_coverage.doctor_case(f, r, broken_init=([0.5, 1.0, 1.5, 2.0], [0.0, 0.0, 0.0, 0.0])),
          "fix: the article's good start"),
     Pair("ch4 both kinks right of the data", "two_relu_coverage", ("kink_coverage", "dead_units"), False,
-         lambda f, r: coverage_case(f, r, broken_init=([1.0, 2.0], [-12.0, -30.0])),
+         lambda f, r: two_relu_coverage.doctor_case(f, r, broken_init=([1.0, 2.0], [-12.0, -30.0])),
          "fix: the article's good start"),
     Pair("relu 16-16 with biases -6", "two_relu_coverage", ("dead_units",), False, _dead, "fix: zero biases"),
     # the checklist's other causes
@@ -323,20 +226,13 @@ class Outcome:
         return bool(self.fixed.severities()["high"])
 
     def row(self) -> dict:
-        return dict(pair=self.pair.name, chapter=doctor.CHAPTERS[self.pair.chapter][0],
+        return dict(pair=self.pair.name, chapter=BY_SLUG[self.pair.chapter].title,
                     expect=" or ".join(self.pair.expect), book=self.pair.book, detected=self.detected,
                     broken_findings=", ".join(f"{r.check} ({r.status})" for r in self.broken.findings),
                     fixed_high=", ".join(r.check for r in self.fixed.findings if r.status == "high"),
                     fixed_other=", ".join(f"{r.check} ({r.status})" for r in self.fixed.findings
                                           if r.status != "high"),
                     seconds=max(self.broken.seconds, self.fixed.seconds))
-
-
-BUILDERS = {"scaling_disaster": scaling_case, "linear_stack": linear_stack_case,
-            "unnormalized_sigmoid": sigmoid_case, "two_relu_coverage": coverage_case}
-# the checks that name each chapter's cause
-CAUSES = {"scaling_disaster": ("target_scale", "init_scale"), "linear_stack": ("nonlinearity",),
-          "unnormalized_sigmoid": ("input_scale", "saturation"), "two_relu_coverage": ("kink_coverage", "dead_units")}
 
 
 @dataclass(frozen=True)
@@ -359,13 +255,15 @@ class ChapterDoctor:
         return self.fixed.severities()["high"]
 
 
-def chapter_doctor(chapter: str, seed: int, **params) -> ChapterDoctor:
+def chapter_doctor(slug: str, seed: int, **params) -> ChapterDoctor:
     """The doctor on a chapter's broken and fixed model, built with the chapter's parameters."""
+    info = chapter(slug)
+    build = importlib.import_module(info.case_module).doctor_case
     reports = []
     for fixed in (False, True):
-        case = BUILDERS[chapter](fixed, np.random.default_rng([seed, 9]), **params)
+        case = build(fixed, np.random.default_rng([seed, 9]), **params)
         reports.append(doctor.diagnose(case.model, case.X, case.y, seed=seed))
-    return ChapterDoctor(*reports, CAUSES[chapter])
+    return ChapterDoctor(*reports, info.causes)
 
 
 def run_pairs(seed: int = 0, pairs=None, probe: bool = True, **kw) -> list[Outcome]:
@@ -385,3 +283,13 @@ def rates(outcomes: list[Outcome]) -> dict[str, Rate]:
     return dict(detection=failure_rate([o.detected for o in outcomes]),
                 false_alarm=failure_rate([o.false_alarm for o in outcomes]),
                 book_detection=failure_rate([o.detected for o in outcomes if o.pair.book]))
+
+
+def detection_by_check(outcomes: list[Outcome]) -> dict[str, str]:
+    """For each check that some pair expects: "k of n" broken models on which it was detected."""
+    found = {}
+    for check in doctor.CHECKS:
+        mine = [o for o in outcomes if check in o.pair.expect]
+        if mine:
+            found[check] = f"{sum(o.detected for o in mine)} of {len(mine)}"
+    return found

@@ -1,15 +1,23 @@
-"""The declared parameters of every chapter: default, type and allowed values, side by side.
+"""The chapter registry: one record per chapter holding everything the code needs to know about it.
+
+Number, slug, title, parameter spec (default, type and allowed values of every parameter, and an
+estimate of the work), time budget, the source post it retells, and the doctor checks that name its
+cause. ``_toc.yml`` is checked against this list (tests/test_registry.py), the runner looks chapters up
+here, the doctor takes its chapter links from here, and the tests parametrize over it. Each chapter's
+computations live in ``nnfail.cases.<slug>`` (its ``doctor_case`` builds the broken and fixed model
+the doctor is run on); importing this module imports no TensorFlow.
 
 The ``parameters`` cell of each notebook holds the same defaults as literals with a comment giving
-their meaning (tests/test_chapters.py checks they agree). ``nnfail run`` and the notebook's first
-code cell both validate against these declarations, so a bad value never reaches a kernel or a fit.
+their meaning (tests check they agree). ``nnfail run`` and the notebook's first code cell both validate
+against these declarations, so a bad value never reaches a kernel or a fit.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .params import Param, ParameterError, Spec
+from nnfail.book.params import Param, ParameterError, Spec
 
 SEED = Param("seed", 0, int, "base seed of every random generator", low=0, high=2**31 - 1)
 QUICK = Param("quick", False, bool, "smoke-test sizes: few seeds and epochs (for tests)")
@@ -159,14 +167,82 @@ CHECKLIST = Spec((
 # the chapter template (chapters/_template.ipynb): not in the book, executed by the tests
 TEMPLATE = Spec((SEED, QUICK))
 
-SPECS: dict[str, Spec] = {
-    "template": TEMPLATE,
-    "checklist": CHECKLIST,
-    "scaling_disaster": SCALING,
-    "linear_stack": LINEAR,
-    "unnormalized_sigmoid": UNSCALED,
-    "two_relu_coverage": COVERAGE,
-}
+
+@dataclass(frozen=True)
+class Source:
+    """The public text a chapter retells (credited and linked on the chapter's page)."""
+
+    title: str
+    site: str
+    url: str | None  # None where the address was not recovered
+    licence: str | None
+
+
+@dataclass(frozen=True)
+class ChapterInfo:
+    number: int
+    slug: str  # the notebook is chapters/NN_<slug>.ipynb and its code nnfail/cases/<slug>.py
+    title: str  # the notebook's first heading
+    spec: Spec
+    budget: float  # seconds the default run may take on the book's 2-core machine
+    source: Source
+    causes: tuple[str, ...] = ()  # doctor checks whose finding names this chapter's cause
+
+    @property
+    def stem(self) -> str:
+        return f"{self.number:02d}_{self.slug}"
+
+    @property
+    def notebook(self) -> str:
+        """Path of the notebook relative to the book root."""
+        return f"chapters/{self.stem}.ipynb"
+
+    @property
+    def case_module(self) -> str:
+        return f"nnfail.cases.{self.slug}"
+
+
+_DSSE = "Data Science Stack Exchange"
+_CC_BY_SA_3 = "CC BY-SA 3.0"  # Stack Exchange content posted before May 2018
+_CC_BY_SA_4 = "CC BY-SA 4.0"
+
+CHAPTERS: tuple[ChapterInfo, ...] = (
+    ChapterInfo(0, "checklist", "Start here: a checklist, and a doctor for your own network", CHECKLIST, 240,
+                Source("Why is my TensorFlow neural network failing to learn a simple relationship?",
+                       "an article (2025-01-30)", None, None)),
+    ChapterInfo(1, "scaling_disaster", "1. The scaling disaster", SCALING, 180,
+                Source("Feature scaling worsens performance?", _DSSE,
+                       "https://datascience.stackexchange.com/questions/51687", _CC_BY_SA_4),
+                causes=("target_scale", "init_scale")),
+    ChapterInfo(2, "linear_stack", "2. The linear-only Keras stack", LINEAR, 300,
+                Source("why multiplication (squares) doesn't work for neural networks?", _DSSE,
+                       "https://datascience.stackexchange.com/questions/60170", _CC_BY_SA_4),
+                causes=("nonlinearity",)),
+    ChapterInfo(3, "unnormalized_sigmoid", "3. The unnormalized sigmoid network", UNSCALED, 180,
+                Source("How to improve my self-written neural network?", _DSSE,
+                       "https://datascience.stackexchange.com/questions/20247", _CC_BY_SA_3),
+                causes=("input_scale", "saturation")),
+    ChapterInfo(4, "two_relu_coverage", "4. Two-ReLU coverage", COVERAGE, 240,
+                Source("a two-unit ReLU network fitting x^2 - 10", "a blog article", None, None),
+                causes=("kink_coverage", "dead_units")),
+)
+
+BY_SLUG: dict[str, ChapterInfo] = {c.slug: c for c in CHAPTERS}
+
+# Parameter specs by slug: the book's chapters plus the template (the tests register fixture chapters here).
+SPECS: dict[str, Spec] = {"template": TEMPLATE, **{c.slug: c.spec for c in CHAPTERS}}
+
+
+def chapter(slug: str) -> ChapterInfo:
+    try:
+        return BY_SLUG[slug]
+    except KeyError:
+        raise KeyError(f"no chapter {slug!r}; the book has: {', '.join(BY_SLUG)}") from None
+
+
+def chapter_for_cause(check: str) -> ChapterInfo | None:
+    """The chapter that shows the cause a doctor check names (the first that lists it), or None."""
+    return next((c for c in CHAPTERS if check in c.causes), None)
 
 
 def check(slug: str, namespace: Mapping[str, Any]) -> dict:

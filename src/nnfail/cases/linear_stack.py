@@ -1,0 +1,319 @@
+"""Chapter 2, the linear-only Keras stack: Dense(20) -> Dense(100) -> Dense(1000) -> Dense(100) with no
+activations fits the sum of two integers but not the square of one.
+
+Data follow the post: integers in [1, largest]; the sum task divides inputs and targets by
+largest * n_numbers, the square task by largest ** 2. Errors are measured as the post does: RMSE in
+original units after rounding predictions back to integers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnfail import engine as E
+from nnfail import stats, tables
+from nnfail.models import Case, mlp
+
+
+def make_data(task: str, n_examples: int, n_numbers: int, largest: int, rng: np.random.Generator):
+    """Integer inputs [n, n_numbers] in [1, largest] and targets [n] in original units."""
+    ints = rng.integers(1, largest + 1, size=(n_examples, n_numbers))
+    if task == "sum":
+        return ints.astype(float), ints.sum(axis=1).astype(float)
+    return ints.astype(float), (ints[:, 0] ** 2).astype(float)  # the post squares the first number
+
+
+def post_scale(task: str, n_numbers: int, largest: int) -> float:
+    """The post's divisor for both inputs and targets."""
+    return float(largest * n_numbers) if task == "sum" else float(largest) ** 2
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    task: str = "square"
+    activation: str = "linear"
+    x_norm: str = "post"  # post | largest (divide by largest) | standardize
+    y_norm: str = "post"  # post | standardize
+
+
+@dataclass(frozen=True)
+class Transform:
+    """network input = (x - x_shift) / x_scale, network target = (y - y_shift) / y_scale."""
+
+    x_shift: np.ndarray
+    x_scale: np.ndarray
+    y_shift: float
+    y_scale: float
+
+    def x(self, x):
+        return (x - self.x_shift) / self.x_scale
+
+    def y(self, y):
+        return (y - self.y_shift) / self.y_scale
+
+    def y_back(self, t):
+        return t * self.y_scale + self.y_shift
+
+
+def transform(c: Config, X: np.ndarray, y: np.ndarray, n_numbers: int, largest: int) -> Transform:
+    s = post_scale(c.task, n_numbers, largest)
+    if c.x_norm == "post":
+        xs, xsc = np.zeros(X.shape[1]), np.full(X.shape[1], s)
+    elif c.x_norm == "largest":
+        xs, xsc = np.zeros(X.shape[1]), np.full(X.shape[1], float(largest))
+    else:
+        xs, xsc = X.mean(axis=0), X.std(axis=0)
+    ys, ysc = (0.0, s) if c.y_norm == "post" else (float(y.mean()), float(y.std()))
+    return Transform(xs, xsc, ys, ysc)
+
+
+def rmse_after_rounding(pred_original: np.ndarray, y: np.ndarray) -> float:
+    """The post's metric: predictions and targets rounded to integers, root mean squared error."""
+    return float(np.sqrt(np.mean((np.round(pred_original) - np.round(y)) ** 2)))
+
+
+@dataclass
+class Result:
+    configs: list[Config]
+    member_config: np.ndarray
+    rmse: np.ndarray  # [K] in original units (NaN if diverged)
+    loss: np.ndarray  # [epochs, K] training loss in network units
+    X: np.ndarray  # [K, n, d] original inputs
+    y: np.ndarray  # [K, n]
+    pred: np.ndarray  # [K, n] predictions in original units (first output unit)
+    params: list  # final engine weights
+    transforms: list
+    diverged: np.ndarray
+
+    def of(self, name: str) -> np.ndarray:
+        return self.member_config == next(i for i, c in enumerate(self.configs) if c.name == name)
+
+
+def run(cfgs: list[Config], hidden, heads: int, n_seeds: int, rng: np.random.Generator, epochs: int,
+        batch_size: int, n_examples: int, n_numbers: int, largest: int, lr: float = 1e-3, progress=None) -> Result:
+    """Train n_seeds members of every configuration (same architecture) with Keras's defaults: Glorot
+    uniform kernels, zero biases, Adam, MSE, shuffled batches. With heads > 1 every output unit is
+    trained on the target (Keras 2's reading of a 1-D target with a wide last layer)."""
+    acts = tuple(cfgs[0].activation for _ in hidden) + ("linear",)
+    if any(c.activation != cfgs[0].activation for c in cfgs):
+        raise ValueError("configurations of one run share the architecture")
+    d = 2 if cfgs[0].task == "sum" else 1
+    net = E.MLP((d, *hidden, heads), acts)
+    member = np.repeat(np.arange(len(cfgs)), n_seeds)
+    k = member.size
+    Xs, ys, trs = [], [], []
+    for i in member:
+        X, y = make_data(cfgs[i].task, n_examples, n_numbers if cfgs[i].task == "sum" else 1, largest, rng)
+        Xs.append(X)
+        ys.append(y)
+        trs.append(transform(cfgs[i], X, y, n_numbers if cfgs[i].task == "sum" else 1, largest))
+    X, y = np.stack(Xs), np.stack(ys)
+    xin = np.stack([t.x(a) for t, a in zip(trs, Xs)])
+    yin = np.stack([t.y(b) for t, b in zip(trs, ys)])[:, :, None].repeat(heads, axis=2)
+    trainer = E.Trainer(net, E.init_params(net, k, E.GlorotUniform(), rng), E.Adam(lr), "mse")
+    for _ in range(epochs):
+        trainer.fit(xin, yin, epochs=1, batch_size=batch_size, shuffle=True, rng=rng)
+        if progress is not None:
+            progress.update(1)
+    out = trainer.predict(xin)[:, :, 0]
+    pred = np.stack([t.y_back(o) for t, o in zip(trs, out)])
+    rmse = np.array([rmse_after_rounding(p, t) if np.isfinite(p).all() else np.nan for p, t in zip(pred, y)])
+    return Result(list(cfgs), member, rmse, trainer.history.array(), X, y, pred, trainer.params, trs,
+                  trainer.diverged)
+
+
+# ------------------------------------------------------------------------------------- the Keras side
+def posted_model(d: int, widths, out_units: int):
+    """The post's model as its author wrote it: Dense layers without activations, ending in
+    Dense(out_units), mean squared error, Adam with Keras's defaults."""
+    import keras
+
+    model = keras.Sequential([keras.Input((d,))] + [keras.layers.Dense(w) for w in widths] +
+                             [keras.layers.Dense(out_units)])
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    return model
+
+
+SHAPE_FITS = (("1-D target, batch 100", False, 100), ("1-D target, batch 32", False, 32),
+              ("column target, batch 100", True, 100))
+
+
+def shape_demo(X: np.ndarray, y: np.ndarray, scale: float, widths, out_units: int, epochs: int,
+               seed: int) -> dict[str, dict]:
+    """What Keras 3 does with the post's Dense(out_units) output and a 1-D target: each fit of
+    SHAPE_FITS either trains (RMSE and spread of unit 0, largest gap between units, original units) or
+    raises (the error's telling line)."""
+    import keras
+
+    demo = {}
+    for how, column, bs in SHAPE_FITS:
+        keras.utils.set_random_seed(seed)
+        model = posted_model(X.shape[1], widths, out_units)
+        try:
+            model.fit(X / scale, (y / scale)[:, None] if column else y / scale, epochs=epochs, batch_size=bs,
+                      verbose=0)
+            out = model.predict(X / scale, batch_size=100, verbose=0)
+            demo[how] = dict(outcome="trains", rmse=rmse_after_rounding(out[:, 0] * scale, y),
+                             spread=float(out[:, 0].std() * scale),
+                             heads=float(np.abs(out - out[:, :1]).max() * scale))
+        except Exception as err:  # Keras 3 refuses shapes that do not broadcast
+            lines = str(err).splitlines()
+            telling = next((ln.strip() for ln in lines if "Incompatible shapes" in ln or "Dimensions must" in ln),
+                           lines[0])
+            demo[how] = dict(outcome=f"{type(err).__name__}: {telling}", rmse=float("nan"), spread=float("nan"),
+                             heads=float("nan"))
+    return demo
+
+
+def collapse_check(model, x: np.ndarray) -> float:
+    """Largest difference between a trained linear stack's output and the single affine map its kernels
+    multiply out to, relative to the largest output."""
+    weights = model.get_weights()
+    W, b = collapse([(np.float64(weights[i]), np.float64(weights[i + 1])) for i in range(0, len(weights), 2)])
+    stack_out = model.predict(x, verbose=0)
+    return float(np.max(np.abs(stack_out - (x @ W + b))) / np.max(np.abs(stack_out)))
+
+
+# ------------------------------------------------------------------------------------- the sweep
+def comment_configs(activation: str) -> list[Config]:
+    """The commenter's nonlinear network on the post's inputs, on inputs / largest, and standardized."""
+    return [Config("nonlinear, inputs / largest^2 (the comment)", activation=activation),
+            Config("nonlinear, inputs / largest", activation=activation, x_norm="largest"),
+            Config("nonlinear, standardized inputs and targets", activation=activation,
+                   x_norm="standardize", y_norm="standardize")]
+
+
+def run_all(layers, output_units: int, relu_layers, activation: str, n_seeds: int, rng: np.random.Generator,
+            epochs: int, batch_size: int, n_examples: int, n_numbers: int, largest: int,
+            progress=None) -> dict[str, Result]:
+    """The chapter's three runs: the linear stack on the sum and on the square, and the commenter's
+    nonlinear network in its three input treatments."""
+    common = dict(n_seeds=n_seeds, rng=rng, epochs=epochs, batch_size=batch_size, n_examples=n_examples,
+                  n_numbers=n_numbers, largest=largest, progress=progress)
+    return {"linear, sum": run([Config("linear stack, sum", task="sum")], layers, output_units, **common),
+            "linear, square": run([Config("linear stack, square")], layers, output_units, **common),
+            "nonlinear": run(comment_configs(activation), relu_layers, 1, **common)}
+
+
+def summarize(runs: dict[str, Result], rng: np.random.Generator) -> list[dict]:
+    """One row per configuration, ranked by median RMSE: median and IQR, a bootstrap interval of the
+    median (lo, hi), how many diverged, and the per-seed values."""
+    rows = []
+    for r in runs.values():
+        groups = {c.name: r.rmse[r.member_config == i] for i, c in enumerate(r.configs)}
+        for i, s in enumerate(stats.summarize_metric(groups, rng)):
+            rows.append(dict(config=s["group"], median=s["median"], q1=s["q1"], q3=s["q3"], lo=s["ci_low"],
+                             hi=s["ci_high"], n=s["n"], diverged=int(r.diverged[r.member_config == i].sum()),
+                             values=groups[s["group"]]))
+    rows.sort(key=lambda r: (np.nan_to_num(r["median"], nan=np.inf)))
+    return rows
+
+
+SUMMARY_COLUMNS = [  # the table of summarize's rows
+    ("configuration (ranked)", lambda r: r["config"]),
+    ("median RMSE [IQR]", lambda r: f"{tables.num(r['median'], 5)} [{tables.num(r['q1'], 5)}, {tables.num(r['q3'], 5)}]"),
+    ("95% CI of the median", lambda r: f"[{tables.num(r['lo'], 5)}, {tables.num(r['hi'], 5)}]"),
+    ("diverged", lambda r: f"{r['diverged']} of {r['n']}"),
+]
+
+
+POST_SQUARE_RMSE = 75777.3  # the RMSE the post reports for the square
+
+
+def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
+                 best_affine: float) -> list[dict]:
+    """The post's, the answer's and the comment's claims against the sweep's rows and the collapse check."""
+    by = {r["config"]: r for r in rows}
+    lin_sum, lin_sq = by["linear stack, sum"], by["linear stack, square"]
+    com = by[comment_configs(activation)[0].name]
+    ratio, v_sq = stats.about(POST_SQUARE_RMSE, lin_sq["median"])
+    affine_ok = collapse_gap < 1e-4 and abs(keras_rmse / best_affine - 1) < 0.1
+    _, p_same = stats.mann_whitney(com["values"], lin_sq["values"])
+    same = p_same >= 0.05 and max(com["median"], lin_sq["median"]) / min(com["median"], lin_sq["median"]) <= 2
+    return [
+        dict(id="sum", who="post", claim="the sum is learned perfectly (RMSE 0)",
+             evidence=f"median RMSE {tables.num(lin_sum['median'])}",
+             verdict=stats.REPRODUCES if lin_sum["median"] < 1 else stats.DOES_NOT),
+        dict(id="square", who="post", claim="the square gives RMSE of about 75,777",
+             evidence=f"median {tables.num(lin_sq['median'], 5)} ({ratio:.2f}x)", verdict=v_sq),
+        dict(id="affine", who="answer", claim="without activations the stack is one linear unit",
+             evidence=f"kernel product matches to {collapse_gap:.0e}; RMSE {keras_rmse / best_affine:.3f}x the "
+                      "best affine fit", verdict=stats.REPRODUCES if affine_ok else stats.DOES_NOT),
+        dict(id="still_same", who="comment", claim=f"with {activation} the result is still the same",
+             evidence=f"median {tables.num(com['median'], 5)} vs {tables.num(lin_sq['median'], 5)}, "
+                      f"p = {tables.pvalue(p_same)}", verdict=stats.REPRODUCES if same else stats.DOES_NOT,
+             p=p_same),
+    ]
+
+
+def mechanism(r: Result) -> list[dict]:
+    """Per nonlinear configuration: the median share of first-layer kinks inside the data, the median
+    straight-line R^2 of the learned function, and the largest |input| the network sees."""
+    mech = []
+    for i, c in enumerate(r.configs):
+        m = np.flatnonzero(r.member_config == i)
+        cover, lin = [], []
+        for j in m:
+            x_net = r.transforms[j].x(r.X[j][:, :1])[:, 0]
+            W1, b1 = r.params[0][0][j], r.params[0][1][j]
+            cover.append(kinks_in_range(W1, b1, x_net.min(), x_net.max()))
+            lin.append(stats.line_r2(r.X[j][:, 0], r.pred[j]))
+        mech.append(dict(config=c.name, cover=float(np.median(cover)), lin=float(np.nanmedian(lin)),
+                         x_max=float(np.max(np.abs(r.transforms[m[0]].x(r.X[m[0]][:, :1]))))))
+    return mech
+
+
+def panels(runs: dict[str, Result]) -> list[tuple[str, Result, int]]:
+    """(name, run, configuration index) of the linear stack on the square and each nonlinear configuration."""
+    nonlinear = runs["nonlinear"]
+    return [("linear stack, square", runs["linear, square"], 0)] + \
+        [(c.name, nonlinear, i) for i, c in enumerate(nonlinear.configs)]
+
+
+def median_seed(r: Result, i: int) -> int:
+    """The member of configuration i whose RMSE is the median one."""
+    m = np.flatnonzero(r.member_config == i)
+    return int(m[np.argsort(r.rmse[m])[len(m) // 2]])
+
+
+# ------------------------------------------------------------------------------------- linear algebra
+def collapse(params) -> tuple[np.ndarray, np.ndarray]:
+    """Multiply out a linear stack: W = W1 W2 ... Wn and b = (((b1 W2) + b2) W3 + b3) ... (works on a
+    single network's list of (W, b) pairs)."""
+    W, b = params[0]
+    for Wi, bi in params[1:]:
+        W, b = W @ Wi, b @ Wi + bi
+    return W, b
+
+
+def best_affine_rmse(X: np.ndarray, y: np.ndarray) -> float:
+    """RMSE (original units, after rounding) of the least-squares affine fit y ~ X a + c."""
+    A = np.column_stack([X, np.ones(len(X))])
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    return rmse_after_rounding(A @ coef, y)
+
+
+def kinks_in_range(W1: np.ndarray, b1: np.ndarray, lo: float, hi: float) -> float:
+    """Share of first-layer relu units (1-D input) whose kink x = -b/w lies inside [lo, hi]: only those
+    can bend the network's function over the data."""
+    w, b = W1[0], b1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kink = -b / w
+    return float(np.mean((kink >= lo) & (kink <= hi)))
+
+
+# ------------------------------------------------------------------ the doctor's broken/fixed pair
+def doctor_case(fixed: bool, rng, task="square", layers=(20, 100, 1000), output_units=100, n_numbers=2,
+                largest=1000, n=1000, activation="relu", linear=None, x_div=None, out=None) -> Case:
+    """Chapter 2: the post's stack of Dense layers without activations ending in Dense(output_units), inputs
+    and targets divided by the post's divisor; fixed: activations, Dense(1), standardized X and y.
+    ``linear``, ``x_div`` and ``out`` override one aspect of the broken model for the variations."""
+    X, y = make_data(task, n, n_numbers, largest, rng)
+    if fixed:
+        return Case(mlp(n_numbers, layers, activation, rng=rng), stats.standardize(X), stats.standardize(y))
+    div = post_scale(task, n_numbers, largest)
+    acts = None if (linear if linear is not None else True) else activation
+    return Case(mlp(n_numbers, layers, acts, out=output_units if out is None else out, rng=rng),
+                X / (div if x_div is None else x_div), y / div)

@@ -1,0 +1,324 @@
+"""Chapter 4, two-ReLU coverage: f(x) = x^2 - 10 + noise on [-10, 10] with one hidden layer of ReLU units.
+
+A unit i outputs relu(w_i x + b_i); it is active for x on one side of its kink -b_i / w_i, the side its
+weight faces. Where no unit is active, no weight receives gradient from those inputs, and the fit is a
+constant there for good.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnfail import engine as E
+from nnfail import stats, tables
+from nnfail.models import Case, mlp
+
+X_LOW, X_HIGH = -10.0, 10.0
+
+
+def make_data(n: int, noise: float, rng: np.random.Generator):
+    x = rng.uniform(X_LOW, X_HIGH, n)
+    return x, x ** 2 - 10 + rng.normal(0.0, noise, n)
+
+
+def article_init(kind: str, width: int = 2):
+    """The article's starts: w1 = 1, b1 = 3, output weights and bias 0; 'good' w2 = -1, b2 = 3,
+    'bad' w2 = 1, b2 = -3. As (W [1, 1, 2], b [1, 2]) and (V [1, 2, 1], c [1, 1])."""
+    if width != 2 or kind not in ("good", "bad"):
+        raise ValueError("the article's initializations have two units and are 'good' or 'bad'")
+    w2, b2 = (-1.0, 3.0) if kind == "good" else (1.0, -3.0)
+    return [(np.array([[[1.0, w2]]]), np.array([[3.0, b2]])), (np.zeros((1, 2, 1)), np.zeros((1, 1)))]
+
+
+def forward(W, b, V, c, x):
+    """Single network: hidden outputs h [n, w] and prediction [n]."""
+    h = np.maximum(0.0, np.outer(x, W) + b)
+    return h, h @ V + c
+
+
+def gradients(W, b, V, c, x, y):
+    """Exact gradients of the mean squared error for one network (W [w], b [w], V [w], c scalar):
+    dy/dV_i = h_i, dy/dc = 1, and through an active unit dy/dW_i = V_i x, dy/db_i = V_i; an inactive
+    unit passes nothing back."""
+    h, pred = forward(W, b, V, c, x)
+    g = 2 * (pred - y) / len(x)  # dL/dpred
+    active = (np.outer(x, W) + b) > 0
+    back = g[:, None] * V[None, :] * active
+    return dict(W=back.T @ x, b=back.sum(axis=0), V=h.T @ g, c=g.sum())
+
+
+def article_derivatives(W, b, x):
+    """The article's stated derivatives of a unit's output in its active region: dy_i/dw_i = w_i and
+    dy_i/db_i = b_i (for the erratum; the correct values are x and 1)."""
+    return np.broadcast_to(W, (len(x), len(W))), np.broadcast_to(b, (len(x), len(b)))
+
+
+def uncovered_edges(W1: np.ndarray, b1: np.ndarray, lo: float = X_LOW, hi: float = X_HIGH) -> np.ndarray:
+    """[K] True where at x = lo or at x = hi no hidden unit is active (W1 [K, 1, w], b1 [K, w])."""
+    at_lo = (W1[:, 0, :] * lo + b1) > 0
+    at_hi = (W1[:, 0, :] * hi + b1) > 0
+    return ~at_lo.any(axis=1) | ~at_hi.any(axis=1)
+
+
+def closed_form_uncovered(width: int) -> float:
+    """With zero biases every kink sits at 0 and a unit faces right or left with probability 1/2 (any
+    kernel distribution symmetric about 0): an edge is uncovered when all units face the same way."""
+    return 2.0 * 0.5 ** width
+
+
+@dataclass(frozen=True)
+class Init:
+    """How a sweep's members start: kernel initializer, bias rule, activation."""
+
+    name: str
+    kernel: str = "glorot"  # glorot (Keras default) | he
+    bias: str = "zero"  # zero | small (0.1) | data_kinks (kinks spread over the data, alternating faces)
+    activation: str = "relu"  # relu | leaky_relu
+
+
+def init_params(init: Init, width: int, k: int, rng: np.random.Generator):
+    net = E.MLP((1, width, 1), (init.activation, "linear"))
+    kernel = E.HeNormal() if init.kernel == "he" else E.GlorotUniform()
+    params = E.init_params(net, k, kernel, rng)
+    (W, b), out = params
+    if init.bias == "small":
+        b = np.full_like(b, 0.1)
+    elif init.bias == "data_kinks":
+        # kinks at evenly spaced points inside the data, units alternately facing left and right
+        kinks = np.linspace(X_LOW, X_HIGH, width + 2)[1:-1]
+        face = np.where(np.arange(width) % 2 == 0, 1.0, -1.0)
+        W = np.abs(W) * face
+        b = (-W[:, 0, :] * kinks).astype(np.float32)
+    return net, [(W.astype(np.float32), b.astype(np.float32)), out]
+
+
+@dataclass
+class Sweep:
+    width: int
+    init: Init
+    start: list  # initial params
+    final: list
+    loss: np.ndarray  # [K] final training MSE
+    r2: np.ndarray  # [K]
+    uncovered_start: np.ndarray  # [K]
+    uncovered_end: np.ndarray
+    diverged: np.ndarray
+
+
+def sweep(init: Init, width: int, k: int, x, y, rng, optimizer: E.Optimizer, steps: int) -> Sweep:
+    """k random initializations of one width trained full-batch for ``steps`` updates, together."""
+    net, params = init_params(init, width, k, rng)
+    t = E.Trainer(net, params, optimizer, "mse")
+    t.fit(x[:, None], y[:, None], epochs=steps, batch_size=len(x))
+    loss = t.evaluate(x[:, None], y[:, None])
+    r2 = stats.r2_from_mse(loss, y)
+    (W, b), _ = t.params
+    return Sweep(width, init, params, t.params, loss, r2, uncovered_edges(*params[0]), uncovered_edges(W, b),
+                 t.diverged)
+
+
+def train_with_snapshots(params, x, y, optimizer: E.Optimizer, steps: int, frames: int, activation="relu"):
+    """Train the given (single or stacked) networks, recording the weights at ``frames`` points."""
+    width = params[0][0].shape[2]
+    net = E.MLP((1, width, 1), (activation, "linear"))
+    t = E.Trainer(net, E.init_params(net, params[0][0].shape[0], E.Given(params)), optimizer, "mse")
+    at = np.unique(np.linspace(0, steps, frames + 1).astype(int))
+    snaps, done = [t.params], 0
+    for s in at[1:]:
+        t.fit(x[:, None], y[:, None], epochs=int(s - done), batch_size=len(x))
+        done = int(s)
+        snaps.append(t.params)
+    return at, snaps, t.evaluate(x[:, None], y[:, None])
+
+
+# ------------------------------------------------------------------------------------- the chapter's experiments
+ARTICLE_W, ARTICLE_B, ARTICLE_V, ARTICLE_C = np.array([1.0, 1.0]), np.array([3.0, -3.0]), np.array([0.7, -0.4]), 0.2
+
+
+def gradient_check(x: np.ndarray, y: np.ndarray) -> dict:
+    """Our hand-written gradients at a two-unit start against TensorFlow's autodiff (largest gap); the
+    article's derivative formula against the true one where unit 1 (w=1, b=3) is off; and the gradient a
+    unit gets when it is off on all the data."""
+    import tensorflow as tf
+
+    W, b, V, c = ARTICLE_W, ARTICLE_B, ARTICLE_V, ARTICLE_C
+    ours = gradients(W, b, V, c, x, y)
+    tv = {k: tf.Variable(np.float64(v)) for k, v in dict(W=W, b=b, V=V, c=c).items()}
+    with tf.GradientTape() as tape:
+        h = tf.nn.relu(x[:, None] * tv["W"] + tv["b"])
+        loss = tf.reduce_mean(tf.square(tf.linalg.matvec(h, tv["V"]) + tv["c"] - y))
+    tg = tape.gradient(loss, tv)
+    x_left = x[x < -3]
+    Wd, _ = article_derivatives(W, b, x_left)
+    dead = gradients(np.array([1.0, 1.0]), np.array([-20.0, 3.0]), V, c, x, y)  # unit 1 off everywhere
+    return dict(grad_gap=max(float(np.max(np.abs(ours[k] - tg[k].numpy()))) for k in ours),
+                article_vs_true=float(np.mean(np.abs(Wd[:, 0] - x_left))),
+                dead_unit_grad=float(abs(dead["W"][0]) + abs(dead["b"][0])))
+
+
+def article_starts() -> list:
+    """The article's good and bad starts stacked as two members of one network."""
+    good, bad = article_init("good"), article_init("bad")
+    return [(np.concatenate([good[i][0], bad[i][0]]), np.concatenate([good[i][1], bad[i][1]])) for i in range(2)]
+
+
+def article_runs(settings: dict, x: np.ndarray, y: np.ndarray) -> dict[str, dict]:
+    """The article's two starts trained with each optimizer setting {name: (optimizer, steps)}: R^2 of
+    each and the final kinks."""
+    both = article_starts()
+    out = {}
+    for name, (opt, n_steps) in settings.items():
+        _, snaps, final = train_with_snapshots(both, x, y, opt, n_steps, frames=1)
+        r2 = stats.r2_from_mse(final, y)
+        out[name] = dict(good=float(r2[0]), bad=float(r2[1]), kinks=-snaps[-1][0][1] / snaps[-1][0][0][:, 0, :])
+    return out
+
+
+def animation_starts(init: str, width: int, seed: int) -> tuple[list, list[str]]:
+    """The two starts the animation follows: the article's, or two random Glorot starts of ``width`` units,
+    one with both edges of the data covered and one with an edge uncovered (where the draw has both)."""
+    if init == "article":
+        return article_starts(), ["good start", "bad start"]
+    _, rnd = init_params(Init("glorot"), width, 64, np.random.default_rng(seed + 1))
+    unc = uncovered_edges(*rnd[0])
+    pick = [int(np.flatnonzero(~unc)[0]), int(np.flatnonzero(unc)[0])] if unc.any() and (~unc).any() else [0, 1]
+    return [(a[pick], bb[pick]) for a, bb in rnd], ["random start, both edges covered",
+                                                     "random start, an edge uncovered"]
+
+
+def draw_snapshot(axes, params, x, y, sub, titles, grid_x=None):
+    """One frame: for each member, the data (subsample ``sub``), each unit's contribution, the fit and the
+    kinks inside the data."""
+    grid_x = np.linspace(X_LOW, X_HIGH, 200) if grid_x is None else grid_x
+    (Wt, bt), (Vt, ct) = params
+    for m, ax in enumerate(axes):
+        ax.clear()
+        ax.scatter(x[sub], y[sub], s=4, color="0.7")
+        h = np.maximum(0, np.outer(grid_x, Wt[m, 0]) + bt[m])
+        for i in range(h.shape[1]):
+            ax.plot(grid_x, h[:, i] * Vt[m, i, 0], ls=[":", "--"][i % 2], lw=1)
+        ax.plot(grid_x, h @ Vt[m, :, 0] + ct[m, 0], color="black", lw=2)
+        for k_ in -bt[m] / np.where(Wt[m, 0] == 0, np.nan, Wt[m, 0]):
+            if X_LOW <= k_ <= X_HIGH:
+                ax.axvline(k_, color="0.5", lw=0.8)
+        ax.set(ylim=(-40, 110), xlabel="x", title=titles[m])
+    axes[0].set_ylabel("y")
+
+
+def animation(snaps, x, y, sub, titles) -> str:
+    """The training as an embedded HTML animation (low dpi: every frame is inlined in the page)."""
+    import matplotlib.pyplot as plt
+    from matplotlib import animation as mpl_animation
+
+    from nnfail import plots
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=60)
+    anim = mpl_animation.FuncAnimation(fig, lambda i: draw_snapshot(axes, snaps[i], x, y, sub, titles),
+                                       frames=len(snaps), interval=200)
+    html = plots.animation_html(anim, alt=f"Animation of training: {titles[0]} and {titles[1]}, unit outputs, "
+                                          "fit and kinks moving over the data")
+    plt.close(fig)
+    return html
+
+
+def law_row(s: Sweep, good_r2: float) -> dict:
+    """Bad fits and uncovered starts of one sweep with intervals, the closed form, bad-fit rates given an
+    uncovered or a covered start and Fisher's test between them."""
+    bad = ~(s.r2 >= good_r2)
+    unc_start = s.uncovered_start
+    rate, unc = stats.failure_rate(bad), stats.failure_rate(unc_start)
+    both = unc_start.any() and (~unc_start).any()
+    return dict(width=s.width, init=s.init.name, rate=rate.rate, low=rate.low, high=rate.high, unc=unc.rate,
+                unc_low=unc.low, unc_high=unc.high, closed=closed_form_uncovered(s.width),
+                fail_unc=float(bad[unc_start].mean()) if unc_start.any() else float("nan"),
+                fail_cov=float(bad[~unc_start].mean()) if (~unc_start).any() else float("nan"),
+                p=stats.fisher_exact(int(bad[unc_start].sum()), int(unc_start.sum()), int(bad[~unc_start].sum()),
+                                     int((~unc_start).sum())) if both else float("nan"),
+                diverged=int(s.diverged.sum()))
+
+
+LAW_INITS = (Init("Glorot uniform", kernel="glorot"), Init("He normal", kernel="he"))
+
+
+LAW_COLUMNS = [  # the table of coverage_law's rows
+    ("width", lambda r: r["width"]), ("kernel init", lambda r: r["init"]),
+    ("bad fits [95% CI]", lambda r: f"{tables.pct(r['rate'])} {tables.interval(r['low'], r['high'])}"),
+    ("uncovered at start [95% CI]",
+     lambda r: f"{tables.pct(r['unc'])} {tables.interval(r['unc_low'], r['unc_high'])}"),
+    ("closed form", lambda r: f"{100 * r['closed']:.2g}%"),
+    ("bad | uncovered", lambda r: tables.pct(r["fail_unc"])), ("bad | covered", lambda r: tables.pct(r["fail_cov"])),
+    ("p (Fisher)", lambda r: "" if r["p"] != r["p"] else tables.pvalue(r["p"])),
+    ("diverged", lambda r: r["diverged"]),
+]
+
+
+def coverage_law(widths, n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: int,
+                 good_r2: float) -> list[dict]:
+    """For every width and initializer, ``n_inits`` random starts: one :func:`law_row` each."""
+    return [law_row(sweep(ini, w, n_inits, x, y, np.random.default_rng([seed, w, int(ini.kernel == "he")]),
+                          optimizer, steps), good_r2)
+            for w in widths for ini in LAW_INITS]
+
+
+def draw_law(ax, law: list[dict], widths, n_inits: int) -> None:
+    """Bad fits (with intervals) and uncovered starts against width, per initializer, and the closed form."""
+    from matplotlib.ticker import NullLocator
+
+    for j, ini in enumerate(LAW_INITS):
+        rr = [r for r in law if r["init"] == ini.name]
+        wv = np.array([r["width"] for r in rr]) * (1 + 0.04 * (j - 0.5))
+        ax.errorbar(wv, [r["rate"] for r in rr], yerr=[[r["rate"] - r["low"] for r in rr],
+                                                         [r["high"] - r["rate"] for r in rr]],
+                    marker="o", capsize=3, label=f"bad fits, {ini.name}")
+        ax.plot(wv, [r["unc"] for r in rr], marker="x", ls=":", label=f"uncovered at start, {ini.name}")
+    ax.plot(np.array(widths), [closed_form_uncovered(w) for w in widths], color="black", lw=1,
+            label="closed form 2·2⁻ⁿ")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(widths, [str(w) for w in widths])
+    ax.set(ylim=(0, 1), xlabel="hidden units (log scale)", ylabel="fraction of initializations",
+           title=f"Bad fits and uncovered starts over {n_inits} random initializations")
+    ax.legend(fontsize=7)
+
+
+FIXES = (Init("as initialized (zero bias)"), Init("bias 0.1", bias="small"),
+         Init("leaky ReLU", activation="leaky_relu"), Init("kinks spread over the data", bias="data_kinks"))
+
+
+def compare_fixes(n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: int, good_r2: float,
+                  law: list[dict]) -> list[dict]:
+    """Bad-fit rates at width 2 for each fix in FIXES (Fisher's test against the first), plus widening to
+    16 units (from the law's Glorot row)."""
+    rows = []
+    for f in FIXES:
+        s = sweep(f, 2, n_inits, x, y, np.random.default_rng([seed, 2, 0]), optimizer, steps)
+        r = stats.failure_rate(~(s.r2 >= good_r2))
+        rows.append(dict(group=f.name, failures=r.failures, n=r.n, rate=r.rate, low=r.low, high=r.high,
+                         unc=float(s.uncovered_start.mean())))
+    base = rows[0]
+    for r in rows:
+        r["p"] = stats.fisher_exact(r["failures"], r["n"], base["failures"], base["n"]) if r is not base else float("nan")
+    wide = next(r for r in law if r["width"] == 16 and r["init"] == "Glorot uniform")
+    rows.append(dict(group="16 units instead of 2", failures=0, n=n_inits, rate=wide["rate"], low=wide["low"],
+                     high=wide["high"], unc=wide["unc"], p=float("nan")))
+    return rows
+
+
+# ------------------------------------------------------------------ the doctor's broken/fixed pair
+def doctor_case(fixed: bool, rng, n=10_000, noise=1.0, lr=0.05, optimizer="adam", broken_init=None) -> Case:
+    """Chapter 4: Dense(2, relu) -> Dense(1) on x^2 - 10 + noise, x in [-10, 10], started at the article's
+    'bad' weights (both units face right: nothing is active left of x = -3); fixed: its 'good' weights.
+    ``broken_init`` = (kernel row, biases) replaces the article's bad start for the variations."""
+    import keras
+
+    x, y = make_data(n, noise, rng)
+    (W, b), (V, c) = article_init("good" if fixed else "bad")
+    W, b = W[0], b[0]
+    if broken_init is not None and not fixed:
+        W, b = np.array([broken_init[0]], float), np.array(broken_init[1], float)
+        V = np.zeros((1, W.shape[1], 1))
+    opt = keras.optimizers.Adam(lr) if optimizer == "adam" else keras.optimizers.SGD(lr)
+    model = mlp(1, (W.shape[1],), "relu", optimizer=opt, rng=rng)
+    model.set_weights([W, b, V[0], c[0]])
+    return Case(model, x[:, None], y)

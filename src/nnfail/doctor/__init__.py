@@ -1,0 +1,170 @@
+"""``nnfail.doctor``: find the book's failure causes in a reader's own Keras model and data.
+
+    report = doctor.diagnose(model, X, y)        # a compiled keras.Sequential of Dense layers
+    report                                        # a table in a notebook; print(report) for plain text
+    report.findings                               # severity, evidence (value and threshold), fix, chapter
+
+Every check reads the model's weights and the data directly (no fit needed); a short *probe* (on by
+default) then trains a copy of the model, never the model itself, to measure update sizes, the loss
+curve, saturation and dead units after training, and whether it can overfit one small batch. The rules
+and thresholds are the ones published diagnosers use (UMLAUT, TheDeepChecker, DeepDiagnosis, NeuraLint,
+the CS231n and Karpathy recipes; see ``THRESHOLDS``), plus two the book adds: inputs far too small, and
+ReLU kink coverage of the data range.
+
+Bad input (not a Keras model, an unsupported layer, shapes that do not match, NaN in the data) raises
+:class:`DoctorError` with a message saying what to change, before anything is computed.
+
+The package: ``rules`` (thresholds and their sources), ``model`` (reading a Keras model into arrays),
+``checks`` (one function a check), ``probe`` (training a copy), ``report`` (text, HTML, JSON), ``io``
+(files for the CLI), ``pairs`` (the broken/fixed models the doctor is benchmarked on).
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnfail.doctor import checks as C
+from nnfail.doctor.io import load_data, load_model
+from nnfail.doctor.model import Dense, as_arrays, forward, loss_name_of, read_layers
+from nnfail.doctor.probe import overfit_probe, train_probe
+from nnfail.doctor.report import Finding, Report, Result
+from nnfail.doctor.rules import CHECKS, SEVERITIES, THRESHOLDS, DoctorError
+
+__all__ = ["diagnose", "Report", "Result", "Finding", "DoctorError", "THRESHOLDS", "CHECKS", "SEVERITIES",
+           "load_model", "load_data"]
+
+
+def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: bool = True,
+             probe_steps: int = 300, batch_size: int = 32, overfit_examples: int = 16,
+             overfit_steps: int = 300, max_rows: int = 4096, seed: int = 0) -> Report:
+    """Run every check on ``model`` (Keras, Dense layers) with its training data ``X`` [n, d], ``y``.
+
+    ``loss``/``optimizer`` default to the model's compiled ones. ``history`` (a Keras ``History`` or a
+    sequence of per-epoch losses from the reader's own training) is checked for stagnation, oscillation and
+    divergence. ``probe`` trains a copy for ``probe_steps`` minibatches of ``batch_size`` and separately
+    tries to overfit ``overfit_examples`` examples in ``overfit_steps`` full-batch steps. At most
+    ``max_rows`` rows (a random sample) are used for the statistics.
+    """
+    _check_settings(probe_steps=(probe_steps, 10), batch_size=(batch_size, 1),
+                    overfit_examples=(overfit_examples, 2), overfit_steps=(overfit_steps, 10),
+                    max_rows=(max_rows, 10))
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # Keras warns about some of the very mistakes the checks report (softmax over one unit, logits
+        # after a sigmoid); the report says it once, with the fix
+        warnings.simplefilter("ignore")
+        case = _read(model, X, y, loss, max_rows, np.random.default_rng(seed))
+        results = _static_checks(case)
+        if history is not None:
+            curve = history.history["loss"] if hasattr(history, "history") else list(history)
+            results.append(C.check_loss_curve(curve, C.trivial_loss(case.loss, case.ys), source="your training"))
+        dead, sat = C.check_dead_units(case.layers, case.outs), C.check_saturation(case.layers, case.pres)
+        shape_ok = next(r for r in results if r.check == "target_shape").status == "ok"
+        if not probe:
+            probe_note = "no probe"
+            results += [Result(check, "skipped", "probe=False") for check in
+                        ("update_ratio", "overfit_batch") + (() if history is not None else ("loss_curve",))]
+        elif not shape_ok:
+            probe_note = "probe skipped (shape mismatch)"
+        else:
+            probed, dead, sat, probe_note = _probe_checks(case, dead, sat, optimizer, history is None, probe_steps,
+                                                          batch_size, overfit_examples, overfit_steps)
+            results += probed
+    results += [dead, sat]
+    order = list(CHECKS)
+    results.sort(key=lambda r: order.index(r.check))
+    return Report(results, _summary(model, case, loss, probe_note), time.perf_counter() - start)
+
+
+@dataclass
+class _Case:
+    """The model read into arrays, the data, and the model's outputs on a sample of rows at init."""
+
+    model: object  # the reader's Keras model (never changed: the probe trains a copy)
+    X: np.ndarray
+    y: np.ndarray
+    layers: list[Dense]
+    loss: str  # normalized loss name
+    from_logits: bool
+    loss_obj: object  # what the probe trains with
+    rng: np.random.Generator
+    Xs: np.ndarray  # the sampled rows the statistics use
+    ys: np.ndarray
+    pres: list[np.ndarray]  # pre-activations of every layer on Xs
+    outs: list[np.ndarray]  # outputs of every layer on Xs
+
+
+def _check_settings(**settings: tuple) -> None:
+    for name, (value, low) in settings.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise DoctorError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _read(model, X, y, loss, max_rows: int, rng: np.random.Generator) -> _Case:
+    X, y = as_arrays(X, y)
+    layers = read_layers(model, X.shape[1])
+    name, from_logits, loss_obj = loss_name_of(model, loss)
+    rows = rng.choice(len(X), size=max_rows, replace=False) if len(X) > max_rows else np.arange(len(X))
+    Xs, ys = X[rows], y[rows]
+    pres, outs = forward(layers, Xs)
+    return _Case(model, X, y, layers, name, from_logits, loss_obj, rng, Xs, ys, pres, outs)
+
+
+def _static_checks(c: _Case) -> list[Result]:
+    """The checks that need no training: data scales, shapes, activations, initialization, kinks."""
+    pred0 = c.outs[-1]
+    return [C.check_input_scale(c.Xs, c.layers),
+            *C.check_target(c.ys, c.loss, c.layers, pred0),
+            C.check_target_shape(c.y, c.loss, c.layers),
+            C.check_nonlinearity(c.layers),
+            C.check_output_loss(c.ys, c.loss, c.from_logits, c.layers),
+            C.check_init_scale(c.layers),
+            C.check_initial_loss(c.loss, c.from_logits, c.ys, pred0),
+            C.check_kink_coverage(c.Xs, c.layers, c.pres)]
+
+
+def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve: bool, steps: int,
+                  batch_size: int, overfit_examples: int, overfit_steps: int):
+    """Train copies of the model; return the probe's results, dead units and saturation (the worse of
+    before and after training) and a note for the summary."""
+    t0 = time.perf_counter()
+    X, y = c.X, c.y
+    y_fit = y.reshape(len(y), -1) if y.ndim == 1 and c.layers[-1].kernel.shape[1] == 1 else y
+    losses, ratios, weights = train_probe(c.model, c.loss_obj, X, y_fit, c.rng, steps,
+                                          batch_size, optimizer)
+    results = [C.check_update_ratio(ratios)]
+    if check_curve:
+        results.append(C.check_loss_curve(losses, C.trivial_loss(c.loss, c.ys)))
+    dead, sat = dead0, sat0
+    trained = [Dense(layer.name, k, b, layer.activation, layer.fn)
+               for layer, k, b in zip(c.layers, weights[0::2], weights[1::2])] \
+        if len(weights) == 2 * len(c.layers) else None
+    if trained is not None and all(np.isfinite(w).all() for w in weights):
+        pres1, outs1 = forward(trained, c.Xs)
+        dead = _worse(dead0, C.check_dead_units(trained, outs1, when=f"after {steps} probe steps"))
+        sat = _worse(sat0, C.check_saturation(trained, pres1, when=f"after {steps} probe steps"))
+    first, last, idx = overfit_probe(c.model, c.loss_obj, X, y_fit, c.rng, overfit_examples, overfit_steps,
+                                     optimizer)
+    results.append(C.check_overfit(first, last, C.trivial_loss(c.loss, y_fit[idx]), len(idx), overfit_steps))
+    note = (f"probe {steps} steps of {min(batch_size, len(X))} + overfit {len(idx)} examples "
+            f"({time.perf_counter() - t0:.1f} s)")
+    return results, dead, sat, note
+
+
+def _summary(model, c: _Case, loss, probe_note: str) -> dict:
+    assumed = loss is None and getattr(model, "loss", None) is None
+    return dict(model=getattr(model, "name", "?"),
+                layers=" -> ".join([str(c.layers[0].kernel.shape[0])]
+                                   + [f"{layer.kernel.shape[1]} {layer.activation}" for layer in c.layers]),
+                x_shape=list(c.X.shape), y_shape=list(c.y.shape),
+                loss=c.loss + (" (logits)" if c.from_logits else "")
+                + (" (assumed: no loss given and the model is not compiled)" if assumed else ""),
+                probe=probe_note)
+
+
+def _worse(a: Result, b: Result) -> Result:
+    rank = {s: i for i, s in enumerate(SEVERITIES + ("ok", "skipped"))}
+    return b if rank[b.status] < rank[a.status] else a

@@ -1,0 +1,366 @@
+"""The checks: each reads the model's weights, its outputs on the data or a probe's measurements, and
+returns one :class:`~nnfail.doctor.report.Result` with the measured number and its threshold."""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from nnfail.doctor.report import Result
+from nnfail.doctor.rules import REGRESSION, RELU_LIKE, SATURATING, THRESHOLDS
+
+
+def fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _scale(a: np.ndarray) -> np.ndarray:
+    """Per column max(|mean|, std): about 1 for standardized or [0, 1]-ranged data."""
+    return np.maximum(np.abs(a.mean(axis=0)), a.std(axis=0))
+
+
+def check_input_scale(X, layers) -> Result:
+    t = THRESHOLDS
+    top = float(np.abs(X).max())
+    scales = _scale(X)
+    worst = int(np.argmax(scales))
+    s = float(scales[worst])
+    moving = scales[X.std(axis=0) > 0]
+    ratio = float(moving.max() / moving.min()) if len(moving) > 1 and moving.min() > 0 else 1.0
+    first = layers[0].activation
+    if top < t["input_too_small"]:
+        return Result("input_scale", "high", f"max |X| = {fmt(top)}, below {fmt(t['input_too_small'])}: the first "
+                      "layer sees almost nothing, so it stays near affine and its updates are tiny",
+                      top, t["input_too_small"], "standardize X (or divide by its max |X|, not by a far larger number)",
+                      "linear_stack")
+    limit = t["input_scale_saturating"] if first in SATURATING else t["input_scale"]
+    if s > limit or s > t["input_scale_high"]:
+        high = s > t["input_scale_high"] or first in SATURATING
+        why = f"a {first} first layer saturates" if first in SATURATING else "far from mean 0, std 1"
+        return Result("input_scale", "high" if high else "medium",
+                      f"feature {worst} has max(|mean|, std) = {fmt(s)}, above {fmt(limit)} ({why})", s, limit,
+                      "standardize X with the training set's mean and std (e.g. sklearn StandardScaler)",
+                      "unnormalized_sigmoid")
+    if ratio > t["feature_ratio"]:
+        return Result("input_scale", "high", f"feature scales differ by a factor {fmt(ratio)}, above "
+                      f"{fmt(t['feature_ratio'])}: one learning rate cannot suit both", ratio, t["feature_ratio"],
+                      "standardize each feature separately", "checklist")
+    return Result("input_scale", "ok", f"max(|mean|, std) per feature at most {fmt(s)}, max |X| = {fmt(top)}, "
+                  f"feature scale ratio {fmt(ratio)}", s, limit)
+
+
+def check_target(y, loss, layers, pred0) -> list[Result]:
+    t = THRESHOLDS
+    if loss not in REGRESSION:
+        reason = f"loss {loss} is not a regression loss"
+        return [Result("target_scale", "skipped", reason), Result("output_bias", "skipped", reason)]
+    s = float(_scale(y.reshape(len(y), -1)).max())
+    out = layers[-1].activation
+    if s > t["target_scale"]:
+        sev = "high" if s > t["target_scale_high"] and out == "linear" else "medium"
+        scale = Result("target_scale", sev, f"y has max(|mean|, std) = {fmt(s)}, above {fmt(t['target_scale'])}: "
+                       "a network started at outputs near 0 must grow its weights by that factor first", s,
+                       t["target_scale"], "standardize y (fit on (y - mean) / std, invert the predictions)",
+                       "scaling_disaster")
+    else:
+        scale = Result("target_scale", "ok", f"y has max(|mean|, std) = {fmt(s)}", s, t["target_scale"])
+    sd = float(y.std())
+    if sd == 0:
+        return [scale, Result("output_bias", "skipped", "y is constant")]
+    gap = float(abs(pred0.mean() - y.mean()) / sd)
+    if gap > t["output_bias"]:
+        bias = Result("output_bias", "medium", f"mean prediction at init is {fmt(gap)} std(y) from mean(y), above "
+                      f"{fmt(t['output_bias'])}", gap, t["output_bias"],
+                      "start the output bias at mean(y) (bias_initializer=Constant(mean)), or center y",
+                      "scaling_disaster")
+    else:
+        bias = Result("output_bias", "ok", f"mean prediction at init is {fmt(gap)} std(y) from mean(y)", gap,
+                      t["output_bias"])
+    return [scale, bias]
+
+
+def check_target_shape(y, loss, layers) -> Result:
+    units = layers[-1].kernel.shape[1]
+    cols = 1 if y.ndim == 1 else y.shape[1]
+    if loss == "scce" or units == cols or (loss == "cce" and y.ndim == 2 and y.shape[1] == units):
+        return Result("target_shape", "ok", f"the model outputs {units} value(s) per example, y has {cols}")
+    return Result("target_shape", "high", f"the model outputs {units} values per example but y has {cols}: "
+                  "Keras broadcasts the two, so each output unit is compared with the wrong targets (or fit "
+                  "raises for most batch sizes)", units, cols,
+                  f"make the last layer Dense({cols}) (or give y {units} columns)", "linear_stack")
+
+
+def check_nonlinearity(layers) -> Result:
+    linear = [layer.name for layer in layers[:-1] if layer.activation == "linear"]
+    if linear:
+        return Result("nonlinearity", "high", f"hidden layer(s) {', '.join(linear)} have no activation: consecutive "
+                      "linear layers collapse into one affine map, whatever their widths", len(linear), 0,
+                      "give every hidden Dense layer an activation (relu, elu, tanh)", "linear_stack")
+    if len(layers) == 1:
+        return Result("nonlinearity", "ok", "a single Dense layer (a linear/logistic model by design)")
+    return Result("nonlinearity", "ok", "every hidden layer has an activation: "
+                  + ", ".join(layer.activation for layer in layers[:-1]))
+
+
+def check_output_loss(y, loss, from_logits, layers) -> Result:
+    out, units = layers[-1].activation, layers[-1].kernel.shape[1]
+    lo, hi = float(y.min()), float(y.max())
+    problem = None
+    if out == "softmax" and units == 1:
+        problem = ("a softmax over one unit always outputs 1", "use Dense(1, activation='sigmoid') with binary "
+                   "cross-entropy, or a linear output for regression")
+    elif loss == "bce" and (lo < 0 or hi > 1):
+        problem = (f"binary cross-entropy needs targets in [0, 1], y spans [{fmt(lo)}, {fmt(hi)}]",
+                   "use a regression loss (mse) or encode the classes as 0/1")
+    elif loss == "bce" and from_logits and out == "sigmoid":
+        problem = ("from_logits=True after a sigmoid output applies the sigmoid twice",
+                   "drop the output activation or set from_logits=False")
+    elif loss == "bce" and not from_logits and out != "sigmoid":
+        problem = (f"binary cross-entropy expects probabilities but the output activation is {out}",
+                   "use activation='sigmoid' on the output, or BinaryCrossentropy(from_logits=True)")
+    elif loss in REGRESSION and out in ("sigmoid", "hard_sigmoid") and (lo < 0 or hi > 1):
+        problem = (f"a {out} output lies in (0, 1) but y spans [{fmt(lo)}, {fmt(hi)}]",
+                   "use a linear output (or rescale y into (0, 1))")
+    elif loss in REGRESSION and out in ("tanh", "softsign") and (lo < -1 or hi > 1):
+        problem = (f"a {out} output lies in (-1, 1) but y spans [{fmt(lo)}, {fmt(hi)}]",
+                   "use a linear output (or rescale y into (-1, 1))")
+    elif loss in REGRESSION and out in RELU_LIKE + ("softplus", "exponential") and lo < 0:
+        problem = (f"a {out} output cannot be negative but y goes down to {fmt(lo)}", "use a linear output")
+    if problem:
+        return Result("output_loss", "high", problem[0], fix=problem[1], chapter="checklist")
+    binary = bool(np.isin(y, (0.0, 1.0)).all())
+    if loss in ("mse", "mae") and out == "sigmoid" and binary:
+        return Result("output_loss", "low", "sigmoid output with a squared-error loss on 0/1 labels: gradients fade as "
+                      "outputs saturate (it still learns, more slowly)", fix="use binary cross-entropy",
+                      chapter="unnormalized_sigmoid")
+    return Result("output_loss", "ok", f"{out} output with {loss} loss on y in [{fmt(lo)}, {fmt(hi)}]")
+
+
+def check_init_scale(layers) -> Result:
+    t = THRESHOLDS
+    worst = None
+    for i, layer in enumerate(layers):
+        fan_in, fan_out = layer.kernel.shape
+        refs = dict(Glorot=math.sqrt(2 / (fan_in + fan_out)), He=math.sqrt(2 / fan_in), LeCun=math.sqrt(1 / fan_in))
+        rms = float(np.sqrt(np.mean(layer.kernel ** 2)))
+        hidden = i < len(layers) - 1
+        if hidden and fan_out > 1 and np.allclose(layer.kernel, layer.kernel[:, :1]) \
+                and np.allclose(layer.bias, layer.bias[0]):
+            return Result("init_scale", "high", f"layer {layer.name}: all {fan_out} units start identical, so they "
+                          "get identical gradients and stay copies of one unit", rms, None,
+                          "use a random kernel initializer (Keras's default glorot_uniform, or he_normal for relu)",
+                          "scaling_disaster")
+        small = rms / min(refs.values())
+        large = rms / max(refs.values())
+        if hidden and small < t["init_small"] and (worst is None or small < worst[0]):
+            worst = (small, "small", layer, rms, refs)
+        elif large > t["init_large"] and (worst is None or worst[1] == "large" and large > worst[0]):
+            worst = (large, "large", layer, rms, refs)
+    if worst is None:
+        return Result("init_scale", "ok", "every layer's weight RMS is within the usual range of the "
+                      "Glorot/He/LeCun scales for its fan-in and fan-out")
+    ratio, kind, layer, rms, refs = worst
+    ref = ", ".join(f"{k} {fmt(v)}" for k, v in refs.items())
+    threshold = t["init_small"] if kind == "small" else t["init_large"]
+    word = "below" if kind == "small" else "above"
+    return Result("init_scale", "medium", f"layer {layer.name}: weight RMS {fmt(rms)} vs {ref} (ratio {fmt(ratio)}, "
+                  f"{word} {fmt(threshold)})", ratio, threshold,
+                  "use Keras's default glorot_uniform (he_normal for relu) instead of a fixed-std initializer",
+                  "scaling_disaster")
+
+
+def numpy_loss(loss: str, from_logits: bool, y: np.ndarray, pred: np.ndarray) -> float | None:
+    y = y.reshape(len(y), -1)
+    if pred.shape != y.shape:
+        return None
+    if loss == "mse":
+        return float(np.mean((pred - y) ** 2))
+    if loss == "mae":
+        return float(np.mean(np.abs(pred - y)))
+    if loss == "bce":
+        p = 1 / (1 + np.exp(-pred)) if from_logits else pred
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return None
+
+
+def trivial_loss(loss: str, y: np.ndarray) -> float | None:
+    y = y.reshape(len(y), -1)
+    if loss == "mse":
+        return float(np.mean(y.var(axis=0)))
+    if loss == "mae":
+        return float(np.mean(np.abs(y - np.median(y, axis=0))))
+    if loss == "bce":
+        p = np.clip(y.mean(axis=0), 1e-7, 1 - 1e-7)
+        return float(np.mean(-(p * np.log(p) + (1 - p) * np.log(1 - p))))
+    return None
+
+
+def check_initial_loss(loss, from_logits, y, pred0) -> Result:
+    l0, trivial = numpy_loss(loss, from_logits, y, pred0), trivial_loss(loss, y)
+    if l0 is None or not trivial:
+        return Result("initial_loss", "skipped", f"no trivial baseline for loss {loss} with these shapes")
+    ratio = l0 / trivial
+    t = THRESHOLDS["initial_loss"]
+    if ratio > t:
+        return Result("initial_loss", "medium", f"loss at init {fmt(l0)} is {fmt(ratio)}x the loss of always "
+                      f"predicting the mean ({fmt(trivial)}), above {fmt(t)}x", ratio, t,
+                      "scale y and the initial weights so that the untrained model predicts about the mean",
+                      "scaling_disaster")
+    return Result("initial_loss", "ok", f"loss at init {fmt(l0)}, {fmt(ratio)}x the trivial predictor's", ratio, t)
+
+
+def _worst_hidden_layer(layers, arrays, activations, measure):
+    """(measure, layer) of the hidden layer with one of ``activations`` whose ``measure(layer, array)`` is
+    largest (the first on ties), or None when there is no such layer."""
+    worst = None
+    for layer, a in zip(layers[:-1], arrays[:-1]):
+        if layer.activation in activations:
+            m = measure(layer, a)
+            if worst is None or m > worst[0]:
+                worst = (m, layer)
+    return worst
+
+
+def check_dead_units(layers, outs, when: str = "at init") -> Result:
+    t = THRESHOLDS
+    worst = _worst_hidden_layer(layers, outs, RELU_LIKE,
+                                lambda layer, h: (float((h <= 0).all(axis=0).mean()), float((h <= 0).mean())))
+    if worst is None:
+        return Result("dead_units", "skipped", "no hidden ReLU layer")
+    (dead, zeros), layer = worst
+    ev = f"{when}, layer {layer.name}: {dead:.0%} of units never active on the data, {zeros:.0%} of outputs zero"
+    fix = "start biases slightly positive or use He initialization, lower the learning rate, or use leaky_relu/elu"
+    if dead >= 1:
+        return Result("dead_units", "high", ev + ": the network is constant", dead, t["dead_share"], fix,
+                      "two_relu_coverage")
+    if dead > t["dead_share"]:
+        return Result("dead_units", "high", ev + f" (above {t['dead_share']:.0%})", dead, t["dead_share"], fix,
+                      "two_relu_coverage")
+    if zeros >= t["inactive_outputs"]:
+        return Result("dead_units", "medium", ev + f" (at least {t['inactive_outputs']:.0%})", zeros,
+                      t["inactive_outputs"], fix, "two_relu_coverage")
+    return Result("dead_units", "ok", ev, dead, t["dead_share"])
+
+
+def check_kink_coverage(X, layers, pres) -> Result:
+    first = layers[0]
+    if first.activation not in RELU_LIKE or len(layers) < 2:
+        return Result("kink_coverage", "skipped", "the first layer is not a hidden ReLU layer")
+    active = pres[0] > 0
+    switching = float((active.any(axis=0) & ~active.all(axis=0)).mean())
+    fix = ("widen the layer (16+ units), or start the biases so the kinks -b/w spread over the data range; "
+           "standardize X")
+    if X.shape[1] == 1:
+        lo, hi = int(np.argmin(X[:, 0])), int(np.argmax(X[:, 0]))
+        bare = [name for name, i in (("lowest", lo), ("highest", hi)) if not active[i].any()]
+        w, b = first.kernel[0], first.bias
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kinks = -b / w
+        inside = int(np.sum((kinks > X.min()) & (kinks < X.max())))
+        if bare:
+            return Result("kink_coverage", "high", f"at the {' and '.join(bare)} x no unit of {first.name} is active: "
+                          "the fit is a constant there and no gradient reaches those points "
+                          f"({inside} of {len(w)} kinks inside the data range)", len(bare), 0, fix,
+                          "two_relu_coverage")
+        ev = f"both ends of the x range are covered; {inside} of {len(w)} kinks lie inside it"
+    else:
+        ev = f"{switching:.0%} of {first.name}'s units switch on or off within the data"
+    if switching == 0:
+        return Result("kink_coverage", "medium", ev + ": no unit switches within the data, so the first layer is "
+                      "affine over it", switching, 0, fix, "linear_stack")
+    return Result("kink_coverage", "ok", ev, switching, 0)
+
+
+def check_saturation(layers, pres, when: str = "at init") -> Result:
+    t = THRESHOLDS
+
+    def z_limit(layer):  # tanh saturates at half the sigmoid's |z|
+        return t["saturation_z"] if layer.activation in ("sigmoid", "hard_sigmoid") else t["saturation_z"] / 2
+
+    worst = _worst_hidden_layer(layers, pres, SATURATING, lambda layer, z: float((np.abs(z) >= z_limit(layer)).mean()))
+    if worst is None:
+        return Result("saturation", "skipped", "no hidden sigmoid/tanh layer")
+    share, layer = worst
+    limit = z_limit(layer)
+    ev = f"{when}, layer {layer.name} ({layer.activation}): {share:.0%} of pre-activations have |z| >= {fmt(limit)}"
+    if share > t["saturation"]:
+        return Result("saturation", "high", ev + f", above {t['saturation']:.0%}: their gradients are nearly 0",
+                      share, t["saturation"], "standardize X, use smaller initial weights or a lower learning rate",
+                      "unnormalized_sigmoid")
+    return Result("saturation", "ok", ev, share, t["saturation"])
+
+
+def check_update_ratio(ratios: dict[str, float]) -> Result:
+    t = THRESHOLDS
+    if not ratios:
+        return Result("update_ratio", "skipped", "no probe")
+    name_hi, hi = max(ratios.items(), key=lambda kv: kv[1])
+    name_lo, lo = min(ratios.items(), key=lambda kv: kv[1])
+    if not math.isfinite(hi) or hi > t["update_ratio_high"]:
+        return Result("update_ratio", "high", f"layer {name_hi}: median |dW|/|W| per step {fmt(hi)}, above "
+                      f"{fmt(t['update_ratio_high'])} (healthy: about 1e-3)", hi, t["update_ratio_high"],
+                      "lower the learning rate (or standardize X and y so the gradients are of order 1)", "checklist")
+    if lo < t["update_ratio_low"]:
+        return Result("update_ratio", "medium", f"layer {name_lo}: median |dW|/|W| per step {fmt(lo)}, below "
+                      f"{fmt(t['update_ratio_low'])}: it hardly moves", lo, t["update_ratio_low"],
+                      "raise the learning rate, or rescale inputs/targets that make the gradients tiny", "checklist")
+    return Result("update_ratio", "ok", f"median |dW|/|W| per step between {fmt(lo)} and {fmt(hi)}", hi,
+                  t["update_ratio_high"])
+
+
+def check_loss_curve(losses: Sequence[float], trivial: float | None, source: str = "probe") -> Result:
+    t = THRESHOLDS
+    L = np.asarray(losses, dtype=float)
+    if len(L) < 4:
+        return Result("loss_curve", "skipped", f"{source}: fewer than 4 loss values")
+    fix_div = "lower the learning rate (and standardize X and y); check for NaN in the data"
+    if not np.isfinite(L).all():
+        at = int(np.argmin(np.isfinite(L)))
+        return Result("loss_curve", "high", f"{source}: the loss becomes NaN/inf at point {at} of {len(L)}: diverged",
+                      float("nan"), None, fix_div, "checklist")
+    lowest = float(L.min())
+    if L[-1] > t["divergence"] * lowest and L[-1] > L[0]:
+        return Result("loss_curve", "high", f"{source}: final loss {fmt(L[-1])} is {fmt(L[-1] / lowest)}x its "
+                      f"minimum {fmt(lowest)}, above {fmt(t['divergence'])}x: diverging", float(L[-1] / lowest),
+                      t["divergence"], fix_div, "checklist")
+    d = np.diff(L)
+    flips = float(np.mean(np.sign(d[1:]) != np.sign(d[:-1]))) if len(d) > 1 else 0.0
+    swing = float(np.std(d) / max(np.mean(np.abs(L)), 1e-300))
+    if flips > t["oscillation"] and swing > t["oscillation_size"]:
+        return Result("loss_curve", "medium", f"{source}: the loss changes direction at {flips:.0%} of points with "
+                      f"swings of {swing:.0%} of its mean: oscillating", flips, t["oscillation"],
+                      "lower the learning rate or enlarge the batch", "checklist")
+    mid = L[len(L) // 2]
+    drop = float((mid - L[-1]) / mid) if mid > 0 else 0.0
+    stuck = trivial is not None and L[-1] > t["stagnation_level"] * trivial
+    if drop < t["stagnation"] and stuck:
+        return Result("loss_curve", "medium", f"{source}: the loss fell {drop:.1%} over the second half (below "
+                      f"{t['stagnation']:.0%}) and is still {fmt(L[-1] / trivial)}x the trivial predictor's: "
+                      "stagnating", drop, t["stagnation"],
+                      "check the findings above (scale, activations, init); then the learning rate", "checklist")
+    return Result("loss_curve", "ok", f"{source}: loss {fmt(L[0])} -> {fmt(L[-1])} (lowest {fmt(lowest)})",
+                  drop, t["stagnation"])
+
+
+def check_overfit(first: float, last: float, trivial: float | None, n: int, steps: int) -> Result:
+    t = THRESHOLDS["overfit"]
+    if trivial is None or trivial <= 0:
+        return Result("overfit_batch", "skipped", "no trivial baseline for this loss on the batch")
+    share = last / trivial if math.isfinite(last) else float("inf")
+    ev = (f"{n} examples, {steps} steps: loss {fmt(first)} -> {fmt(last)}, {fmt(share)}x the batch's "
+          "trivial-predictor loss")
+    if share > t:
+        if not math.isfinite(last) or last >= first:
+            sev, why = "high", "the loss did not fall at all"
+        elif last > 0.5 * first:
+            sev, why = "medium", "the loss fell by less than half"
+        else:
+            sev, why = "low", "falling, but not memorized in this budget"
+        return Result("overfit_batch", sev, ev + f", above {fmt(t)}x: {why}", share, t,
+                      "fix the findings above first; then try a larger learning rate or more capacity",
+                      "checklist")
+    return Result("overfit_batch", "ok", ev, share, t)
+
+

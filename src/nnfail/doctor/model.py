@@ -1,0 +1,142 @@
+"""Reading a reader's Keras model and data into plain arrays: Dense layers, their activations, the loss."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from nnfail.doctor.rules import LOSS_NAMES, DoctorError
+
+
+@dataclass
+class Dense:
+    name: str
+    kernel: np.ndarray
+    bias: np.ndarray
+    activation: str
+    fn: Any  # the activation callable
+
+
+def activation_name(keras, fn) -> str:
+    try:
+        name = keras.activations.serialize(fn)
+    except Exception:  # noqa: BLE001 - a custom callable
+        name = getattr(fn, "__name__", "custom")
+    if isinstance(name, dict):
+        name = name.get("config", {}).get("name", name.get("class_name", "custom"))
+    return str(name).lower()
+
+
+def read_layers(model, n_features: int) -> list[Dense]:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise DoctorError(f"expected a Keras model (keras.Sequential or keras.Model), got {type(model).__name__}")
+    if not model.built:
+        try:
+            model.build((None, n_features))
+        except Exception as exc:  # noqa: BLE001
+            raise DoctorError(f"the model is not built and cannot be built for {n_features} input "
+                              f"feature(s): {exc}") from None
+    skip = (keras.layers.InputLayer, keras.layers.Dropout, keras.layers.GaussianNoise,
+            keras.layers.GaussianDropout, keras.layers.AlphaDropout)
+    act_layers = {keras.layers.Activation: None, keras.layers.ReLU: "relu", keras.layers.ELU: "elu",
+                  keras.layers.LeakyReLU: "leaky_relu", keras.layers.Softmax: "softmax"}
+    dense: list[Dense] = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if isinstance(layer, skip):
+            continue
+        if isinstance(layer, keras.layers.Dense):
+            kernel, *rest = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+            bias = rest[0] if rest else np.zeros(kernel.shape[1])
+            dense.append(Dense(layer.name, kernel, bias, activation_name(keras, layer.activation),
+                                layer.activation))
+        elif isinstance(layer, tuple(act_layers)):
+            if not dense or dense[-1].activation != "linear":
+                raise DoctorError(f"layer {layer.name!r} ({kind}) must follow a Dense layer without activation")
+            fn = layer
+            name = act_layers[type(layer)] or activation_name(keras, layer.activation)
+            dense[-1].activation, dense[-1].fn = name, fn
+        else:
+            raise DoctorError(
+                f"layer {layer.name!r} ({kind}) is not supported: the doctor reads stacks of Dense layers, "
+                "optionally with Activation, ReLU/ELU/LeakyReLU/Softmax and Dropout layers between them")
+    if not dense:
+        raise DoctorError("the model has no Dense layer")
+    for a, b in zip(dense, dense[1:]):
+        if a.kernel.shape[1] != b.kernel.shape[0]:
+            raise DoctorError(f"layers {a.name!r} and {b.name!r} are not a plain stack (shapes "
+                              f"{a.kernel.shape} and {b.kernel.shape})")
+    if dense[0].kernel.shape[0] != n_features:
+        raise DoctorError(f"the model takes {dense[0].kernel.shape[0]} input feature(s) but X has {n_features}")
+    return dense
+
+
+def forward(layers: Sequence[Dense], x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Pre-activations and outputs of every layer, in float64 numpy."""
+    import keras
+
+    pre, out = [], []
+    h = x
+    for layer in layers:
+        z = h @ layer.kernel + layer.bias
+        if layer.activation == "linear":
+            h = z
+        else:
+            h = np.asarray(keras.ops.convert_to_numpy(layer.fn(keras.ops.convert_to_tensor(z.astype(np.float32)))),
+                           dtype=np.float64)
+        pre.append(z)
+        out.append(h)
+    return pre, out
+
+
+def loss_name_of(model, loss) -> tuple[str, bool, Any]:
+    """(normalized name, from_logits, the loss object to train the probe with)."""
+    given = loss if loss is not None else getattr(model, "loss", None)
+    if given is None:
+        return "mse", False, "mse"
+    if isinstance(given, str):
+        key = given.lower()
+        if key not in LOSS_NAMES:
+            return "other", False, given
+        return LOSS_NAMES[key], False, given
+    config = {}
+    try:
+        config = given.get_config()
+    except Exception:  # noqa: BLE001 - a plain function
+        pass
+    name = str(config.get("name") or getattr(given, "__name__", type(given).__name__)).lower()
+    return LOSS_NAMES.get(name, "other"), bool(config.get("from_logits", False)), given
+
+
+def as_arrays(X, y) -> tuple[np.ndarray, np.ndarray]:
+    def convert(a, what):
+        try:
+            arr = np.asarray(a, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DoctorError(f"{what} must be numeric: {exc}") from None
+        if arr.size == 0:
+            raise DoctorError(f"{what} is empty")
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            rows = np.unique(np.nonzero(bad)[0])
+            raise DoctorError(f"{what} has {int(bad.sum())} NaN/inf value(s), first in row {int(rows[0])}: "
+                              "drop or impute them before training (and before the doctor)")
+        return arr
+
+    X, y = convert(X, "X"), convert(y, "y")
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise DoctorError(f"X must be [examples, features], got shape {X.shape}")
+    if y.ndim > 2:
+        raise DoctorError(f"y must be [examples] or [examples, outputs], got shape {y.shape}")
+    if len(X) != len(y):
+        raise DoctorError(f"X has {len(X)} rows but y has {len(y)}")
+    if len(X) < 2:
+        raise DoctorError("need at least 2 examples")
+    return X, y
+
+

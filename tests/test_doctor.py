@@ -151,6 +151,13 @@ def test_loss_curve_rules_on_a_readers_own_history(curve, expected):
     assert status(r, "loss_curve") == expected
 
 
+@pytest.mark.parametrize("last,expected", [(1.2, "high"), (0.6, "medium"), (0.3, "low"), (0.05, "ok"),
+                                           (float("nan"), "high")])
+def test_overfit_severity_follows_how_far_the_loss_fell(last, expected):
+    assert doctor.checks.check_overfit(1.0, last, 1.0, 16, 300).status == expected
+    assert doctor.checks.check_overfit(1.0, last, None, 16, 300).status == "skipped"
+
+
 def test_overfit_probe_flags_a_model_without_capacity():
     x = np.random.default_rng(3).uniform(-1.7, 1.7, 200)
     y = (x ** 2 - (x ** 2).mean()) / (x ** 2).std()

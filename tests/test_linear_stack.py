@@ -91,6 +91,12 @@ def test_claims_that_fail():
                      still_same="does not reproduce")
 
 
+def test_still_the_same_needs_close_medians_not_just_a_non_significant_test():
+    # three seeds each: nothing is significant, but the medians differ threefold
+    v = verdicts_of(claim_rows(0.0, [10.0, 1000.0, 100000.0], [20.0, 3000.0, 300000.0]))
+    assert v["still_same"] == "does not reproduce"
+
+
 def test_the_square_figure_is_partly_reproduced_within_a_factor_of_two():
     square = np.linspace(120000, 130000, 20)
     assert verdicts_of(claim_rows(0.0, square, square))["square"] == "partly reproduces"

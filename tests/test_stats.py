@@ -40,6 +40,27 @@ def test_mann_whitney_matches_scipy_with_ties(seed):
     assert u == pytest.approx(res.statistic) and p == pytest.approx(res.pvalue, rel=1e-9)
 
 
+def test_mann_whitney_is_exact_on_small_untied_samples():
+    # 5 vs 5, every a below every b: exactly 2 of the C(10, 5) = 252 orderings are this extreme
+    u, p = stats.mann_whitney([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
+    assert u == 0 and p == pytest.approx(2 / 252, rel=1e-12)
+    # the normal approximation would say about 0.012 here: the exact test is what small samples need
+    assert stats.mann_whitney([1, 1, 2], [1, 1, 2]) == (4.5, 1.0)
+    assert stats.mann_whitney([3, 3], [3, 3, 3])[1] == 1.0
+
+
+def test_bootstrap_draws_its_resamples_from_the_given_generator():
+    v = np.arange(12.0)
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    assert stats.bootstrap_median_ci(v, a) == stats.bootstrap_median_ci(v, b)
+    assert a.random() == b.random()  # both consumed the same draws
+    one = np.random.default_rng(5)
+    assert stats.bootstrap_median_ci([4.0], one) == (4.0, 4.0)
+    ref = np.random.default_rng(5)
+    ref.integers(0, 1, size=(2000, 1))
+    assert one.random() == ref.random()  # a single value consumes the draws any sample would
+
+
 def test_mann_whitney_drops_nan():
     u, p = stats.mann_whitney([1, 2, np.nan, 3], [4, 5, 6])
     assert u == 0 and p < 0.2

@@ -1,19 +1,18 @@
 """Statistics for many-seed comparisons: medians with spread, failure rates with intervals, two tests.
 
-Everything here is implemented from the formulas (no scipy at run time) and tested against scipy.
-NaN values in a metric (diverged members) are dropped by ``median_iqr``/``bootstrap_median_ci``;
-failure rates count them as failures by the caller's criterion.
+The tests and intervals are scipy.stats's (Fisher's exact test, Mann-Whitney U with the exact
+distribution where the samples are small and untied, the binomial Wilson interval, the percentile
+bootstrap); the functions here shape their results for the chapters and drop NaN values (diverged
+members) from metrics; failure rates count those as failures by the caller's criterion.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Mapping, Sequence
 
 import numpy as np
-
-_Z = NormalDist().inv_cdf
+from scipy import stats as sps
 
 
 @dataclass(frozen=True)
@@ -63,30 +62,29 @@ def median_iqr(values) -> Summary:
 
 
 def bootstrap_median_ci(values, rng: np.random.Generator, level: float = 0.95, n_boot: int = 2000):
-    """Percentile bootstrap confidence interval of the median (finite values only)."""
+    """Percentile bootstrap confidence interval of the median (finite values only), scipy's
+    ``bootstrap`` drawing its ``n_boot`` resamples from ``rng``."""
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
     if v.size == 0:
         return (math.nan, math.nan)
-    idx = rng.integers(0, v.size, size=(n_boot, v.size))
-    meds = np.median(v[idx], axis=1)
-    a = (1 - level) / 2
-    lo, hi = np.quantile(meds, [a, 1 - a])
-    return (float(lo), float(hi))
+    if v.size == 1:  # scipy needs two observations; every resample of one value is that value
+        rng.integers(0, 1, size=(n_boot, 1))  # the same draws as any other sample, so later draws do not shift
+        return (float(v[0]), float(v[0]))
+    res = sps.bootstrap((v,), np.median, n_resamples=n_boot, confidence_level=level, method="percentile",
+                        vectorized=True, rng=rng)
+    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
 
 
 def wilson(failures: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion failures/n."""
+    """Wilson score interval for a proportion failures/n (scipy's binomial test)."""
     if n <= 0:
         return (math.nan, math.nan)
-    z = _Z(1 - (1 - level) / 2)
+    ci = sps.binomtest(failures, n).proportion_ci(confidence_level=level, method="wilson")
     p = failures / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     # at 0 and n failures the bound is exactly 0 (or 1); rounding must not put it on the wrong side
-    low = 0.0 if failures == 0 else max(0.0, min(p, centre - half))
-    high = 1.0 if failures == n else min(1.0, max(p, centre + half))
+    low = 0.0 if failures == 0 else max(0.0, min(p, float(ci.low)))
+    high = 1.0 if failures == n else min(1.0, max(p, float(ci.high)))
     return (low, high)
 
 
@@ -108,59 +106,24 @@ def failure_rate(failed) -> Rate:
     return Rate(int(f.sum()), int(f.size), lo, hi)
 
 
-def _log_hypergeom(k: int, row1: int, row2: int, col1: int) -> float:
-    n = row1 + row2
-    return (math.lgamma(row1 + 1) - math.lgamma(k + 1) - math.lgamma(row1 - k + 1)
-            + math.lgamma(row2 + 1) - math.lgamma(col1 - k + 1) - math.lgamma(row2 - col1 + k + 1)
-            - (math.lgamma(n + 1) - math.lgamma(col1 + 1) - math.lgamma(n - col1 + 1)))
-
-
 def fisher_exact(fail_a: int, n_a: int, fail_b: int, n_b: int) -> float:
     """Two-sided p-value of Fisher's exact test for the 2x2 table of failures in two groups."""
-    col1 = fail_a + fail_b
-    lo, hi = max(0, col1 - n_b), min(n_a, col1)
-    logs = {k: _log_hypergeom(k, n_a, n_b, col1) for k in range(lo, hi + 1)}
-    observed = logs[fail_a]
-    p = sum(math.exp(v) for v in logs.values() if v <= observed + 1e-7 * abs(observed) + 1e-12)
-    return min(1.0, p)
+    return float(sps.fisher_exact([[fail_a, n_a - fail_a], [fail_b, n_b - fail_b]]).pvalue)
 
 
 def mann_whitney(a, b) -> tuple[float, float]:
-    """Mann-Whitney U of a vs b and its two-sided p-value (normal approximation with tie and
-    continuity corrections, as scipy's method='asymptotic'). NaNs are dropped."""
+    """Mann-Whitney U of a vs b and its two-sided p-value (NaNs dropped): scipy's exact distribution when
+    a sample is small and there are no ties, the normal approximation with tie and continuity corrections
+    otherwise (``method="auto"``)."""
     a = np.asarray(a, float)
     b = np.asarray(b, float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    n1, n2 = a.size, b.size
-    if n1 == 0 or n2 == 0:
+    if a.size == 0 or b.size == 0:
         return (math.nan, math.nan)
-    allv = np.concatenate([a, b])
-    ranks = _rankdata(allv)
-    u1 = ranks[:n1].sum() - n1 * (n1 + 1) / 2
-    n = n1 + n2
-    _, counts = np.unique(allv, return_counts=True)
-    tie = (counts ** 3 - counts).sum()
-    var = n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1)))
-    if var <= 0:
-        return (float(u1), 1.0)
-    mu = n1 * n2 / 2
-    z = (abs(u1 - mu) - 0.5) / math.sqrt(var)
-    p = 2 * (1 - NormalDist().cdf(max(z, 0.0)))
-    return (float(u1), float(min(1.0, p)))
-
-
-def _rankdata(v: np.ndarray) -> np.ndarray:
-    order = np.argsort(v, kind="mergesort")
-    ranks = np.empty(v.size, float)
-    sv = v[order]
-    i = 0
-    while i < v.size:
-        j = i
-        while j + 1 < v.size and sv[j + 1] == sv[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
+    if np.ptp(np.concatenate([a, b])) == 0:  # all values equal: no evidence of a difference
+        return (float(a.size * b.size / 2), 1.0)
+    res = sps.mannwhitneyu(a, b, alternative="two-sided", method="auto")
+    return (float(res.statistic), float(res.pvalue))
 
 
 def cliffs_delta(a, b) -> float:

@@ -1,9 +1,12 @@
 """The built site in a real browser (Debian's headless Chromium driven by selenium, no browser download):
 every page loads without errors from its own resources, every image and the embedded animation load,
-internal links resolve, search finds a chapter by a word from it. Screenshots land in
-_build/test-artifacts/screenshots/."""
+internal links resolve, search finds a chapter by a word from it, every table a chapter prints is an
+HTML table and every formula is typeset, with every host but this one unreachable (no CDN can help).
+Screenshots land in _build/test-artifacts/screenshots/."""
 import functools
 import http.server
+import json
+import re
 import shutil
 import threading
 import time
@@ -46,7 +49,9 @@ def browser(tmp_path_factory):
     opts.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,2000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+                 "--window-size=1280,2000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+                 # the network is off for the pages: only the local test server resolves
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
@@ -94,6 +99,49 @@ def test_page_loads_cleanly_with_images_and_links(browser, site, page):
     browser.save_screenshot(str(ARTIFACTS / (Path(page).stem + ".png")))
     text = browser.execute_script("return document.querySelector('main') ? document.querySelector('main').innerText : ''")
     assert "Traceback (most recent call last)" not in text, f"{page}: a raw traceback is on the page"
+
+
+RAW_TABLE_RULE = re.compile(r"\|\s*:?-{3,}:?\s*\|")  # a Markdown table's rule, as text on a page
+TABLE_RULE_LINE = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+\s*$", re.M)  # one per Markdown table
+
+
+def tables_emitted(executed_notebook: Path) -> int:
+    """How many tables a chapter's cells printed: Markdown tables and HTML tables in its outputs."""
+    nb = json.loads(executed_notebook.read_text())
+    count = 0
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            md, page = "".join(data.get("text/markdown", "")), "".join(data.get("text/html", ""))
+            count += len(TABLE_RULE_LINE.findall(md)) + page.count("<table")
+    return count
+
+
+@pytest.mark.parametrize("chapter", runner.discover(ROOT), ids=lambda c: c.slug)
+def test_tables_are_tables_and_math_is_typeset_with_no_network(browser, site, quick_build, chapter):
+    emitted = tables_emitted(quick_build / "book" / chapter.source)
+    browser.get(urljoin(site, str(chapter.source.with_suffix(".html"))))
+    _settle(browser)
+    deadline = time.time() + 20  # MathJax typesets after the page has loaded
+    while time.time() < deadline and browser.execute_script(
+            "return document.querySelectorAll('.math').length > document.querySelectorAll('mjx-container').length"):
+        time.sleep(0.2)
+    text = browser.execute_script("return document.querySelector('main').innerText")
+    assert not RAW_TABLE_RULE.search(text), f"{chapter.slug}: a Markdown table shows as raw pipes"
+    tables = browser.execute_script("return document.querySelectorAll('main table').length")
+    assert emitted and tables >= emitted, f"{chapter.slug}: {emitted} tables printed, {tables} rendered"
+    formulas = browser.execute_script("return document.querySelectorAll('main .math').length")
+    typeset = browser.execute_script("return document.querySelectorAll('main mjx-container').length")
+    assert typeset >= formulas, f"{chapter.slug}: {formulas - typeset} formulas left as raw TeX"
+    for raw in ("\\(", "\\)", "$$", "\\begin{"):
+        assert raw not in text, f"{chapter.slug}: raw TeX {raw!r} on the page"
+
+
+def test_the_site_serves_its_own_mathjax(quick_build):
+    html = (quick_build / "html" / "chapters" / "01_scaling_disaster.html").read_text()
+    src = re.search(r'<script[^>]+src="([^"]*mathjax[^"]*)"', html).group(1)
+    assert not src.startswith(("http:", "https:", "//")), src
+    assert (quick_build / "html" / "chapters" / src).resolve().is_file()
 
 
 def test_animation_player_is_embedded_and_shows_a_frame(browser, site):

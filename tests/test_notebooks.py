@@ -110,3 +110,17 @@ def test_every_package_name_a_notebook_uses_exists(path):
                       for attr in re.findall(rf"(?<![\w.]){re.escape(alias)}\.(\w+)", code)
                       if not hasattr(module, attr)})
     assert not missing, missing
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_page_starts_with_the_story_not_the_setup(path):
+    """Code before the first section (Colab bootstrap, parameters, imports, derived sizes) is removed or
+    collapsed on the page, so a reader meets the question first."""
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells[1:]:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
+            return
+        if cell.cell_type == "code":
+            tags = cell.metadata.get("tags", [])
+            assert {"remove-cell", "remove-input", "hide-input"} & set(tags), cell.source[:80]
+    pytest.fail("the notebook has no section heading")

@@ -1,4 +1,5 @@
-"""Tables for the chapters: tidy rows rendered as Markdown, which the site shows as real tables."""
+"""Tables for the chapters: tidy rows rendered as (GitHub-flavoured) Markdown, which the site shows as real
+tables (``nb_render_markdown_format: gfm`` in _config.yml)."""
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -28,7 +29,10 @@ def markdown(rows: Sequence[dict], columns: Sequence[tuple[str, Callable[[dict],
     """An IPython Markdown table: columns are (header, function of a row -> cell text)."""
     from IPython.display import Markdown
 
-    head = "| " + " | ".join(h for h, _ in columns) + " |"
+    def cell(text) -> str:  # a literal | inside a header or cell would split it into two columns
+        return str(text).replace("|", "\\|")
+
+    head = "| " + " | ".join(cell(h) for h, _ in columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(str(f(r)).replace("|", "\\|") for _, f in columns) + " |" for r in rows]
+    body = ["| " + " | ".join(cell(f(r)) for _, f in columns) + " |" for r in rows]
     return Markdown("\n".join([head, rule, *body]))

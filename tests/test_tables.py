@@ -1,0 +1,18 @@
+"""Chapter tables: every header and cell stays in its column, whatever characters it holds."""
+from nnfail import tables
+
+
+def test_pipes_in_headers_and_cells_are_escaped():
+    md = tables.markdown([dict(a="x | y", b=1)], [("largest |input|", lambda r: r["a"]), ("b", lambda r: r["b"])])
+    head, rule, row = md.data.splitlines()
+    assert head == "| largest \\|input\\| | b |" and rule == "|---|---|"
+    assert row == "| x \\| y | 1 |"
+    # each line has as many unescaped separators as the table has columns + 1
+    assert {line.replace("\\|", "").count("|") for line in (head, rule, row)} == {3}
+
+
+def test_number_formats():
+    assert tables.pct(0.256) == "26%" and tables.pct(float("nan")) == "n/a"
+    assert tables.num(12345.6) == "1.23e+04" and tables.num(0.12345) == "0.123"
+    assert tables.pvalue(1e-9) == "<1e-6" and tables.pvalue(float("nan")) == "(baseline)"
+    assert tables.interval(0.1, 0.25) == "[10%, 25%]"

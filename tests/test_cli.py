@@ -46,3 +46,28 @@ def test_in_process_main_returns_2(tmp_path, capsys):
     assert main(["run", "scaling_disaster", "-p", "seed", "-3", "--root", str(ROOT),
                  "--build-dir", str(tmp_path)]) == 2
     assert "parameter 'seed'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["list"], ["run", "1"], ["build", "--quick"], ["serve"]])
+def test_commands_that_need_the_book_say_so_in_one_line_outside_a_checkout(tmp_path, command):
+    out = run_cli(*command, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.startswith("nnfail: no book here") and len(out.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_version():
+    from nnfail import __version__
+
+    out = run_cli("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"nnfail {__version__}"
+
+
+def test_the_command_line_imports_nothing_unix_only():
+    import ast
+
+    for path in (ROOT / "src" / "nnfail").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                 for a in n.names} | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not names & {"fcntl", "termios", "pwd", "grp", "resource"}, path

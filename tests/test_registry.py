@@ -143,3 +143,30 @@ def test_the_alias_scan_reads_both_forms():
     assert aliases_in(text) == [("nnfail.engine", "E"), ("nnfail.cases.linear_stack", "linear_stack"),
                                 ("nnfail.cases.scaling_disaster", "scaling_disaster")]
     assert ast.parse(text)  # the sample is valid Python
+
+
+# ------------------------------------------------------------------------------- sources and licences
+@pytest.mark.parametrize("info", CHAPTERS, ids=IDS)
+def test_each_chapter_opens_with_its_credited_source(info):
+    first = nbformat.read(str(ROOT / info.notebook), as_version=4).cells[0].source
+    assert info.source.credit() in first
+    if info.source.url:
+        assert info.source.licence.startswith("CC BY-SA") and info.source.licence_url in first
+
+
+def test_the_sources_page_is_written_from_the_registry():
+    assert (ROOT / "sources.md").read_text() == registry.sources_page(), (
+        "sources.md is stale: python -c \"from nnfail.book import registry; "
+        "open('sources.md', 'w').write(registry.sources_page())\"")
+    assert "sources" in toc_files(ROOT)
+
+
+def test_licences_and_citation_are_in_place():
+    import yaml
+
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
+    assert "CC BY-SA 4.0" in (ROOT / "LICENSE-text.md").read_text()
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0" and cff["title"] and cff["authors"] and cff["license"] == "MIT"
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert cff["repository-code"] == config["repository"]["url"]

@@ -116,7 +116,10 @@ def cmd_doctor(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from nnfail import __version__
+
     ap = argparse.ArgumentParser(prog="nnfail", description=__doc__)
+    ap.add_argument("--version", action="version", version=f"nnfail {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", help="book root (default: the folder above with _toc.yml)")
     common.add_argument("--build-dir", help="where executed chapters, results and the site go (default: ROOT/_build)")

@@ -175,7 +175,21 @@ class Source:
     title: str
     site: str
     url: str | None  # None where the address was not recovered
-    licence: str | None
+    licence: str | None  # None where the text states none
+    author: str = "the authors as shown on the linked page"
+
+    @property
+    def licence_url(self) -> str | None:
+        return LICENCE_URLS.get(self.licence)
+
+    def credit(self) -> str:
+        """The Markdown line that opens the chapter: what it retells, where, under which licence."""
+        title = f"[{self.title}]({self.url})" if self.url else f"*{self.title}*"
+        where = self.site + ("" if self.url else "; its address was not recovered")
+        lic = (f", licensed [{self.licence}]({self.licence_url})" if self.licence
+               else "; no licence is stated, so we quote at most a short phrase")
+        return (f"**Source.** {title} ({where}), by {self.author}{lic}. This chapter retells it in its own "
+                f"words and re-implements every experiment in the book's own code.")
 
 
 @dataclass(frozen=True)
@@ -202,28 +216,32 @@ class ChapterInfo:
         return f"nnfail.cases.{self.slug}"
 
 
-_DSSE = "Data Science Stack Exchange"
+_DSSE = "a question on Data Science Stack Exchange, with its answers and comments"
 _CC_BY_SA_3 = "CC BY-SA 3.0"  # Stack Exchange content posted before May 2018
 _CC_BY_SA_4 = "CC BY-SA 4.0"
+LICENCE_URLS = {_CC_BY_SA_3: "https://creativecommons.org/licenses/by-sa/3.0/",
+                _CC_BY_SA_4: "https://creativecommons.org/licenses/by-sa/4.0/"}
 
 CHAPTERS: tuple[ChapterInfo, ...] = (
     ChapterInfo(0, "checklist", "Start here: a checklist, and a doctor for your own network", CHECKLIST, 240,
                 Source("Why is my TensorFlow neural network failing to learn a simple relationship?",
-                       "an article (2025-01-30)", None, None)),
+                       "an article dated 2025-01-30", None, None, author="its author (not named in our copy)")),
     ChapterInfo(1, "scaling_disaster", "1. The scaling disaster", SCALING, 180,
                 Source("Feature scaling worsens performance?", _DSSE,
-                       "https://datascience.stackexchange.com/questions/51687", _CC_BY_SA_4),
+                       "https://datascience.stackexchange.com/questions/51687/feature-scaling-worsens-performance", _CC_BY_SA_4),
                 causes=("target_scale", "init_scale")),
     ChapterInfo(2, "linear_stack", "2. The linear-only Keras stack", LINEAR, 300,
                 Source("why multiplication (squares) doesn't work for neural networks?", _DSSE,
-                       "https://datascience.stackexchange.com/questions/60170", _CC_BY_SA_4),
+                       "https://datascience.stackexchange.com/questions/60170/why-multiplication-squares-doesnt-work-for-neural-networks", _CC_BY_SA_4),
                 causes=("nonlinearity",)),
     ChapterInfo(3, "unnormalized_sigmoid", "3. The unnormalized sigmoid network", UNSCALED, 180,
                 Source("How to improve my self-written neural network?", _DSSE,
-                       "https://datascience.stackexchange.com/questions/20247", _CC_BY_SA_3),
+                       "https://datascience.stackexchange.com/questions/20247/how-to-improve-my-self-written-neural-network", _CC_BY_SA_3),
                 causes=("input_scale", "saturation")),
     ChapterInfo(4, "two_relu_coverage", "4. Two-ReLU coverage", COVERAGE, 240,
-                Source("a two-unit ReLU network fitting x^2 - 10", "a blog article", None, None),
+                Source("a two-unit ReLU network fitting x^2 - 10 (title not recovered)",
+                       "a blog article citing Luis Serrano's video on the universal approximation theorem", None,
+                       None, author="its author (not named in our copy)"),
                 causes=("kink_coverage", "dead_units")),
 )
 
@@ -243,6 +261,23 @@ def chapter(slug: str) -> ChapterInfo:
 def chapter_for_cause(check: str) -> ChapterInfo | None:
     """The chapter that shows the cause a doctor check names (the first that lists it), or None."""
     return next((c for c in CHAPTERS if check in c.causes), None)
+
+
+def sources_page() -> str:
+    """The book's sources page (sources.md), written from the registry; a test keeps the file equal to it."""
+    lines = ["# Sources", "",
+             "Each case study retells a public question, answer or article in the book's own words and "
+             "re-implements its experiments in the book's own code. These are the texts, with their "
+             "licences; Stack Exchange content is licensed CC BY-SA (3.0 before May 2018, 4.0 after), "
+             "which asks for attribution with a link, given here and at the top of each chapter.", ""]
+    for c in CHAPTERS:
+        lines += [f"## {c.title}", "", c.source.credit(), "", f"Chapter: {{doc}}`{c.notebook[:-len('.ipynb')]}`", ""]
+    lines += ["## This book", "",
+              "The code (the `nnfail` package, the tests, the code cells of the chapters) is under the MIT "
+              "licence (`LICENSE`); the text and figures of the chapters are under CC BY-SA 4.0 "
+              "(`LICENSE-text.md`), compatible with the licences of the posts they retell. `CITATION.cff` "
+              "says how to cite the book.", ""]
+    return "\n".join(lines)
 
 
 def check(slug: str, namespace: Mapping[str, Any]) -> dict:

@@ -15,7 +15,6 @@ leaves the previous good results and site untouched, and the next run needs no c
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -52,12 +51,18 @@ class Chapter:
         return self.source.stem
 
 
+class NoBook(ParameterError):
+    """The command needs the book's sources and none were found."""
+
+
 def find_root(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
         if (d / "_toc.yml").is_file() and (d / "_config.yml").is_file():
             return d
-    raise FileNotFoundError("no book root (a folder with _toc.yml and _config.yml) above " + str(here))
+    raise NoBook(f"no book here: this command needs a checkout of the book (a folder with _toc.yml and "
+                 f"_config.yml) at or above {here}; run it inside one or pass --root "
+                 f"(`nnfail doctor` works anywhere)")
 
 
 def toc_files(root: Path) -> list[str]:
@@ -183,19 +188,21 @@ def _clean_temporaries(build: Path) -> None:
 
 @contextlib.contextmanager
 def build_lock(build: Path) -> Iterator[None]:
-    """One writer per build directory; a second invocation waits, and says so."""
+    """One writer per build directory; a second invocation waits, and says so (portable: filelock)."""
+    from filelock import FileLock, Timeout
+
     build.mkdir(parents=True, exist_ok=True)
-    with open(build / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another nnfail run using {build} ...", file=sys.stderr, flush=True)
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            _clean_temporaries(build)
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    lock = FileLock(str(build / ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"waiting for another nnfail run using {build} ...", file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        _clean_temporaries(build)
+        yield
+    finally:
+        lock.release()
 
 
 def _kernel_dir(build: Path) -> Path:

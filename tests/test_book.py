@@ -135,10 +135,14 @@ def test_no_build_machine_paths_in_published_files(quick_build):
 
 
 def test_launch_buttons_point_at_files_in_the_repository(quick_build):
+    from nnfail.book.launch import repository
+
+    repo = repository(ROOT)
     for ch in runner.discover(ROOT):
         html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
         links = re.findall(r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)[^"]+)"', html)
         assert any("colab" in u for u in links) and any("mybinder" in u for u in links), ch.name
+        assert any(repo.slug in u and repo.binder_path in u.replace("%2F", "/") for u in links if "mybinder" in u)
         for url in links:
             path = urlparse(url).path if "colab" in url else re.search(r"urlpath=[^&]*?(chapters[^&\"]+)", url.replace("%2F", "/")).group(1)
             rel = path.split("/blob/main/")[-1] if "colab" in url else path

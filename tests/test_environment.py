@@ -23,7 +23,9 @@ def test_environment_yml_agrees_with_pyproject():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     pins = dict(p.split("==") for p in pip if "==" in p)
     assert pins == pyproject_pins()
-    assert "-e ." in pip, "Binder must install the book's package"
+    assert not any(p.startswith("-e") or p == "." for p in pip), "the package belongs in postBuild (Binder's cache)"
+    post = (ROOT / "postBuild").read_text()
+    assert "pip install --no-deps ." in post and (ROOT / "postBuild").stat().st_mode & 0o111
     py = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert py.split("=")[1] in requires

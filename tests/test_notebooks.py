@@ -85,7 +85,9 @@ def test_colab_cell_is_a_no_op_outside_colab(path):
     finally:
         shell.run_line_magic = original
         del sys.modules["google.colab"]
-    assert calls and calls[0][0] == "pip" and "nnfail @ git+https://github.com/nnfail/nnfail" in calls[0][1]
+    from nnfail.book.launch import repository
+
+    assert calls and calls[0][0] == "pip" and repository(ROOT).pip_spec in calls[0][1]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -115,6 +115,20 @@ def cmd_doctor(args) -> int:
     return 0
 
 
+def cmd_sync_launch(args) -> int:
+    from nnfail.book.launch import sync
+    from nnfail.book.runner import find_root
+
+    root = Path(args.root) if args.root else find_root()
+    changed = sync(root, write=not args.check)
+    for path in changed:
+        print(f"{'stale' if args.check else 'rewrote'}: {path.relative_to(root)}")
+    if args.check and changed:
+        print("launch links differ from _config.yml's repository; run `nnfail sync-launch`", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from nnfail import __version__
 
@@ -157,6 +171,13 @@ def parser() -> argparse.ArgumentParser:
     doc.add_argument("--fail-on", choices=("high", "medium", "low"),
                      help="exit 1 when a finding of this severity or worse is raised (for CI)")
     doc.set_defaults(func=cmd_doctor)
+
+    sync_launch = sub.add_parser(
+        "sync-launch", parents=[common], help="rewrite launch links and install addresses from _config.yml",
+        description="Rewrites each chapter's Colab bootstrap cell, the README's Binder/Colab badges and "
+                    "CITATION.cff from repository.url/branch and launch_buttons in _config.yml.")
+    sync_launch.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is stale")
+    sync_launch.set_defaults(func=cmd_sync_launch)
 
     serve = sub.add_parser("serve", parents=[common], help="serve the built site on localhost")
     serve.add_argument("--port", type=int, default=8000)

@@ -25,11 +25,13 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     Only scalars and strings are glued this way, so that every glued number lands in the results JSON.
     Figures and tables use myst_nb.glue directly with display=True.
     """
-    from myst_nb import glue as _glue
-
     plain = _plain(value)
     if not isinstance(plain, (int, float, str, bool)):
         raise TypeError(f"glue {name!r}: expected a scalar or str, got {type(value).__name__}")
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:  # the library without the book toolchain (e.g. Colab): nothing will read the value
+        return
     _glue(name, plain, display=display)
 
 

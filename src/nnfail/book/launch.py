@@ -3,7 +3,7 @@ _config.yml) and everything written from it.
 
 The site's launch buttons read _config.yml directly. The rest carries the address as text, so
 ``nnfail sync-launch`` rewrites it from _config.yml: each notebook's Colab bootstrap cell, the README's
-Binder and Colab badges, and CITATION.cff. A fork edits _config.yml, runs ``nnfail sync-launch`` and
+Binder and Colab badges and install line, and CITATION.cff. A fork edits _config.yml, runs ``nnfail sync-launch`` and
 commits; ``nnfail sync-launch --check`` (run by the tests) fails while anything is stale.
 """
 from __future__ import annotations
@@ -99,7 +99,9 @@ def sync(root: Path, write: bool = True) -> list[Path]:
     pattern = re.compile(re.escape(BADGES_BEGIN) + ".*?" + re.escape(BADGES_END), re.S)
     if not pattern.search(text):
         raise ValueError(f"README.md has no launch badge block ({BADGES_BEGIN})")
-    update(readme, pattern.sub(lambda _: badges(repo, CHAPTERS[1].notebook), text))
+    text = pattern.sub(lambda _: badges(repo, CHAPTERS[1].notebook), text)
+    text = re.sub(r"nnfail @ git\+https://github\.com/[^@\s\"]+@[\w./-]+", repo.pip_spec, text)  # install lines
+    update(readme, text)
     cff = root / "CITATION.cff"
     update(cff, re.sub(r'(?m)^repository-code: .*$', f'repository-code: "{repo.url}"', cff.read_text()))
     return changed

@@ -5,7 +5,7 @@
    from this checkout instead of the repository URL). Colab's TensorFlow, Keras and NumPy must be
    unchanged afterwards, and no second TensorFlow (tensorflow-cpu) may appear.
 2. One chapter runs at quick size through papermill on those versions.
-3. A resolver dry run of the library's wheel for Python 3.12 and 3.13 (`pip install --dry-run
+3. A resolver dry run of the library's wheel for Python 3.10, 3.12 and 3.13 (`pip install --dry-run
    --python-version ...`), with and without the `cpu` extra.
 
 Usage: python validation/colab_check.py [--venv DIR] [--chapter 04_two_relu_coverage]
@@ -87,7 +87,7 @@ def dry_runs() -> list[bool]:
         if not check("the library builds a wheel", got.returncode == 0, got.stderr[-500:]):
             return [False]
         wheel = next(Path(tmp).glob("nnfail-*.whl"))
-        for version in ("3.12", "3.13"):
+        for version in ("3.10", "3.12", "3.13"):
             for spec in (str(wheel), f"nnfail[cpu] @ {wheel.as_uri()}"):
                 got = run([sys.executable, "-m", "pip", "--disable-pip-version-check", "install", "--dry-run",
                            "--ignore-installed", "--only-binary=:all:", "--python-version", version,

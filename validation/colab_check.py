@@ -9,7 +9,7 @@
    --python-version ...`), with and without the `cpu` extra.
 
 Usage: python validation/colab_check.py [--venv DIR] [--chapter 04_two_relu_coverage]
-Limits: this machine's Python (3.11) stands in for Colab's 3.13 in steps 1-2; step 3 checks 3.12 and 3.13
+Limits: this machine's Python (3.11) stands in for Colab's 3.13 in steps 1-2; step 3 checks 3.10, 3.12 and 3.13
 resolution. Prints one line per check and exits 1 if any fails.
 """
 from __future__ import annotations

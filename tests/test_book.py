@@ -96,7 +96,11 @@ def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build
 def test_checklist_chapter_measures_the_answer_and_the_doctor(quick_build):
     r = results(quick_build, "checklist")["results"]
     # the doctor's benchmark, as the chapter reports it
-    assert r["detection__n"] >= 20 and r["detection__rate"] >= 0.9 and r["false_alarm__rate"] <= 0.1
+    # quick runs the subset that exercises every check once (the whole set is tested in test_doctor)
+    from nnfail.doctor import pairs
+
+    assert r["detection__n"] == len(pairs.quick_set()) and r["detection__rate"] == 1.0
+    assert r["false_alarm__rate"] == 0.0
     assert r["book_detection__rate"] == 1.0
     assert r["demo_raw_high"] >= 1 and r["demo_std_high"] == 0
     # the answer's examples: Keras and the engine agree; the single unit sits at the noise floor

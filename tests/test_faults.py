@@ -74,7 +74,7 @@ def test_papermill_users_get_the_same_refusal_before_any_training(tmp_path):
     import nbformat
     nb = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
     ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
-    assert "chapters.check" in ran[-1].source
+    assert "registry.check" in ran[-1].source
 
 
 def test_linear_stack_chapter_training_with_a_diverging_learning_rate():

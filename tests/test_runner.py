@@ -90,7 +90,7 @@ def test_results_json_holds_glued_values_parameters_versions_and_timing(fixture_
     assert results_without_timing(bk.results_path(ch)) == first
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
 def test_interrupted_run_keeps_previous_results_and_next_run_recovers(fixture_book, tmp_path, sig):
     cmd = launcher_cmd(tmp_path)
     root = ["--root", str(fixture_book)]
@@ -134,7 +134,7 @@ def test_the_interruption_test_passes_when_the_suite_runs_with_sigint_ignored():
     """`make test` started without job control runs with SIGINT ignored; the test above must not depend
     on how its parent was started."""
     here = Path(__file__)
-    test_id = f"{here.name}::test_interrupted_run_keeps_previous_results_and_next_run_recovers[SIGINT]"
+    test_id = f"tests/{here.name}::test_interrupted_run_keeps_previous_results_and_next_run_recovers[SIGINT]"
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_id],
                          cwd=here.parent.parent, capture_output=True, text=True, timeout=600,
                          preexec_fn=ignore_interrupts)

@@ -272,7 +272,8 @@ def test_cli_on_a_saved_model_with_npz_and_csv(tmp_path):
 
 @pytest.mark.parametrize("files,message", [
     (("missing.keras", "d.npz"), "no model file at"),
-    (("m.keras", "d.txt"), "expected a .npz"),
+    (("m.keras", "d.txt"), "expected a data file ending in .npz or .csv"),
+    (("garbage.keras", "missing.npz"), "no data file at"),  # refused before the model is even read
     (("m.keras", "bad.npz"), "name them X and y"),
     (("m.keras", "short.npz"), "the model takes 3 input feature(s) but X has 2"),
     (("m.keras", "nan.csv"), "NaN/inf"),
@@ -284,9 +285,12 @@ def test_cli_refuses_bad_files_with_exit_2(tmp_path, files, message):
     np.savez(tmp_path / "bad.npz", inputs=X3, targets=Y3)
     np.savez(tmp_path / "short.npz", X=X3[:, :2], y=Y3)
     (tmp_path / "nan.csv").write_text("a,b,c,y\n1,2,3,4\n1,nan,3,4\n")
+    (tmp_path / "garbage.keras").write_text("not a model")
     out = doctor_cli(*(str(tmp_path / f) for f in files), "--no-probe")
     assert out.returncode == 2, out.stdout + out.stderr
-    assert message in out.stderr and "Traceback" not in out.stderr
+    # the doctor's own one-line message, with no library warning or traceback before it
+    assert out.stderr.startswith("nnfail doctor: ") and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert message in out.stderr
 
 
 def test_an_unbuilt_uncompiled_model_is_built_and_mse_assumed_out_loud():

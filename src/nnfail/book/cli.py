@@ -102,8 +102,9 @@ def cmd_doctor(args) -> int:
     from nnfail import doctor
 
     try:
-        model = doctor.load_model(args.model)
+        doctor.check_files(args.model, args.data)  # both, before the seconds a model takes to load
         X, y = doctor.load_data(args.data, args.x_key, args.y_key, args.target_column)
+        model = doctor.load_model(args.model)
         report = doctor.diagnose(model, X, y, probe=not args.no_probe, probe_steps=args.steps,
                                  batch_size=args.batch_size, seed=args.seed)
     except doctor.DoctorError as err:

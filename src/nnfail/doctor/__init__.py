@@ -27,14 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnfail.doctor import checks as C
-from nnfail.doctor.io import load_data, load_model
+from nnfail.doctor.io import check_files, load_data, load_model
 from nnfail.doctor.model import Dense, as_arrays, forward, loss_name_of, read_layers
 from nnfail.doctor.probe import overfit_probe, train_probe
 from nnfail.doctor.report import Finding, Report, Result
 from nnfail.doctor.rules import CHECKS, SEVERITIES, THRESHOLDS, DoctorError
 
 __all__ = ["diagnose", "Report", "Result", "Finding", "DoctorError", "THRESHOLDS", "CHECKS", "SEVERITIES",
-           "load_model", "load_data"]
+           "load_model", "load_data", "check_files"]
 
 
 def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: bool = True,

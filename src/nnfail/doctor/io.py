@@ -6,6 +6,26 @@ import numpy as np
 from nnfail.doctor.rules import DoctorError
 
 
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+DATA_SUFFIXES = (".npz", ".csv")
+
+
+def check_files(model_path, data_path) -> None:
+    """Both files exist, are readable and have a suffix the doctor reads: checked before anything is
+    loaded (loading a model takes seconds; a missing data file should not wait for it)."""
+    import os
+    from pathlib import Path
+
+    for what, path, suffixes in (("model", model_path, MODEL_SUFFIXES), ("data", data_path, DATA_SUFFIXES)):
+        p = Path(path)
+        if not p.is_file():
+            raise DoctorError(f"no {what} file at {p}")
+        if not os.access(p, os.R_OK):
+            raise DoctorError(f"the {what} file {p} is not readable")
+        if p.suffix not in suffixes:
+            raise DoctorError(f"{p.name}: expected a {what} file ending in {' or '.join(suffixes)}")
+
+
 def load_model(path):
     """A saved Keras model (.keras or .h5), or a DoctorError saying why it cannot be read."""
     from pathlib import Path
@@ -13,12 +33,16 @@ def load_model(path):
     p = Path(path)
     if not p.exists():
         raise DoctorError(f"no model file at {p}")
-    if p.suffix not in (".keras", ".h5", ".hdf5"):
+    if p.suffix not in MODEL_SUFFIXES:
         raise DoctorError(f"{p.name}: expected a Keras model saved with model.save('....keras') (or .h5)")
+    import warnings
+
     import keras
 
     try:
-        return keras.models.load_model(p, compile=True)
+        with warnings.catch_warnings():  # the doctor reports what matters; library chatter would come first
+            warnings.simplefilter("ignore")
+            return keras.models.load_model(p, compile=True)
     except Exception as exc:  # noqa: BLE001 - any reading failure is the reader's file, say so plainly
         raise DoctorError(f"cannot load {p.name} as a Keras model: {type(exc).__name__}: {exc}") from None
 

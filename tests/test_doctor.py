@@ -306,3 +306,14 @@ def test_multi_output_and_sparse_classification_models_are_read():
     report = doctor.diagnose(model, X3, labels, probe_steps=20, overfit_steps=20)
     assert status(report, "target_shape") == "ok" and status(report, "initial_loss") == "skipped"
     assert not report.severities()["high"], str(report)
+
+
+def test_the_loaders_refuse_what_check_files_refuses(tmp_path):
+    (tmp_path / "d.txt").write_text("1,2\n")
+    (tmp_path / "m.json").write_text("{}")
+    for call, message in ((lambda: doctor.load_data(tmp_path / "missing.npz"), "no data file at"),
+                          (lambda: doctor.load_data(tmp_path / "d.txt"), "expected a data file ending in .npz or .csv"),
+                          (lambda: doctor.load_model(tmp_path / "missing.keras"), "no model file at"),
+                          (lambda: doctor.load_model(tmp_path / "m.json"), "expected a model file ending in .keras")):
+        with pytest.raises(doctor.DoctorError, match=message):
+            call()

@@ -258,11 +258,6 @@ def chapter(slug: str) -> ChapterInfo:
         raise KeyError(f"no chapter {slug!r}; the book has: {', '.join(BY_SLUG)}") from None
 
 
-def chapter_for_cause(check: str) -> ChapterInfo | None:
-    """The chapter that shows the cause a doctor check names (the first that lists it), or None."""
-    return next((c for c in CHAPTERS if check in c.causes), None)
-
-
 def sources_page() -> str:
     """The book's sources page (sources.md), written from the registry; a test keeps the file equal to it."""
     lines = ["# Sources", "",
@@ -271,7 +266,7 @@ def sources_page() -> str:
              "licences; Stack Exchange content is licensed CC BY-SA (3.0 before May 2018, 4.0 after), "
              "which asks for attribution with a link, given here and at the top of each chapter.", ""]
     for c in CHAPTERS:
-        lines += [f"## {c.title}", "", c.source.credit(), "", f"Chapter: {{doc}}`{c.notebook[:-len('.ipynb')]}`", ""]
+        lines += [f"## {c.title}", "", c.source.credit(), "", f"Chapter: {{doc}}`chapters/{c.stem}`", ""]
     lines += ["## This book", "",
               "The code (the `nnfail` package, the tests, the code cells of the chapters) is under the MIT "
               "licence (`LICENSE`); the text and figures of the chapters are under CC BY-SA 4.0 "

@@ -1,6 +1,9 @@
 """Files for the command line: a saved Keras model and its data (.npz or .csv)."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from nnfail.doctor.rules import DoctorError
@@ -10,31 +13,28 @@ MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 DATA_SUFFIXES = (".npz", ".csv")
 
 
+def _check_file(what: str, path, suffixes) -> Path:
+    """The path, if it is a readable file with one of ``suffixes``; else a DoctorError saying which."""
+    p = Path(path)
+    if not p.is_file():
+        raise DoctorError(f"no {what} file at {p}")
+    if not os.access(p, os.R_OK):
+        raise DoctorError(f"the {what} file {p} is not readable")
+    if p.suffix not in suffixes:
+        raise DoctorError(f"{p.name}: expected a {what} file ending in {' or '.join(suffixes)}")
+    return p
+
+
 def check_files(model_path, data_path) -> None:
     """Both files exist, are readable and have a suffix the doctor reads: checked before anything is
     loaded (loading a model takes seconds; a missing data file should not wait for it)."""
-    import os
-    from pathlib import Path
-
-    for what, path, suffixes in (("model", model_path, MODEL_SUFFIXES), ("data", data_path, DATA_SUFFIXES)):
-        p = Path(path)
-        if not p.is_file():
-            raise DoctorError(f"no {what} file at {p}")
-        if not os.access(p, os.R_OK):
-            raise DoctorError(f"the {what} file {p} is not readable")
-        if p.suffix not in suffixes:
-            raise DoctorError(f"{p.name}: expected a {what} file ending in {' or '.join(suffixes)}")
+    _check_file("model", model_path, MODEL_SUFFIXES)
+    _check_file("data", data_path, DATA_SUFFIXES)
 
 
 def load_model(path):
     """A saved Keras model (.keras or .h5), or a DoctorError saying why it cannot be read."""
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.exists():
-        raise DoctorError(f"no model file at {p}")
-    if p.suffix not in MODEL_SUFFIXES:
-        raise DoctorError(f"{p.name}: expected a Keras model saved with model.save('....keras') (or .h5)")
+    p = _check_file("model", path, MODEL_SUFFIXES)
     import warnings
 
     import keras
@@ -50,11 +50,7 @@ def load_model(path):
 def load_data(path, x_key: str | None = None, y_key: str | None = None, target_column: int = -1):
     """X, y from an .npz (arrays named X and y, or x_key/y_key) or a numeric .csv (optional header row;
     the target is column ``target_column``, the last by default)."""
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.is_file():
-        raise DoctorError(f"no data file at {p}")
+    p = _check_file("data", path, DATA_SUFFIXES)
     if p.suffix == ".npz":
         with np.load(p, allow_pickle=False) as data:
             keys = list(data.keys())
@@ -88,7 +84,6 @@ def load_data(path, x_key: str | None = None, y_key: str | None = None, target_c
         table = np.array(rows, dtype=float)
         col = target_column % table.shape[1]
         return np.delete(table, col, axis=1), table[:, col]
-    raise DoctorError(f"{p.name}: expected a .npz (arrays X and y) or a .csv (target in the last column)")
 
 
 def _numeric(row) -> bool:

@@ -69,6 +69,12 @@ def test_typical(center, width, outcome):
     assert claim(C.Typical(1000)).judge(spread(center, width=width)).outcome == outcome
 
 
+def test_typical_with_five_seeds_has_no_interval_so_is_undecided():
+    v = claim(C.Typical(1000)).judge(np.full(5, 1000.0))
+    assert v.outcome == C.UNDECIDED and v.low == -math.inf and v.seeds_needed == 6
+    assert claim(C.Typical(1000)).judge(np.full(6, 1000.0)).outcome == C.REPRODUCES
+
+
 def test_typical_counts_capped_runs_as_larger_than_any():
     values = np.r_[np.full(N // 2 + 2, 10_000.0), np.full(N // 2 - 2, 1000.0)]  # most runs hit the cap
     v = claim(C.Typical(1000, censor=10_000)).judge(values)
@@ -97,6 +103,12 @@ def test_single_with_too_few_seeds_is_undecided():
 @pytest.mark.parametrize("center, outcome", [(500, C.REPRODUCES), (2000, C.DOES_NOT), (1000, C.UNDECIDED)])
 def test_bound_below(center, outcome):
     assert claim(C.Bound(1000)).judge(spread(center, width=0.2)).outcome == outcome
+
+
+def test_bound_is_one_sided_so_five_seeds_all_below_decide():
+    assert claim(C.Bound(1.0)).judge(np.zeros(5)).outcome == C.REPRODUCES  # P(all 5 below | median above) < 5%
+    v = claim(C.Bound(1.0)).judge(np.zeros(4))
+    assert v.outcome == C.UNDECIDED and v.seeds_needed == 5  # 1/16 > 5%
 
 
 def test_bound_above_and_exact():

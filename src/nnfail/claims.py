@@ -7,7 +7,8 @@ statistic, its interval, the evidence in words and one of four outcomes:
 
 - **reproduces**, **partly reproduces**, **does not reproduce**: the interval lies wholly inside the
   region of that outcome;
-- **undecided**: the interval straddles a boundary, or there are fewer than :data:`MIN_SEEDS` seeds. An
+- **undecided**: the interval straddles a boundary, or a rate, a single-run figure or a comparison rests on
+  fewer than :data:`MIN_SEEDS` seeds (a median's interval accounts for its own sample size). An
   undecided verdict says how many seeds would likely decide it (the interval shrinks as one over the
   square root of the seeds).
 
@@ -78,7 +79,15 @@ def _needed(n: int, center: float, edge: float, boundary: float) -> int | None:
     if not (math.isfinite(d) and math.isfinite(h)) or d == 0:
         return None
     k = math.ceil(n * (h / d) ** 2 * 1.05)
-    return max(k, n + 1, MIN_SEEDS) if k <= MAX_SEEDS else None
+    return max(k, n + 1) if k <= MAX_SEEDS else None
+
+
+def _bounded_from(level: float) -> int:
+    """The smallest number of seeds whose order statistics give a median interval at ``level`` (two-sided)."""
+    n = 1
+    while sps.binom.cdf(0, n, 0.5) > (1 - level) / 2:
+        n += 1
+    return n
 
 
 def _too_few(n: int, statistic: str, value: float, low: float, high: float, text: str) -> Verdict:
@@ -209,7 +218,8 @@ class Rate(Rule):
 class Typical(Rule):
     """"About ``reported``" (an average or typical figure): the median over seeds with its order-statistic
     interval, against the reported figure. Reproduces: the interval lies within a factor ``close`` of the
-    figure; partly: within ``loose``; does not: wholly beyond ``loose``; undecided: anything else.
+    figure; partly: within ``loose``; does not: wholly beyond ``loose``; undecided: anything else (with
+    five seeds or fewer the interval is unbounded, so undecided).
     ``censor``: values at or beyond it are runs stopped at a cap (counted as larger than any)."""
 
     reported: float
@@ -225,8 +235,6 @@ class Typical(Rule):
         text = f"median {_fmt(med)}{self.unit} {_interval(lo, hi)}, {_fmt(rl, 3)}x the figure"
         if self.censor is not None and np.isinf(v).any():
             text += f"; {int(np.isinf(v).sum())} of {v.size} runs reached the cap"
-        if v.size < MIN_SEEDS:
-            return _too_few(v.size, "median / reported", rl, rlo, rhi, text)
         a, b = _log(rlo), _log(rhi)
         c, l_ = math.log(self.close), math.log(self.loose)
         if -c <= a and b <= c:
@@ -237,8 +245,8 @@ class Typical(Rule):
             return Verdict(PARTLY, "median / reported", rl, rlo, rhi, v.size, text)
         center = _log(rl)
         edge, bound = (b, l_) if b > l_ else (a, -l_)
-        return Verdict(UNDECIDED, "median / reported", rl, rlo, rhi, v.size, text,
-                       seeds_needed=_needed(v.size, center, edge, bound))
+        needed = _needed(v.size, center, edge, bound) if math.isfinite(edge) else _bounded_from(LEVEL)
+        return Verdict(UNDECIDED, "median / reported", rl, rlo, rhi, v.size, text, seeds_needed=needed)
 
     def describe(self) -> str:
         return (f"a typical figure reproduces when the {LEVEL:.0%} interval of our median lies within a "
@@ -282,7 +290,9 @@ class Single(Rule):
 @dataclass(frozen=True)
 class Bound(Rule):
     """"Below ``limit``" (side="below") or "above ``limit``": the median with its interval. Reproduces when
-    the interval lies wholly on the claimed side, does not when wholly on the other, undecided otherwise.
+    the one-sided LEVEL bound of the median lies on the claimed side (for "below", the median is below the
+    limit with confidence LEVEL), does not when the opposite bound lies on the other side, undecided
+    otherwise (with few seeds the bound is unbounded, so undecided).
     ``exact=True`` for a deterministic quantity measured once (no seeds, the interval is the value)."""
 
     limit: float
@@ -296,24 +306,23 @@ class Bound(Rule):
         if self.exact:
             med = lo = hi = float(v[0])
             text = f"{_fmt(med)}{self.unit}"
-        else:
-            med, lo, hi = median_interval(v)
-            text = f"median {_fmt(med)}{self.unit} {_interval(lo, hi)}"
-            if v.size < MIN_SEEDS:
-                return _too_few(v.size, "median", med, lo, hi, text)
+        else:  # one-sided: only the side facing the bound matters
+            med, lo, hi = median_interval(v, 1 - 2 * (1 - LEVEL))
+            text = f"median {_fmt(med)}{self.unit}, one-sided bound {_fmt(hi if self.side == 'below' else lo)}"
         good_lo, good_hi = (lo, hi) if self.side == "below" else (-hi, -lo)
         limit = self.limit if self.side == "below" else -self.limit
         if good_hi < limit:
             return Verdict(REPRODUCES, "median", med, lo, hi, v.size, text)
         if good_lo >= limit:
             return Verdict(DOES_NOT, "median", med, lo, hi, v.size, text)
-        return Verdict(UNDECIDED, "median", med, lo, hi, v.size, text,
-                       seeds_needed=_needed(v.size, _log(med), _log(hi if med < self.limit else lo),
-                                            _log(self.limit)))
+        edge = hi if med < self.limit else lo
+        needed = (_needed(v.size, _log(med), _log(edge), _log(self.limit)) if math.isfinite(edge)
+                  else _bounded_from(1 - 2 * (1 - LEVEL)))
+        return Verdict(UNDECIDED, "median", med, lo, hi, v.size, text, seeds_needed=needed)
 
     def describe(self) -> str:
-        return (f"a bound reproduces when the {LEVEL:.0%} interval of our median lies wholly on its side of "
-                f"the bound and does not when it lies wholly on the other side")
+        return (f"a bound reproduces when the one-sided {LEVEL:.0%} confidence bound of our median lies on its "
+                f"side of the bound and does not when the opposite bound lies on the other side")
 
 
 @dataclass(frozen=True)
@@ -489,8 +498,9 @@ def rules_text(verdicts: Sequence[Verdict]):
         if d not in seen:
             seen.add(d)
             lines.append(f"- {d[0].upper()}{d[1:]}.")
-    lines.append(f"- A verdict about seeds is **undecided** when its interval straddles a boundary or rests on "
-                 f"fewer than {MIN_SEEDS} seeds; the table then says how many seeds would likely decide it.")
+    lines.append(f"- A verdict is **undecided** when its interval straddles a boundary, or when a rate, a single "
+                 f"reported run or a comparison rests on fewer than {MIN_SEEDS} seeds; the table then says how "
+                 f"many seeds would likely decide it.")
     return Markdown("\n".join(lines))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnfail import claims
 from nnfail import engine as E
 from nnfail import stats, tables
 from nnfail.models import Case, mlp
@@ -86,22 +87,24 @@ class Result:
     params: list  # final engine weights
     transforms: list
     diverged: np.ndarray
+    init: list | None = None  # initial engine weights
 
     def of(self, name: str) -> np.ndarray:
         return self.member_config == next(i for i, c in enumerate(self.configs) if c.name == name)
 
 
-def run(cfgs: list[Config], hidden, heads: int, n_seeds: int, rng: np.random.Generator, epochs: int,
+def run(cfgs: list[Config], hidden, heads: int, n_seeds, rng: np.random.Generator, epochs: int,
         batch_size: int, n_examples: int, n_numbers: int, largest: int, lr: float = 1e-3, progress=None) -> Result:
-    """Train n_seeds members of every configuration (same architecture) with Keras's defaults: Glorot
-    uniform kernels, zero biases, Adam, MSE, shuffled batches. With heads > 1 every output unit is
-    trained on the target (Keras 2's reading of a 1-D target with a wide last layer)."""
+    """Train n_seeds members of every configuration (same architecture; n_seeds may give one count per
+    configuration) with Keras's defaults: Glorot uniform kernels, zero biases, Adam, MSE, shuffled batches.
+    With heads > 1 every output unit is trained on the target (Keras 2's reading of a 1-D target with a
+    wide last layer)."""
     acts = tuple(cfgs[0].activation for _ in hidden) + ("linear",)
     if any(c.activation != cfgs[0].activation for c in cfgs):
         raise ValueError("configurations of one run share the architecture")
     d = 2 if cfgs[0].task == "sum" else 1
     net = E.MLP((d, *hidden, heads), acts)
-    member = np.repeat(np.arange(len(cfgs)), n_seeds)
+    member = np.repeat(np.arange(len(cfgs)), np.broadcast_to(n_seeds, len(cfgs)))
     k = member.size
     Xs, ys, trs = [], [], []
     for i in member:
@@ -112,7 +115,8 @@ def run(cfgs: list[Config], hidden, heads: int, n_seeds: int, rng: np.random.Gen
     X, y = np.stack(Xs), np.stack(ys)
     xin = np.stack([t.x(a) for t, a in zip(trs, Xs)])
     yin = np.stack([t.y(b) for t, b in zip(trs, ys)])[:, :, None].repeat(heads, axis=2)
-    trainer = E.Trainer(net, E.init_params(net, k, E.GlorotUniform(), rng), E.Adam(lr), "mse")
+    init = E.init_params(net, k, E.GlorotUniform(), rng)
+    trainer = E.Trainer(net, init, E.Adam(lr), "mse")
     for _ in range(epochs):
         trainer.fit(xin, yin, epochs=1, batch_size=batch_size, shuffle=True, rng=rng)
         if progress is not None:
@@ -121,7 +125,7 @@ def run(cfgs: list[Config], hidden, heads: int, n_seeds: int, rng: np.random.Gen
     pred = np.stack([t.y_back(o) for t, o in zip(trs, out)])
     rmse = np.array([rmse_after_rounding(p, t) if np.isfinite(p).all() else np.nan for p, t in zip(pred, y)])
     return Result(list(cfgs), member, rmse, trainer.history.array(), X, y, pred, trainer.params, trs,
-                  trainer.diverged)
+                  trainer.diverged, [(np.array(w), np.array(b)) for w, b in init])
 
 
 # ------------------------------------------------------------------------------------- the Keras side
@@ -187,14 +191,16 @@ def comment_configs(activation: str) -> list[Config]:
 
 def run_all(layers, output_units: int, relu_layers, activation: str, n_seeds: int, rng: np.random.Generator,
             epochs: int, batch_size: int, n_examples: int, n_numbers: int, largest: int,
-            progress=None) -> dict[str, Result]:
+            progress=None, n_comment_seeds: int | None = None) -> dict[str, Result]:
     """The chapter's three runs: the linear stack on the sum and on the square, and the commenter's
-    nonlinear network in its three input treatments."""
-    common = dict(n_seeds=n_seeds, rng=rng, epochs=epochs, batch_size=batch_size, n_examples=n_examples,
+    nonlinear network in its three input treatments (``n_comment_seeds`` for the comment's own inputs,
+    whose verdict is about whether the result is "still the same")."""
+    common = dict(rng=rng, epochs=epochs, batch_size=batch_size, n_examples=n_examples,
                   n_numbers=n_numbers, largest=largest, progress=progress)
-    return {"linear, sum": run([Config("linear stack, sum", task="sum")], layers, output_units, **common),
-            "linear, square": run([Config("linear stack, square")], layers, output_units, **common),
-            "nonlinear": run(comment_configs(activation), relu_layers, 1, **common)}
+    nl_seeds = [n_comment_seeds or n_seeds, n_seeds, n_seeds]
+    return {"linear, sum": run([Config("linear stack, sum", task="sum")], layers, output_units, n_seeds, **common),
+            "linear, square": run([Config("linear stack, square")], layers, output_units, n_seeds, **common),
+            "nonlinear": run(comment_configs(activation), relu_layers, 1, nl_seeds, **common)}
 
 
 def summarize(runs: dict[str, Result], rng: np.random.Generator) -> list[dict]:
@@ -220,32 +226,103 @@ SUMMARY_COLUMNS = [  # the table of summarize's rows
 
 
 POST_SQUARE_RMSE = 75777.3  # the RMSE the post reports for the square
+AFFINE_MATCH = 1e-4  # the kernel product must reproduce model.predict to this share of the output's scale
+AFFINE_RMSE = 0.1  # ... and the stack's RMSE must be within this share of the best affine fit's
+COMMENT = comment_configs("relu")[0].name  # the comment's network on the post's inputs
+
+CLAIMS = (
+    claims.Claim("sum", "post", "the sum comes out perfect", "after rounding, the stack's median RMSE on the "
+                 "sum is below one", "linear stack, sum", claims.Bound(1.0)),
+    claims.Claim("square", "post", "75777.3", "the square's RMSE after rounding is about the post's figure",
+                 "linear stack, square", claims.Typical(POST_SQUARE_RMSE)),
+    claims.Claim("affine", "answer", "a single linear unit", "without activations the trained stack is one affine "
+                 "map, as good as the best straight line and no better", "the Keras reproduction", claims.Check()),
+    claims.Claim("still_same", "comment", "still the same", "with an activation on every layer the error is the "
+                 "linear stack's", COMMENT, claims.Same(), against="linear stack, square"),
+)
 
 
 def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
-                 best_affine: float) -> list[dict]:
-    """The post's, the answer's and the comment's claims against the sweep's rows and the collapse check."""
-    by = {r["config"]: r for r in rows}
-    lin_sum, lin_sq = by["linear stack, sum"], by["linear stack, square"]
-    com = by[comment_configs(activation)[0].name]
-    ratio, v_sq = stats.about(POST_SQUARE_RMSE, lin_sq["median"])
-    affine_ok = collapse_gap < 1e-4 and abs(keras_rmse / best_affine - 1) < 0.1
-    _, p_same = stats.mann_whitney(com["values"], lin_sq["values"])
-    same = p_same >= 0.05 and max(com["median"], lin_sq["median"]) / min(com["median"], lin_sq["median"]) <= 2
-    return [
-        dict(id="sum", who="post", claim="the sum is learned perfectly (RMSE 0)",
-             evidence=f"median RMSE {tables.num(lin_sum['median'])}",
-             verdict=stats.REPRODUCES if lin_sum["median"] < 1 else stats.DOES_NOT),
-        dict(id="square", who="post", claim="the square gives RMSE of about 75,777",
-             evidence=f"median {tables.num(lin_sq['median'], 5)} ({ratio:.2f}x)", verdict=v_sq),
-        dict(id="affine", who="answer", claim="without activations the stack is one linear unit",
-             evidence=f"kernel product matches to {collapse_gap:.0e}; RMSE {keras_rmse / best_affine:.3f}x the "
-                      "best affine fit", verdict=stats.REPRODUCES if affine_ok else stats.DOES_NOT),
-        dict(id="still_same", who="comment", claim=f"with {activation} the result is still the same",
-             evidence=f"median {tables.num(com['median'], 5)} vs {tables.num(lin_sq['median'], 5)}, "
-                      f"p = {tables.pvalue(p_same)}", verdict=stats.REPRODUCES if same else stats.DOES_NOT,
-             p=p_same),
-    ]
+                 best_affine: float) -> list[claims.Verdict]:
+    """The post's, the answer's and the comment's claims against the sweep's rows (their per-seed RMSEs)
+    and the collapse check of the Keras reproduction."""
+    by = {r["config"]: r["values"] for r in rows}
+    affine_text = (f"kernel product matches model.predict to {collapse_gap:.0e}; RMSE "
+                   f"{keras_rmse / best_affine:.3f}x the best affine fit's")
+    evidence = {
+        "sum": (by["linear stack, sum"], None),
+        "square": (by["linear stack, square"], None),
+        "affine": ([collapse_gap < AFFINE_MATCH, abs(keras_rmse / best_affine - 1) < AFFINE_RMSE], None, affine_text),
+        "still_same": (by[COMMENT], by["linear stack, square"], f"activation {activation}"),
+    }
+    return [c.judge(*evidence[c.id]) for c in CLAIMS]
+
+
+COLLAPSED = 0.01  # a run collapsed to a constant when its predictions spread less than this share of y's
+
+
+def hidden_outputs(params, x: np.ndarray, activation: str) -> list[np.ndarray]:
+    """One network's hidden-layer outputs [n, width] on inputs x [n, d] (numpy, from engine weights)."""
+    h, outs = x, []
+    for w, b in params[:-1]:
+        h = E.activate(activation, h @ w + b).numpy() if activation != "linear" else h @ w + b
+        outs.append(np.asarray(h))
+    return outs
+
+
+def modes(r: Result, i: int, activation: str) -> dict:
+    """Configuration i's seeds split into the runs that collapsed to a constant and the rest: the collapsed
+    share with its Wilson interval, the median RMSE of each mode, and per hidden layer the median share of
+    units that are dead (zero on every training input) in each mode, at the start and at the end."""
+    m = np.flatnonzero(r.member_config == i)
+    spread = np.array([np.nanstd(r.pred[j]) / np.std(r.y[j]) for j in m])
+    collapsed = ~(spread >= COLLAPSED)  # NaN (diverged) counts as collapsed
+    rate = stats.failure_rate(collapsed)
+
+    def dead(params_of, j):
+        x = r.transforms[j].x(r.X[j][:, :1]).astype(np.float32)
+        one = [(np.asarray(w)[j], np.asarray(b)[j]) for w, b in params_of]
+        return [float(np.mean(np.all(h <= 0, axis=0))) for h in hidden_outputs(one, x, activation)]
+
+    out = dict(n=int(m.size), collapsed=rate.failures, rate=rate.rate, low=rate.low, high=rate.high)
+    for name, sel in (("collapsed", collapsed), ("trained", ~collapsed)):
+        js = m[sel]
+        out[f"{name}_rmse"] = float(np.nanmedian(r.rmse[js])) if js.size else np.nan
+        end = np.array([dead(r.params, j) for j in js]) if js.size else np.full((0, 0), np.nan)
+        start = np.array([dead(r.init, j) for j in js]) if js.size and r.init is not None else end
+        out[f"{name}_dead_end"] = np.median(end, axis=0).tolist() if js.size else []
+        out[f"{name}_dead_start"] = np.median(start, axis=0).tolist() if js.size else []
+        out[f"{name}_all_dead_layer"] = int(np.sum(np.any(end == 1.0, axis=1))) if js.size else 0
+    return out
+
+
+MODE_COLUMNS = [  # the table of modes_rows's rows
+    ("configuration", lambda m: m["config"]),
+    ("collapsed to a constant [95% CI]", lambda m: f"{m['collapsed']} of {m['n']}, {tables.pct(m['rate'])} "
+                                                   f"{tables.interval(m['low'], m['high'])}"),
+    ("median RMSE, collapsed / trained", lambda m: f"{tables.num(m['collapsed_rmse'], 5)} / {tables.num(m['trained_rmse'], 5)}"),
+    ("dead first-layer units, start → end: collapsed",
+     lambda m: _dead(m, "collapsed")),
+    ("trained", lambda m: _dead(m, "trained")),
+]
+
+
+def _dead(m: dict, mode: str) -> str:
+    s, e = m[f"{mode}_dead_start"], m[f"{mode}_dead_end"]
+    return f"{tables.pct(s[0])} → {tables.pct(e[0])}" if s else "none"
+
+
+def modes_rows(r: Result, activation: str) -> list[dict]:
+    """:func:`modes` for every configuration of a nonlinear run, with the configuration's name."""
+    return [dict(config=c.name, **modes(r, i, activation)) for i, c in enumerate(r.configs)]
+
+
+def weight_steps(r: Result, i: int) -> list[float]:
+    """Per layer, the median over configuration i's seeds of |W_end - W_start| / |W_start| (Frobenius): how
+    far training moved each layer's kernel."""
+    m = np.flatnonzero(r.member_config == i)
+    return [float(np.median([np.linalg.norm(w1[j] - w0[j]) / np.linalg.norm(w0[j]) for j in m]))
+            for (w0, _), (w1, _) in zip(r.init, r.params)]
 
 
 def mechanism(r: Result) -> list[dict]:

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from nnfail import stats
+from nnfail import claims, stats
 from nnfail.models import Case, mlp
 
 X_LOW, X_HIGH = 0.0, 100.0
@@ -192,7 +192,7 @@ def summarize(res: SweepResult, success: float, rng: np.random.Generator, baseli
         lo, hi = stats.bootstrap_median_ci(res.r2[m], rng)
         rows.append(dict(target=c.target, config=c.name, failures=rate.failures, n=rate.n, rate=rate.rate,
                          low=rate.low, high=rate.high, r2_median=s.median, r2_q1=s.q1, r2_q3=s.q3,
-                         r2_ci_low=lo, r2_ci_high=hi, diverged=int(res.diverged[m].sum())))
+                         r2_ci_low=lo, r2_ci_high=hi, diverged=int(res.diverged[m].sum()), failed=fail[m]))
     for r in rows:
         base = next((b for b in rows if b["target"] == r["target"] and b["config"].endswith("| " + baseline_fix)
                      and not b["config"].startswith("raw")), None)
@@ -210,42 +210,65 @@ def row(rows: list[dict], target: str, config: str) -> dict:
 
 SCALED = "scaled X"  # the rows where X is multiplied by input_scale (the post: divided by 100)
 
-# (who, claim, kind, target, configuration, configuration it is contrasted with or None)
+def key(target: str, config: str) -> str:
+    """A glue/results name for a configuration, e.g. square__scaled_x__y_scaled."""
+    from nnfail.glue import key as results_key
+
+    return results_key(f"{target} | {config}")
+
+
+def _rate_claim(who, quote, says, target, config, kind, against=None) -> claims.Claim:
+    return claims.Claim(key(target, config), who, quote, says, f"{TARGET_LABELS[target]}: {config}",
+                        claims.Rate(kind), against=against and f"{against}")
+
+
+# The post's observations and the answer's fixes; each a failure-rate claim on one configuration, contrasted
+# with the configuration it names (the quote is the source's phrase; what it says is ours).
 CLAIMS = (
-    ("post", "max(0, x-50) is fitted well with raw X", "works", "hinge", "raw X | as posted", None),
-    ("post", "max(0, x-50) is fitted well with X/100", "works", "hinge", f"{SCALED} | as posted", None),
-    ("post", "(x-50)^2 is fitted well with raw X", "works", "square", "raw X | as posted", None),
-    ("post", "(x-50)^2 fails once X is divided by 100", "fails", "square", f"{SCALED} | as posted",
-     "raw X | as posted"),
-    ("post", "the indicator is fitted well with raw X", "works", "notch", "raw X | as posted", None),
-    ("post", "the indicator fails once X is divided by 100", "fails", "notch", f"{SCALED} | as posted",
-     "raw X | as posted"),
-    ("answer", "scaling y into [0, 1] fixes (x-50)^2", "works", "square", f"{SCALED} | y scaled",
-     f"{SCALED} | as posted"),
-    ("answer", "init std 0.5 fixes (x-50)^2", "works", "square", f"{SCALED} | init std 0.5", f"{SCALED} | as posted"),
-    ("answer", "init std 0.5 fixes the indicator", "works", "notch", f"{SCALED} | init std 0.5",
-     f"{SCALED} | as posted"),
-    ("answer", "scaling y does not fix the indicator", "fails", "notch", f"{SCALED} | y scaled", None),
-    ("answer (untried)", "a larger decaying learning rate helps (x-50)^2", "works", "square",
-     f"{SCALED} | decaying lr", f"{SCALED} | as posted"),
-    ("answer (untried)", "a larger decaying learning rate helps the indicator", "works", "notch",
-     f"{SCALED} | decaying lr", f"{SCALED} | as posted"),
+    _rate_claim("post", "relatively well", "max(0, x-50) is fitted well with raw X", "hinge", "raw X | as posted",
+                "works"),
+    _rate_claim("post", "does not really change", "max(0, x-50) is still fitted well with X/100", "hinge",
+                f"{SCALED} | as posted", "works"),
+    _rate_claim("post", "No scaling", "(x-50)^2 is fitted well with raw X", "square", "raw X | as posted", "works"),
+    _rate_claim("post", "destroy completely", "(x-50)^2 fails once X is divided by 100", "square",
+                f"{SCALED} | as posted", "fails", "raw X | as posted"),
+    _rate_claim("post", "No scaling", "the indicator is fitted well with raw X", "notch", "raw X | as posted", "works"),
+    _rate_claim("post", "destroy completely", "the indicator fails once X is divided by 100", "notch",
+                f"{SCALED} | as posted", "fails", "raw X | as posted"),
+    _rate_claim("answer", "scaling y as well", "scaling y into [0, 1] fixes (x-50)^2", "square",
+                f"{SCALED} | y scaled", "works", f"{SCALED} | as posted"),
+    _rate_claim("answer", "initial weights to be larger", "init std 0.5 fixes (x-50)^2", "square",
+                f"{SCALED} | init std 0.5", "works", f"{SCALED} | as posted"),
+    _rate_claim("answer", "scaling up the initial weights does work", "init std 0.5 fixes the indicator", "notch",
+                f"{SCALED} | init std 0.5", "works", f"{SCALED} | as posted"),
+    claims.Claim(key("notch", f"{SCALED} | y scaled"), "answer", "scaling y isn't the issue",
+                 "the indicator's failure is not a matter of y's scale", "the indicator", claims.Check()),
+    _rate_claim("answer (untried)", "a large initial learning rate with some decay",
+                "a larger decaying learning rate helps (x-50)^2", "square", f"{SCALED} | decaying lr", "works",
+                f"{SCALED} | as posted"),
+    _rate_claim("answer (untried)", "a large initial learning rate with some decay",
+                "a larger decaying learning rate helps the indicator", "notch", f"{SCALED} | decaying lr", "works",
+                f"{SCALED} | as posted"),
 )
 
 
-def judge_claims(rows: list[dict]) -> list[dict]:
-    """Each claim of the post and its answer judged on the sweep's rows: the configuration's failure rate
-    and, against the configuration it is contrasted with, Fisher's exact test."""
+def judge_claims(rows: list[dict]) -> list[claims.Verdict]:
+    """Each claim of the post and its answer judged on the sweep's rows (per-seed failures in "failed"):
+    the configuration's failure rate and, against the configuration it is contrasted with, Fisher's exact
+    test. The answer's remark on the indicator is a fact about its range: dividing it by max|y| = 1 leaves
+    it unchanged, so its failure cannot be y's scale."""
+    by = {(r["target"], r["config"]): r for r in rows}
     verdicts = []
-    for who, text, kind, t, cfg, other in CLAIMS:
-        r = row(rows, t, cfg)
-        p = None
-        if other is not None:
-            o = row(rows, t, other)
-            p = stats.fisher_exact(r["failures"], r["n"], o["failures"], o["n"])
-        verdicts.append(dict(who=who, claim=text, target=t, config=cfg, key=key(t, cfg), rate=r["rate"],
-                             low=r["low"], high=r["high"], p=float("nan") if p is None else p,
-                             verdict=stats.verdict(kind, r["rate"], p)))
+    for c in CLAIMS:
+        if isinstance(c.rule, claims.Check):
+            top = target_moments("notch")[2]
+            verdicts.append(c.judge(top == 1.0, evidence=f"max |y| of the indicator is {top:g}: y / max|y| is y "
+                                                        "itself, so the scaled-y rows repeat the as-posted ones"))
+            continue
+        label, config = c.config.split(": ", 1)
+        t = next(k for k, v in TARGET_LABELS.items() if v == label)
+        against = by[(t, c.against)]["failed"] if c.against else None
+        verdicts.append(c.judge(by[(t, config)]["failed"], against))
     return verdicts
 
 
@@ -275,13 +298,6 @@ def phase_rates(res: SweepResult, success: float, shape: tuple[int, int]) -> np.
     fail = failed(res, success)
     rate = np.array([fail[res.member_config == i].mean() for i in range(len(res.configs))])
     return rate.reshape(shape)
-
-
-def key(target: str, config: str) -> str:
-    """A glue/results name for a configuration, e.g. square__scaled_x__y_scaled."""
-    from nnfail.glue import key as results_key
-
-    return results_key(f"{target} | {config}")
 
 
 # ------------------------------------------------------------------------------------- Keras side

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnfail import claims
 from nnfail import engine as E
 from nnfail import stats, tables
 from nnfail.models import Case, mlp
@@ -138,8 +139,9 @@ ARTICLE_W, ARTICLE_B, ARTICLE_V, ARTICLE_C = np.array([1.0, 1.0]), np.array([3.0
 
 def gradient_check(x: np.ndarray, y: np.ndarray) -> dict:
     """Our hand-written gradients at a two-unit start against TensorFlow's autodiff (largest gap); the
-    article's derivative formula against the true one where unit 1 (w=1, b=3) is off; and the gradient a
-    unit gets when it is off on all the data."""
+    article's derivative formula against the true one on the side where unit 1 (w=1, b=3) is active, which
+    is the side the formula is about (mean absolute gap, and the share of those inputs where they agree to
+    1e-9); and the gradient a unit gets when it is off on all the data."""
     import tensorflow as tf
 
     W, b, V, c = ARTICLE_W, ARTICLE_B, ARTICLE_V, ARTICLE_C
@@ -149,11 +151,13 @@ def gradient_check(x: np.ndarray, y: np.ndarray) -> dict:
         h = tf.nn.relu(x[:, None] * tv["W"] + tv["b"])
         loss = tf.reduce_mean(tf.square(tf.linalg.matvec(h, tv["V"]) + tv["c"] - y))
     tg = tape.gradient(loss, tv)
-    x_left = x[x < -3]
-    Wd, _ = article_derivatives(W, b, x_left)
+    x_on = x[W[0] * x + b[0] > 0]  # where unit 1 is active
+    Wd, _ = article_derivatives(W, b, x_on)
     dead = gradients(np.array([1.0, 1.0]), np.array([-20.0, 3.0]), V, c, x, y)  # unit 1 off everywhere
     return dict(grad_gap=max(float(np.max(np.abs(ours[k] - tg[k].numpy()))) for k in ours),
-                article_vs_true=float(np.mean(np.abs(Wd[:, 0] - x_left))),
+                article_vs_true=float(np.mean(np.abs(Wd[:, 0] - x_on))),
+                article_agrees=float(np.mean(np.abs(Wd[:, 0] - x_on) < 1e-9)),
+                unit1_kink=float(-b[0] / W[0]),
                 dead_unit_grad=float(abs(dead["W"][0]) + abs(dead["b"][0])))
 
 
@@ -235,7 +239,7 @@ def law_row(s: Sweep, good_r2: float) -> dict:
                 fail_cov=float(bad[~unc_start].mean()) if (~unc_start).any() else float("nan"),
                 p=stats.fisher_exact(int(bad[unc_start].sum()), int(unc_start.sum()), int(bad[~unc_start].sum()),
                                      int((~unc_start).sum())) if both else float("nan"),
-                diverged=int(s.diverged.sum()))
+                diverged=int(s.diverged.sum()), bad=bad, uncovered=unc_start)
 
 
 LAW_INITS = (Init("Glorot uniform", kernel="glorot"), Init("He normal", kernel="he"))
@@ -303,6 +307,61 @@ def compare_fixes(n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: 
     rows.append(dict(group="16 units instead of 2", failures=0, n=n_inits, rate=wide["rate"], low=wide["low"],
                      high=wide["high"], unc=wide["unc"], p=float("nan")))
     return rows
+
+
+# ------------------------------------------------------------------------------------- claims
+GRADIENT_MATCH = 1e-6  # our closed-form gradients must match TensorFlow's autodiff to this
+
+
+CLAIMS = (
+    claims.Claim("good_fits", "article", "good coverage", "the good start fits well under every optimizer "
+                 "setting we tried", "the article's good start", claims.Check()),
+    claims.Claim("bad_fails", "article", "a poor fit", "the bad start fits badly under every optimizer setting we "
+                 "tried", "the article's bad start", claims.Check()),
+    claims.Claim("derivative", "article", "dy/dw = w", "where a unit is active, its output's derivative with "
+                 "respect to its weight is the weight", "unit 1 of the article's start, where active",
+                 claims.Check()),
+    claims.Claim("inactive", "article", "inactive units", "a unit that is off on every input gets no gradient and "
+                 "does not learn", "a unit off on all the data", claims.Check()),
+    claims.Claim("uncovered_fail", "article", "nothing is active", "a two-unit start whose units leave one side "
+                 "of the data uncovered fits badly", "width 2, Glorot uniform, uncovered starts",
+                 claims.Rate("fails"), against="covered starts"),
+    claims.Claim("covered_work", "article", "good coverage", "a two-unit start that covers both sides of the "
+                 "data fits well", "width 2, Glorot uniform, covered starts", claims.Rate("works")),
+)
+
+
+def judge_claims(article: dict[str, dict], check: dict, law: list[dict], good_r2: float) -> list[claims.Verdict]:
+    """The article's claims on its own starts (every optimizer setting), the gradient check and the
+    width-2 random starts with Keras's default initializer."""
+    good = {k: v["good"] for k, v in article.items()}
+    bad = {k: v["bad"] for k, v in article.items()}
+    row = next(r for r in law if r["width"] == 2 and r["init"] == LAW_INITS[0].name)
+    unc, failed = row["uncovered"], row["bad"]
+    r2s = lambda d: ", ".join(f"{v:.3f}" for v in d.values())  # noqa: E731
+    evidence = {
+        "good_fits": ([v >= good_r2 for v in good.values()], None, f"R² {r2s(good)} (good at {good_r2:g})"),
+        "bad_fails": ([v < good_r2 for v in bad.values()], None, f"R² {r2s(bad)}"),
+        "derivative": (check["article_agrees"] == 1.0, None,
+                       f"the formula is off by {check['article_vs_true']:.2f} on average over the inputs right of "
+                       f"{check['unit1_kink']:g}, where unit 1 is active (true derivative: x)"),
+        "inactive": ([check["dead_unit_grad"] == 0.0, check["grad_gap"] < GRADIENT_MATCH], None,
+                     f"gradient of a unit off everywhere: {check['dead_unit_grad']:g}; our gradients match "
+                     f"TensorFlow's to {check['grad_gap']:.0e}"),
+        "uncovered_fail": (failed[unc], failed[~unc]),
+        "covered_work": (failed[~unc], None),
+    }
+    return [c.judge(*evidence[c.id]) for c in CLAIMS]
+
+
+def optimizer_dependence(article: dict[str, dict], good_r2: float) -> str:
+    """Whether the article's good/bad outcome hinges on the optimizer setting, in words, from the runs."""
+    outcomes = {k: (v["good"] >= good_r2, v["bad"] >= good_r2) for k, v in article.items()}
+    if len(set(outcomes.values())) == 1:
+        return f"the same under all {len(outcomes)} optimizer settings: it does not hinge on the optimizer"
+    return "different across optimizer settings (" + "; ".join(
+        f"{k}: good start {'fits' if g else 'fails'}, bad start {'fits' if b else 'fails'}"
+        for k, (g, b) in outcomes.items()) + "): it hinges on the optimizer"
 
 
 # ------------------------------------------------------------------ the doctor's broken/fixed pair

@@ -1,4 +1,8 @@
-"""Small fixes to the site's scripts, so every page loads with a clean browser console.
+"""Small fixes to the site's scripts, so every page loads with a clean browser console, and the ``{q}`` role.
+
+* ``{q}`figure``` marks a figure quoted from the source a chapter retells (the posts' own numbers); it
+  renders as the text itself, and the prose test (tests/test_prose.py) accepts such numbers where it
+  rejects typed ones.
 
 * sphinx-thebe's configuration script gets registered twice in this Jupyter Book 1 stack, and the page
   then declares the same ``const`` twice (an uncaught SyntaxError). Identical script registrations are
@@ -28,7 +32,15 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def _quote_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """A figure quoted from the source: the text as written, marked for readers and the prose test."""
+    from docutils import nodes
+
+    return [nodes.inline(rawtext, text, classes=["nnfail-quote"])], []
+
+
 def setup(app):
+    app.add_role("q", _quote_role)
     app.add_js_file(None, body=NORMALIZE_MODE, priority=1)
     app.connect("html-page-context", _dedupe_scripts, priority=900)  # after every extension added its scripts
     return {"parallel_read_safe": True, "parallel_write_safe": True}

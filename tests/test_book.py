@@ -55,8 +55,8 @@ def test_scaling_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert abs(r["line_r2__square"]) < 1e-9 and r["line_r2__hinge"] == pytest.approx(0.8, abs=1e-3)
     # the Keras model and the engine replay are the same computation
     assert r["keras_engine_gap"] < 1e-4
-    # the post's headline claim holds even on the quick sweep: every scaled square fails, no raw one does
-    assert r["verdict__square__scaled_x__as_posted"] == "reproduces"
+    # four seeds decide no rate: the claims engine says so instead of reading a verdict into them
+    assert r["verdict__square__scaled_x__as_posted"] == "undecided" and r["verdict__square__scaled_x__as_posted__n"] < 20
 
 
 def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
@@ -67,7 +67,11 @@ def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert r["shape__column_target_batch_100__rmse"] < r["shape__1_d_target_batch_100__rmse"]
     # the answer's claim is judged on the glued numbers: the quick run (few epochs) has not reached the
     # best affine fit, so it cannot count as reproduced there
-    assert (r["verdict__affine"] == "reproduces") == (r["collapse_gap"] < 1e-4 and abs(r["keras_vs_affine"] - 1) < 0.1)
+    from nnfail.cases import linear_stack
+
+    assert (r["verdict__affine"] == "reproduces") == (r["collapse_gap"] < linear_stack.AFFINE_MATCH
+                                                      and abs(r["keras_vs_affine"] - 1) < linear_stack.AFFINE_RMSE)
+    assert r["comment_n"] == r["comment_collapsed"] + r["comment_trained"]
     assert r["nonlinear_standardized_inputs_and_targets__median"] < r["linear_stack_square__median"]
 
 
@@ -83,8 +87,11 @@ def test_two_relu_chapter_core_claims_on_its_quick_sweep(quick_build):
 def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build):
     r = results(quick_build, "unnormalized_sigmoid")["results"]
     assert r["iris_labels"] == "0,1,0,1,1,0,1,1,0,1" and r["n_label_differences"] == 1
-    # the post's ~32,000 iterations match the alternative labels, not the iris ones
-    assert r["labels_identified"] == "the alternative labels"
+    # quick runs (few seeds, a low cap) cannot tell the label vectors apart from the thread's figures
+    from nnfail.cases import unnormalized_sigmoid
+
+    assert r["labels_identified"] == unnormalized_sigmoid.LABELS_TEXT[None]
+    assert r["label_support_alt"] == r["label_support_iris"] == 0 and r["n_undecided"] >= 1
     assert r["alt__as_posted__median"] > 5 * r["iris__as_posted__median"]
     # standardizing the inputs cuts the iteration count; log-loss at step 0.5 gets stuck
     assert r["alt__standardized_inputs__median"] < 0.5 * r["alt__as_posted__median"]
@@ -105,8 +112,8 @@ def test_checklist_chapter_measures_the_answer_and_the_doctor(quick_build):
     assert r["demo_raw_high"] >= 1 and r["demo_std_high"] == 0
     # the answer's examples: Keras and the engine agree; the single unit sits at the noise floor
     assert r["xor_keras_gap"] < 1e-4
-    # one linear unit already sits at the least-squares line's error: the capacity claim does not hold
-    assert r["cap_single_gap"] < 1.1 and r["cap_verdict"] == "does not reproduce"
+    # one linear unit already sits at the least-squares line's error; eight seeds decide no comparison
+    assert r["cap_single_gap"] < 1.1 and r["verdict__capacity"] == "undecided"
     assert 0 <= r["xor_n_reproduce"] <= r["n_budgets"]
     assert r["scale_raw__final"] > 100 * r["scale_standardized__final"]
 

@@ -267,7 +267,9 @@ class Single(Rule):
     def judge(self, sample, against=None, seed: int = 0) -> Verdict:
         v = _values(sample, self.censor)
         below = float(np.mean(v < self.reported))
-        lo, hi = np.percentile(v, [50 * (1 - CENTRAL), 50 * (1 + CENTRAL)])
+        with np.errstate(invalid="ignore"):  # capped runs are +inf
+            lo, hi = np.percentile(v, [50 * (1 - CENTRAL), 50 * (1 + CENTRAL)])
+        lo, hi = (float(np.nan_to_num(x, nan=np.inf)) for x in (lo, hi))
         text = (f"{tables.pct(below)} of seeds ended below it; central {CENTRAL:.0%} of seeds "
                 f"{_interval(lo, hi)}{self.unit}")
         if self.censor is not None and np.isinf(v).any():
@@ -429,6 +431,11 @@ class Claim:
             if evidence:
                 v = replace(v, evidence=f"{evidence}; {v.evidence}")
         return replace(v, claim=self)
+
+
+def undecided(claim: Claim, reason: str) -> Verdict:
+    """A verdict the evidence at hand cannot give at all (e.g. the run was shorter than the claim needs)."""
+    return Verdict(UNDECIDED, "none", math.nan, math.nan, math.nan, 0, reason, claim=claim)
 
 
 def judge_all(claims: Sequence[Claim], evidence: Callable[[Claim], tuple]) -> list[Verdict]:

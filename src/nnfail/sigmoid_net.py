@@ -265,7 +265,10 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
     return Run(iterations, final_sse, Weights(*final), at, curve)
 
 
-def saturation(w: Weights, X, threshold: float = 5.0) -> np.ndarray:
+SATURATION_Z = 5.0  # DeepDiagnosis's rule: a sigmoid unit is saturated where |z| reaches this
+
+
+def saturation(w: Weights, X, threshold: float = SATURATION_Z) -> np.ndarray:
     """Share of hidden pre-activations with |z| >= threshold, per member (DeepDiagnosis's rule)."""
     z = np.matmul(X, w.W1) + w.b1[..., None, :]
     return np.mean(np.abs(z) >= threshold, axis=(-2, -1))

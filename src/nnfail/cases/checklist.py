@@ -18,6 +18,9 @@ import numpy as np
 from nnfail import engine as E
 from nnfail import claims, stats, tables
 
+BATCH = 32  # Keras's default batch size, which the answer's examples use
+CAP_EPOCHS = 100  # the answer's training length for its capacity example
+SCALE_EPOCHS = 100  # ... and for its preprocessing example
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
 XOR_Y = np.array([[0], [1], [1], [0]], float)
 
@@ -41,7 +44,7 @@ def xor_runs(n_seeds: int, budgets, rng: np.random.Generator, units: int = 2, lr
         trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="bce")
         done, rows_l, rows_a = 0, [], []
         for b in budgets:
-            trainer.fit(XOR_X, XOR_Y, epochs=b - done, batch_size=32)
+            trainer.fit(XOR_X, XOR_Y, epochs=b - done, batch_size=BATCH)
             done = b
             rows_l.append(trainer.evaluate(XOR_X, XOR_Y))
             pred = trainer.predict(XOR_X)[..., 0]
@@ -106,7 +109,7 @@ def capacity_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr:
     for name, net in (("single unit", E.MLP((1, 1), ("linear",))),
                       (f"relu {hidden}", E.MLP((1, hidden, 1), ("relu", "linear")))):
         trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.SGD(lr), loss="mse")
-        trainer.fit(X, Y, epochs=epochs, batch_size=32, shuffle=True, rng=rng)
+        trainer.fit(X, Y, epochs=epochs, batch_size=BATCH, shuffle=True, rng=rng)
         out[name] = dict(train=trainer.evaluate(X, Y), test=trainer.evaluate(X, fresh))
     return out
 
@@ -145,7 +148,7 @@ def keras_xor(act: str, units: int, lr: float, epochs: int, seed: int) -> dict:
     model.fit(XOR_X, XOR_Y, epochs=epochs, verbose=0)
     net = E.MLP((2, units, 1), (act, "sigmoid"))
     replay = E.Trainer(net, E.init_params(net, 1, kernel=E.Given(start)), E.Adam(lr), loss="bce")
-    replay.fit(XOR_X, XOR_Y, epochs=epochs, batch_size=32)
+    replay.fit(XOR_X, XOR_Y, epochs=epochs, batch_size=BATCH)
     return dict(keras=float(model.evaluate(XOR_X, XOR_Y, verbose=0)),
                 engine=float(replay.evaluate(XOR_X, XOR_Y)[0]),
                 accuracy=float(np.mean((model.predict(XOR_X, verbose=0) > 0.5) == XOR_Y)))
@@ -180,6 +183,11 @@ SCALE_X = np.array([[1000, 0.1], [2000, 0.2], [3000, 0.3]])
 SCALE_Y = np.array([[1.0], [2.0], [3.0]])
 
 
+def feature_ratio() -> float:
+    """How many times larger the preprocessing example's first feature is than its second (median over rows)."""
+    return float(np.median(SCALE_X[:, 0] / SCALE_X[:, 1]))
+
+
 def scaling_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: float = 1e-3) -> dict:
     """Example 3: one linear unit with Adam on the three rows, raw and standardized; MSE per epoch [epochs, K]."""
     scaled = stats.standardize(SCALE_X)
@@ -187,5 +195,5 @@ def scaling_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: 
     net = E.MLP((2, 1), ("linear",))
     for name, X in (("raw", SCALE_X), ("standardized", scaled)):
         trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="mse")
-        out[name] = trainer.fit(X, SCALE_Y, epochs=epochs, batch_size=32).array()
+        out[name] = trainer.fit(X, SCALE_Y, epochs=epochs, batch_size=BATCH).array()
     return out

@@ -279,16 +279,18 @@ def config_index(cfgs: Sequence[Config], target: str, name: str) -> int:
 
 def mechanism(sweep: SweepResult, target: str, target_scale: float, lr: float, steps: int) -> dict:
     """The numbers behind the mechanism: how linear the as-posted network is at initialization on raw and
-    scaled inputs (median over seeds), how far its output has to grow, and how many Adam steps the
+    scaled inputs (median over seeds), how far its output has to grow (output_growth: the target's standard
+    deviation over the spread of the initial output on scaled inputs), and how many Adam steps the
     output bias alone would need to reach the target mean."""
     def members(scale_name):
         return sweep.init_pred[sweep.member_config == config_index(sweep.configs, target, f"{scale_name} | as posted")]
 
     mean_y, std_y, _ = target_moments(target)
+    init_std = float(np.nanmedian(members(SCALED).std(axis=1)))
     return dict(linearity_raw=np.nanmedian(linearity(members("raw X"))),
                 linearity_scaled=np.nanmedian(linearity(members(SCALED))),
-                target_mean=mean_y, target_std=std_y,
-                init_output_std=float(np.nanmedian(members(SCALED).std(axis=1))),
+                target_mean=mean_y, target_std=std_y, init_output_std=init_std,
+                output_growth=std_y / target_scale / init_std,
                 bias_steps_needed=mean_y / target_scale / lr,
                 steps_ratio=mean_y / target_scale / lr / steps)
 

@@ -290,13 +290,16 @@ FIXES = (Init("as initialized (zero bias)"), Init("bias 0.1", bias="small"),
          Init("leaky ReLU", activation="leaky_relu"), Init("kinks spread over the data", bias="data_kinks"))
 
 
+FIX_WIDTH = 2  # the article's width, at which the fixes are compared
+
+
 def compare_fixes(n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: int, good_r2: float,
                   law: list[dict]) -> list[dict]:
-    """Bad-fit rates at width 2 for each fix in FIXES (Fisher's test against the first), plus widening to
+    """Bad-fit rates at FIX_WIDTH for each fix in FIXES (Fisher's test against the first), plus widening to
     16 units (from the law's Glorot row)."""
     rows = []
     for f in FIXES:
-        s = sweep(f, 2, n_inits, x, y, np.random.default_rng([seed, 2, 0]), optimizer, steps)
+        s = sweep(f, FIX_WIDTH, n_inits, x, y, np.random.default_rng([seed, FIX_WIDTH, 0]), optimizer, steps)
         r = stats.failure_rate(~(s.r2 >= good_r2))
         rows.append(dict(group=f.name, failures=r.failures, n=r.n, rate=r.rate, low=r.low, high=r.high,
                          unc=float(s.uncovered_start.mean())))
@@ -324,10 +327,10 @@ CLAIMS = (
     claims.Claim("inactive", "article", "inactive units", "a unit that is off on every input gets no gradient and "
                  "does not learn", "a unit off on all the data", claims.Check()),
     claims.Claim("uncovered_fail", "article", "nothing is active", "a two-unit start whose units leave one side "
-                 "of the data uncovered fits badly", "width 2, Glorot uniform, uncovered starts",
+                 "of the data uncovered fits badly", f"width {FIX_WIDTH}, Glorot uniform, uncovered starts",
                  claims.Rate("fails"), against="covered starts"),
     claims.Claim("covered_work", "article", "good coverage", "a two-unit start that covers both sides of the "
-                 "data fits well", "width 2, Glorot uniform, covered starts", claims.Rate("works")),
+                 "data fits well", f"width {FIX_WIDTH}, Glorot uniform, covered starts", claims.Rate("works")),
 )
 
 
@@ -336,7 +339,7 @@ def judge_claims(article: dict[str, dict], check: dict, law: list[dict], good_r2
     width-2 random starts with Keras's default initializer."""
     good = {k: v["good"] for k, v in article.items()}
     bad = {k: v["bad"] for k, v in article.items()}
-    row = next(r for r in law if r["width"] == 2 and r["init"] == LAW_INITS[0].name)
+    row = next(r for r in law if r["width"] == FIX_WIDTH and r["init"] == LAW_INITS[0].name)
     unc, failed = row["uncovered"], row["bad"]
     r2s = lambda d: ", ".join(f"{v:.3f}" for v in d.values())  # noqa: E731
     evidence = {

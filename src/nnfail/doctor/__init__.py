@@ -37,8 +37,11 @@ __all__ = ["diagnose", "Report", "Result", "Finding", "DoctorError", "THRESHOLDS
            "load_model", "load_data", "check_files"]
 
 
+OVERFIT_EXAMPLES = 16  # examples the probe tries to memorize (one small batch)
+
+
 def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: bool = True,
-             probe_steps: int = 300, batch_size: int = 32, overfit_examples: int = 16,
+             probe_steps: int = 300, batch_size: int = 32, overfit_examples: int = OVERFIT_EXAMPLES,
              overfit_steps: int = 300, max_rows: int = 4096, seed: int = 0) -> Report:
     """Run every check on ``model`` (Keras, Dense layers) with its training data ``X`` [n, d], ``y``.
 

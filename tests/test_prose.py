@@ -76,3 +76,12 @@ def test_a_number_planted_in_a_chapter_is_caught():
     cells = markdown_cells(info)
     planted = [text + "\nThe median RMSE is 77,123 after training." if i == cells[-1][0] else text for i, text in cells]
     assert [n for text in planted for n in typed_numbers(text, credit)] == ["77,123"]
+
+
+@pytest.mark.parametrize("info", CHAPTERS, ids=[c.slug for c in CHAPTERS])
+def test_glue_from_another_chapter_names_a_format(info):
+    """myst-nb reads {glue:text}`doc.ipynb::key` as key 'doc.ipynb:' with format 'key': the build then
+    fails on a missing key. A cross-document glue needs its format, e.g. `doc.ipynb::key:g`."""
+    bad = [m for _, text in markdown_cells(info) for m in re.findall(r"\{glue(?::text)?\}`([^`]*::[^`]*)`", text)
+           if ":" not in m.split("::", 1)[1]]
+    assert not bad, bad

@@ -90,11 +90,13 @@ def _linear_cost(p: Mapping[str, Any]) -> float:
         return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
     steps = p["epochs"] * math.ceil(p["n_examples"] / p["batch_size"])
-    per_step = 3 * 2 * p["batch_size"] / 1.0e11  # seconds per multiply-add at ~100 GFLOP/s
+    # seconds per multiply-add at the engine's measured ~45 GFLOP/s on these shapes (benchmarks/engine_flops.py:
+    # the batched matmuls of one member per slice reach ~45% of this machine's large-matmul rate)
+    per_step = 3 * 2 * p["batch_size"] / 4.5e10
     engine = steps * p["n_seeds"] * per_step * (
         flops([p["n_numbers"], *p["layers"], p["output_units"]]) + flops([1, *p["layers"], p["output_units"]])
         + (2 * p["n_seeds"] + p["n_comment_seeds"]) / p["n_seeds"] * flops([1, *p["relu_layers"], 1]))
-    keras = steps * 3e-3 + 5
+    keras = steps * 3e-3 + 5 + 4 * 300 * 4e-3  # the posted fit, and the Keras replays of 300 steps each
     return 15 + engine + keras
 
 

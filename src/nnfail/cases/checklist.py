@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnfail import engine as E
-from nnfail import claims, stats, tables
+from nnfail import claims, replay, stats, tables
 
 BATCH = 32  # Keras's default batch size, which the answer's examples use
 CAP_EPOCHS = 100  # the answer's training length for its capacity example
@@ -152,6 +152,22 @@ def keras_xor(act: str, units: int, lr: float, epochs: int, seed: int) -> dict:
     return dict(keras=float(model.evaluate(XOR_X, XOR_Y, verbose=0)),
                 engine=float(replay.evaluate(XOR_X, XOR_Y)[0]),
                 accuracy=float(np.mean((model.predict(XOR_X, verbose=0) > 0.5) == XOR_Y)))
+
+
+REPLAY_STEPS = 300  # steps of each Keras replay
+
+
+def keras_replays(seed: int, lr: float, steps: int = REPLAY_STEPS) -> list:
+    """The capacity and preprocessing examples' engine networks replayed in plain Keras from the same
+    initial weights on the same batches (XOR is replayed by :func:`keras_xor`)."""
+    x, y = linear_data(np.random.default_rng([seed, 4]))
+    common = dict(steps=steps, seed=seed)
+    return [replay.keras_replay("capacity: single unit", (1, 1), ("linear",), x, y, batch_size=BATCH, lr=0.01,
+                                optimizer="sgd", **common),
+            replay.keras_replay("capacity: relu hidden layer", (1, 64, 1), ("relu", "linear"), x, y,
+                                batch_size=BATCH, lr=0.01, optimizer="sgd", **common),
+            replay.keras_replay("preprocessing: raw rows", (2, 1), ("linear",), SCALE_X, SCALE_Y,
+                                batch_size=len(SCALE_X), lr=lr, **common)]
 
 
 # ------------------------------------------------------------------------------------- claims

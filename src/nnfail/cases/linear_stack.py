@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnfail import claims
 from nnfail import engine as E
-from nnfail import stats, tables
+from nnfail import claims, replay, stats, tables
 from nnfail.models import Case, mlp
 
 
@@ -178,6 +177,29 @@ def collapse_check(model, x: np.ndarray) -> float:
     W, b = collapse([(np.float64(weights[i]), np.float64(weights[i + 1])) for i in range(0, len(weights), 2)])
     stack_out = model.predict(x, verbose=0)
     return float(np.max(np.abs(stack_out - (x @ W + b))) / np.max(np.abs(stack_out)))
+
+
+REPLAY_STEPS = 300  # steps of each Keras replay
+
+
+def keras_replays(layers, output_units: int, relu_layers, activation: str, n_examples: int, n_numbers: int,
+                  largest: int, batch_size: int, seed: int, steps: int = REPLAY_STEPS) -> list:
+    """The chapter's engine configurations replayed in plain Keras from the same initial weights on the same
+    batches: the linear stack on both tasks, the commenter's network on the post's inputs and standardized."""
+    rng = np.random.default_rng([seed, 7])
+    cases = [(Config("linear stack, sum", task="sum"), layers, output_units),
+             (Config("linear stack, square"), layers, output_units)]
+    cases += [(c, relu_layers, 1) for c in comment_configs(activation)[::2]]
+    out = []
+    for c, hidden, heads in cases:
+        d = n_numbers if c.task == "sum" else 1
+        X, y = make_data(c.task, n_examples, d, largest, rng)
+        tr = transform(c, X, y, d, largest)
+        acts = (c.activation,) * len(hidden) + ("linear",)
+        out.append(replay.keras_replay(c.name, (d, *hidden, heads), acts, tr.x(X),
+                                       np.repeat(tr.y(y)[:, None], heads, axis=1), batch_size=batch_size,
+                                       steps=steps, lr=1e-3, seed=seed))
+    return out
 
 
 # ------------------------------------------------------------------------------------- the sweep

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnfail import claims
 from nnfail import engine as E
-from nnfail import stats, tables
+from nnfail import claims, replay, stats, tables
 from nnfail.models import Case, mlp
 
 X_LOW, X_HIGH = -10.0, 10.0
@@ -310,6 +309,17 @@ def compare_fixes(n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: 
     rows.append(dict(group="16 units instead of 2", failures=0, n=n_inits, rate=wide["rate"], low=wide["low"],
                      high=wide["high"], unc=wide["unc"], p=float("nan")))
     return rows
+
+
+REPLAY_STEPS = 300  # steps of each Keras replay (at most the chapter's own)
+
+
+def keras_replays(x: np.ndarray, y: np.ndarray, lr: float, optimizer: str, steps: int, seed: int) -> list:
+    """Full-batch runs of the sweep's smallest and largest widths (Keras's Glorot kernels, zero biases)
+    replayed in plain Keras from the same initial weights."""
+    return [replay.keras_replay(f"{w} relu units, full batch", (1, w, 1), ("relu", "linear"), x[:, None], y,
+                                batch_size=len(x), steps=min(steps, REPLAY_STEPS), lr=lr, optimizer=optimizer,
+                                seed=seed) for w in (FIX_WIDTH, 16)]
 
 
 # ------------------------------------------------------------------------------------- claims

@@ -38,10 +38,25 @@ def keras_replay(name: str, sizes, activations, x: np.ndarray, y: np.ndarray, *,
     """Train ``steps`` batches of ``batch_size`` rows of (x, y) (cycled in order, no shuffling) in a Keras
     Sequential of Dense layers (``sizes``, one activation per layer) and in one engine member started from
     the Keras model's initial weights (or ``weights``, a Keras ``get_weights()`` list); return the gaps."""
+    import logging
+
     import keras
+    import tensorflow as tf
 
     from nnfail import engine as E
 
+    logger = tf.get_logger()  # each replay builds a new Trainer: TensorFlow's retracing notice is expected
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        return _replay(E, keras, name, sizes, activations, x, y, batch_size, steps, lr, optimizer, loss, momentum,
+                       kernel, seed, weights)
+    finally:
+        logger.setLevel(level)
+
+
+def _replay(E, keras, name, sizes, activations, x, y, batch_size, steps, lr, optimizer, loss, momentum, kernel,
+            seed, weights) -> ReplayGap:
     keras.utils.set_random_seed(seed)
     model = _keras_model(sizes, activations, kernel, lr, optimizer, loss, momentum)
     if weights is not None:

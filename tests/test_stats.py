@@ -110,28 +110,6 @@ def test_summarize_metric_rows():
     assert rows[1]["cliffs_delta"] == 1.0
 
 
-def test_locate_reported_numbers_in_a_distribution():
-    sample = np.arange(100.0)
-    assert stats.locate(50, sample) == (0.5, stats.REPRODUCES)
-    assert stats.locate(2, sample) == (0.02, stats.PARTLY)
-    assert stats.locate(150, sample) == (1.0, stats.DOES_NOT)
-
-
-@pytest.mark.parametrize("claim,rate,p,want", [
-    ("fails", 0.95, 0.001, "reproduces"), ("fails", 0.95, 0.2, "partly reproduces"),
-    ("fails", 0.6, 0.001, "partly reproduces"), ("fails", 0.1, 0.001, "does not reproduce"),
-    ("works", 0.05, None, "reproduces"), ("works", 0.3, None, "partly reproduces"), ("works", 0.9, 0.01, "does not reproduce"),
-])
-def test_verdict_rules(claim, rate, p, want):
-    assert stats.verdict(claim, rate, p) == want
-
-
-def test_about_approximate_figures():
-    assert stats.about(32000, 36000) == (36000 / 32000, stats.REPRODUCES)
-    assert stats.about(32000, 60000)[1] == stats.PARTLY
-    assert stats.about(32000, 4000)[1] == stats.DOES_NOT
-
-
 @pytest.mark.parametrize("n", [1, 3, 7, 60, 1000, 4096])
 def test_wilson_bounds_bracket_the_rate_exactly_at_the_edges(n):
     assert stats.wilson(0, n)[0] == 0.0 and stats.wilson(n, n)[1] == 1.0
@@ -168,9 +146,3 @@ def test_r2_forms_agree():
     x = np.linspace(0, 1, 50)
     assert stats.line_r2(x, 3 * x + 1) == pytest.approx(1.0)
     assert stats.line_r2(x, (x - 0.5) ** 2) == pytest.approx(0.0, abs=1e-12)
-
-
-def test_count_verdicts():
-    v = [dict(verdict=stats.REPRODUCES), dict(verdict=stats.PARTLY), dict(verdict=stats.REPRODUCES),
-         dict(verdict=stats.DOES_NOT)]
-    assert stats.count_verdicts(v) == dict(n_claims=4, n_reproduced=2, n_partly=1, n_not_reproduced=1)

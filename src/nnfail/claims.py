@@ -30,7 +30,7 @@ from scipy import stats as sps
 
 from nnfail import stats, tables
 
-REPRODUCES, PARTLY, DOES_NOT = stats.REPRODUCES, stats.PARTLY, stats.DOES_NOT
+REPRODUCES, PARTLY, DOES_NOT = "reproduces", "partly reproduces", "does not reproduce"
 UNDECIDED = "undecided"
 OUTCOMES = (REPRODUCES, PARTLY, DOES_NOT, UNDECIDED)
 

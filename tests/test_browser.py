@@ -137,6 +137,24 @@ def test_tables_are_tables_and_math_is_typeset_with_no_network(browser, site, qu
         assert raw not in text, f"{chapter.slug}: raw TeX {raw!r} on the page"
 
 
+@pytest.mark.parametrize("chapter", runner.discover(ROOT), ids=lambda c: c.slug)
+def test_every_chapter_shows_its_claims_table_and_no_raw_roles(browser, site, chapter):
+    """The claims engine's table is on every chapter page, rendered (headers and a verdict in each row), and
+    no MyST role ({glue:text}, {q}) is left as raw text."""
+    browser.get(urljoin(site, str(chapter.source.with_suffix(".html"))))
+    _settle(browser)
+    rows = browser.execute_script("""
+        const t = Array.from(document.querySelectorAll('main table')).find(t =>
+            Array.from(t.querySelectorAll('th')).map(h => h.innerText.trim()).join('|').includes('our evidence|verdict'));
+        return t ? Array.from(t.querySelectorAll('tbody tr')).map(r => r.lastElementChild.innerText) : null;""")
+    assert rows, f"{chapter.slug}: no claims table on the page"
+    outcomes = ("reproduces", "partly reproduces", "does not reproduce", "undecided")
+    assert all(r.split(" (")[0] in outcomes for r in rows), rows
+    text = browser.execute_script("return document.querySelector('main').innerText")
+    for raw in ("{glue", "{q}", "{doc}"):
+        assert raw not in text, f"{chapter.slug}: raw role {raw!r} on the page"
+
+
 def test_the_site_serves_its_own_mathjax(quick_build):
     html = (quick_build / "html" / "chapters" / "01_scaling_disaster.html").read_text()
     src = re.search(r'<script[^>]+src="([^"]*mathjax[^"]*)"', html).group(1)

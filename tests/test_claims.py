@@ -163,6 +163,30 @@ def test_same_is_deterministic_and_independent_of_other_draws():
     assert claim(C.Same(), "y").judge(a, b) == claim(C.Same(), "y").judge(a, b)
 
 
+# ------------------------------------------------------------------------------------------- SameRuns
+def bimodal(n_collapsed, n=20, low=12_000.0, high=300_000.0):
+    return np.r_[np.full(n_collapsed, high), np.full(n - n_collapsed, low)] * np.linspace(0.99, 1.01, n)
+
+
+@pytest.mark.parametrize("sample, outcome", [
+    (spread(80_000, n=20, width=0.02), C.REPRODUCES),  # every run is the reference's
+    (np.r_[spread(80_000, n=15, width=0.02), np.full(5, 300_000.0)], C.PARTLY),  # 75% the same
+    (bimodal(8), C.DOES_NOT),  # collapsed runs worse, the rest far better: none the same
+    (np.r_[spread(80_000, n=11, width=0.02), np.full(9, 300_000.0)], C.UNDECIDED),  # 55%: cannot tell
+    (bimodal(2, n=5), C.UNDECIDED),  # too few seeds
+])
+def test_same_runs_judges_each_run_against_the_reference(sample, outcome):
+    v = claim(C.SameRuns(), "y").judge(sample, spread(80_000, n=6, width=0.02))
+    assert v.outcome == outcome, v.evidence
+
+
+def test_same_runs_counts_runs_below_and_above_the_band():
+    v = claim(C.SameRuns(), "y").judge(bimodal(8), np.full(6, 80_000.0))
+    assert "0 of 20 runs" in v.evidence and "12 below, 8 above" in v.evidence
+    # the median-ratio rule cannot decide the same data: its interval spans both modes
+    assert claim(C.Same(), "y").judge(bimodal(10), np.full(6, 80_000.0)).outcome == C.UNDECIDED
+
+
 # ------------------------------------------------------------------------------------------- Check
 def test_check():
     assert claim(C.Check()).judge(True, evidence="computed").outcome == C.REPRODUCES

@@ -398,6 +398,48 @@ class Same(Rule):
 
 
 @dataclass(frozen=True)
+class SameRuns(Rule):
+    """"X is the same as Y" judged run by run, for outcomes that split into modes (some seeds collapse, the
+    others train), where a median jumps between modes and its interval spans both. A run of X gives the
+    same result when its value lies within [1/bound, bound] times Y's median; the claim is then a rate: it
+    reproduces when the Wilson interval of the share of such runs lies above one half and the share reaches
+    MOSTLY, partly above one half, does not when the interval lies below one half; undecided otherwise or
+    with fewer than MIN_SEEDS seeds. The evidence says how many runs fall below and above the band."""
+
+    bound: float = SAME
+
+    def judge(self, sample, against=None, seed: int = 0) -> Verdict:
+        if against is None:
+            raise ValueError("a 'same as' claim needs the values of the configuration it is compared with")
+        x, ref = _values(sample), float(np.median(_values(against)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = x / ref
+        below, above = int(np.sum(ratio < 1 / self.bound)), int(np.sum(~(ratio <= self.bound)))
+        inside = x.size - below - above
+        r = stats.failure_rate(~((ratio >= 1 / self.bound) & (ratio <= self.bound)))
+        text = (f"{inside} of {x.size} runs within a factor {self.bound:g} of {_fmt(ref)} "
+                f"({tables.pct(1 - r.rate)} {tables.interval(1 - r.high, 1 - r.low)}); {below} below, {above} above")
+        share, lo, hi = 1 - r.rate, 1 - r.high, 1 - r.low
+        if x.size < MIN_SEEDS:
+            return _too_few(x.size, "share of runs the same", share, lo, hi, text)
+        if lo > 0.5:
+            outcome = REPRODUCES if share >= MOSTLY else PARTLY
+        elif hi < 0.5:
+            outcome = DOES_NOT
+        else:
+            return Verdict(UNDECIDED, "share of runs the same", share, lo, hi, x.size, text,
+                           seeds_needed=Rate._needed(r.failures, r.n))
+        return Verdict(outcome, "share of runs the same", share, lo, hi, x.size, text)
+
+    def describe(self) -> str:
+        return (f"a claim that a configuration gives the same result as another, where runs split into modes, "
+                f"is judged run by run: a run is the same when it lies within a factor {self.bound:g} of the "
+                f"other's median; the claim reproduces when the {LEVEL:.0%} Wilson interval of the share of such "
+                f"runs lies above one half and the share reaches {MOSTLY:.0%}, and does not when the interval "
+                f"lies below one half")
+
+
+@dataclass(frozen=True)
 class Check(Rule):
     """A deterministic fact computed once (a formula, a gradient check): ``sample`` is a bool (or a
     sequence of bools that must all hold), ``evidence`` says what was computed."""

@@ -235,7 +235,10 @@ CHAPTERS: tuple[ChapterInfo, ...] = (
                 Source("Feature scaling worsens performance?", _DSSE,
                        "https://datascience.stackexchange.com/questions/51687/feature-scaling-worsens-performance", _CC_BY_SA_4),
                 causes=("target_scale", "init_scale")),
-    ChapterInfo(2, "linear_stack", "2. The linear-only Keras stack", LINEAR, 300,
+    # 840 s: the comment's network needs 20 seeds for its verdict (issue 15) and 44 members of these wide
+    # stacks take ~730 s on this machine (measured 2026-11-25); the engine already runs at the rate of its
+    # batched matmul shapes (benchmarks/engine_flops.py), so a shorter default needs the speed issue's work
+    ChapterInfo(2, "linear_stack", "2. The linear-only Keras stack", LINEAR, 840,
                 Source("why multiplication (squares) doesn't work for neural networks?", _DSSE,
                        "https://datascience.stackexchange.com/questions/60170/why-multiplication-squares-doesnt-work-for-neural-networks", _CC_BY_SA_4),
                 causes=("nonlinearity",)),

@@ -4,7 +4,7 @@ import pytest
 
 from nnfail.cases import two_relu_coverage
 from nnfail import engine as E
-from nnfail import stats
+from nnfail import claims, stats
 
 
 @pytest.mark.parametrize("W,b", [([1.0, -1.0], [3.0, 3.0]), ([1.0, 1.0], [3.0, -3.0]), ([0.5, -2.0], [-1.0, 4.0])])
@@ -76,3 +76,43 @@ def test_data_kinks_cover_both_edges():
     assert not two_relu_coverage.uncovered_edges(*params[0]).any()
     kinks = -params[0][1] / params[0][0][:, 0, :]
     np.testing.assert_allclose(kinks, np.tile(np.linspace(-10, 10, 4)[1:-1], (100, 1)), rtol=1e-5)
+
+
+def test_the_erratum_compares_on_the_side_where_the_unit_is_active():
+    """Unit 1 (w=1, b=3) is active for x > -3: the article's dy/dw = w (= 1) against the true x there."""
+    x = np.array([-5.0, -4.0, 1.0, 2.0])
+    c = two_relu_coverage.gradient_check(x, x ** 2 - 10)
+    assert c["unit1_kink"] == -3.0
+    assert c["article_vs_true"] == pytest.approx(0.5) and c["article_agrees"] == pytest.approx(0.5)
+
+
+def article_runs(good, bad, good_other=0.95, bad_other=0.3):
+    return {"adam 0.05 (default)": dict(good=good, bad=bad), "gradient descent": dict(good=good_other, bad=bad_other)}
+
+
+CHECK = dict(article_agrees=0.0, article_vs_true=3.7, unit1_kink=-3.0, dead_unit_grad=0.0, grad_gap=1e-12)
+
+
+def law(fail_uncovered, fail_covered, n=30):
+    unc = np.r_[np.ones(n, bool), np.zeros(n, bool)]
+    bad = np.r_[np.arange(n) < fail_uncovered, np.arange(n) < fail_covered]
+    return [dict(width=two_relu_coverage.FIX_WIDTH, init=two_relu_coverage.LAW_INITS[0].name, uncovered=unc, bad=bad)]
+
+
+@pytest.mark.parametrize("runs, law_rows, want", [
+    (article_runs(0.95, 0.3), law(30, 0), dict(good_fits=claims.REPRODUCES, bad_fails=claims.REPRODUCES,
+                                               uncovered_fail=claims.REPRODUCES, covered_work=claims.REPRODUCES)),
+    (article_runs(0.5, 0.95), law(0, 30), dict(good_fits=claims.DOES_NOT, bad_fails=claims.DOES_NOT,
+                                               uncovered_fail=claims.DOES_NOT, covered_work=claims.DOES_NOT)),
+    (article_runs(0.95, 0.3), law(15, 15), dict(good_fits=claims.REPRODUCES, bad_fails=claims.REPRODUCES,
+                                                uncovered_fail=claims.UNDECIDED, covered_work=claims.UNDECIDED)),
+])
+def test_the_articles_claims(runs, law_rows, want):
+    v = {x.claim.id: x.outcome for x in two_relu_coverage.judge_claims(runs, CHECK, law_rows, 0.9)}
+    assert {k: v[k] for k in want} == want
+    assert v["derivative"] == claims.DOES_NOT and v["inactive"] == claims.REPRODUCES
+
+
+def test_optimizer_dependence_is_computed_from_the_runs():
+    assert "does not hinge" in two_relu_coverage.optimizer_dependence(article_runs(0.95, 0.3), 0.9)
+    assert "it hinges" in two_relu_coverage.optimizer_dependence(article_runs(0.95, 0.3, good_other=0.2), 0.9)

@@ -64,8 +64,10 @@ def test_capped_runs_never_make_a_reported_count_look_typical(short_sweep):
 
 def test_identify_labels_judges_every_reported_count_on_both_label_vectors(short_sweep):
     best, rows = unnormalized_sigmoid.identify_labels(short_sweep)
-    assert best in ("alt", "iris") and [r["id"] for r in rows] == [c[0] for c in unnormalized_sigmoid.COUNT_CLAIMS]
+    assert [r["id"] for r in rows] == [c[0] for c in unnormalized_sigmoid.COUNT_CLAIMS]
     assert all(r["alt"] in claims.OUTCOMES and r["iris"] in claims.OUTCOMES for r in rows)
+    # four seeds stopped at 3,000 iterations support neither label vector: no pick is made on a tie
+    assert best is None and not any(claims.REPRODUCES in (r["alt"], r["iris"]) for r in rows)
 
 
 def test_the_plateau_of_a_network_answering_one_half_is_ln_2(short_sweep):

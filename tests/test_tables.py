@@ -16,3 +16,12 @@ def test_number_formats():
     assert tables.num(12345.6) == "1.23e+04" and tables.num(0.12345) == "0.123"
     assert tables.pvalue(1e-9) == "<1e-6" and tables.pvalue(float("nan")) == "(baseline)"
     assert tables.interval(0.1, 0.25) == "[10%, 25%]"
+
+
+def test_brackets_followed_by_parentheses_do_not_become_links():
+    """Chapter 1's indicator is labelled 1 - 1[40,60](x): Markdown would read [40,60](x) as a link to 'x'."""
+    from markdown_it import MarkdownIt
+
+    md = tables.markdown([dict(a="1 - 1[40,60](x)", b="[22%, 61%]")], [("a", lambda r: r["a"]), ("b", lambda r: r["b"])]).data
+    html = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<a " not in html and "1[40,60](x)" in html and "[22%, 61%]" in html

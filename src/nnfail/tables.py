@@ -29,8 +29,8 @@ def markdown(rows: Sequence[dict], columns: Sequence[tuple[str, Callable[[dict],
     """An IPython Markdown table: columns are (header, function of a row -> cell text)."""
     from IPython.display import Markdown
 
-    def cell(text) -> str:  # a literal | inside a header or cell would split it into two columns
-        return str(text).replace("|", "\\|")
+    def cell(text) -> str:  # a literal | would split a cell in two; [a](b) would become a link
+        return str(text).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
 
     head = "| " + " | ".join(cell(h) for h, _ in columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"

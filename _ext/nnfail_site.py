@@ -1,5 +1,6 @@
 """Small fixes to the site's scripts, so every page loads with a clean browser console, and the ``{q}`` role.
 
+* ``favicon.ico`` is copied to the site root (browsers ask for it even with the SVG icon linked).
 * ``{q}`figure``` marks a figure quoted from the source a chapter retells (the posts' own numbers); it
   renders as the text itself, and the prose test (tests/test_prose.py) accepts such numbers where it
   rejects typed ones.
@@ -39,8 +40,19 @@ def _quote_role(name, rawtext, text, lineno, inliner, options=None, content=None
     return [nodes.inline(rawtext, text, classes=["nnfail-quote"])], []
 
 
+def _favicon_at_root(app, exception):
+    """Browsers ask for /favicon.ico even when the page links an SVG icon: serve one (from _static) there."""
+    import shutil
+    from pathlib import Path
+
+    ico = Path(app.srcdir) / "_static" / "favicon.ico"
+    if exception is None and app.builder.format == "html" and ico.exists():
+        shutil.copy2(ico, Path(app.outdir) / "favicon.ico")
+
+
 def setup(app):
     app.add_role("q", _quote_role)
+    app.connect("build-finished", _favicon_at_root)
     app.add_js_file(None, body=NORMALIZE_MODE, priority=1)
     app.connect("html-page-context", _dedupe_scripts, priority=900)  # after every extension added its scripts
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -210,11 +210,8 @@ def test_report_reads_as_text_html_and_json():
 
 
 # ----------------------------------------------------------------------------------- the benchmark
-@pytest.fixture(scope="module")
-def outcomes():
-    return pairs.run_pairs(seed=0)
-
-
+# The whole pair set runs once, in `make book` (the checklist chapter reports its detection with intervals);
+# `make test` runs the quick subset there (tests/test_book.py checks its rates) and only the seeding here.
 def test_the_quick_subset_exercises_every_check_the_pair_set_does():
     quick = pairs.quick_set()
     assert [p for p in pairs.PAIRS if p.book] == [p for p in quick if p.book]
@@ -222,32 +219,15 @@ def test_the_quick_subset_exercises_every_check_the_pair_set_does():
     assert len(quick) < len(pairs.PAIRS) / 2
 
 
-def test_a_pair_gets_the_same_seed_alone_as_in_the_whole_set(outcomes):
+def test_a_pair_gets_the_same_seed_alone_as_in_a_set():
     def measured(report):  # layer names differ between runs (Keras numbers them); the numbers must not
         return [(r.check, r.status, float("nan") if r.value is None else r.value) for r in report.results]
 
     one = pairs.run_pairs(seed=0, pairs=[pairs.PAIRS[5]])[0]
-    alone, in_set = measured(one.broken), measured(outcomes[5].broken)
+    in_set = pairs.run_pairs(seed=0, pairs=[pairs.PAIRS[2], pairs.PAIRS[5]])[1]
+    alone, in_set = measured(one.broken), measured(in_set.broken)
     assert [r[:2] for r in alone] == [r[:2] for r in in_set]
     assert [r[2] for r in alone] == pytest.approx([r[2] for r in in_set], rel=1e-6, nan_ok=True)
-
-
-def test_pair_set_meets_the_targets(outcomes):
-    assert len(outcomes) >= 20
-    rates = pairs.rates(outcomes)
-    missed = [o.pair.name for o in outcomes if not o.detected]
-    alarms = [(o.pair.name, o.row()["fixed_high"]) for o in outcomes if o.false_alarm]
-    assert rates["detection"].rate >= 0.9, missed
-    assert rates["false_alarm"].rate <= 0.1, alarms
-
-
-def test_the_books_own_broken_models_are_all_diagnosed(outcomes):
-    book = [o for o in outcomes if o.pair.book]
-    assert {o.pair.chapter for o in book} == {"scaling_disaster", "linear_stack", "unnormalized_sigmoid",
-                                              "two_relu_coverage"}
-    for o in book:
-        assert o.detected, (o.pair.name, str(o.broken))
-        assert not o.fixed.severities()["high"], (o.pair.name, str(o.fixed))
 
 
 # -------------------------------------------------------------------------------------------- CLI

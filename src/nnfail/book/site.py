@@ -13,7 +13,7 @@ from pathlib import Path
 from nnfail.book.runner import Book, ChapterFailed, atomic_write, toc_files
 
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
-BOOK_DIRS = ("_static", "_extra", "images", "_ext")
+BOOK_DIRS = ("_static", "images", "_ext")
 
 
 def copy_sources(book: Book) -> Path:

@@ -47,7 +47,7 @@ colab-check: $(STAMP)
 
 ## The same pipeline with quick parameters into _build/quick (a minute or two).
 quick-book: $(STAMP)
-	$(BIN)/nnfail build --quick --build-dir _build/quick
+	$(BIN)/nnfail build --quick --jobs 2 --build-dir _build/quick
 
 serve: $(STAMP)
 	$(BIN)/nnfail serve

@@ -100,6 +100,6 @@ def quick_build(tmp_path_factory):
     if os.environ.get("NNFAIL_TEST_QUICK_BUILD"):  # iterate on the site tests against an existing quick build
         return Path(os.environ["NNFAIL_TEST_QUICK_BUILD"])
     build_dir = tmp_path_factory.mktemp("quick-build")
-    code = main(["build", "--quick", "--root", str(ROOT), "--build-dir", str(build_dir)])
+    code = main(["build", "--quick", "--jobs", "2", "--root", str(ROOT), "--build-dir", str(build_dir)])
     assert code == 0, "the quick build of the real book failed (see the output above)"
     return build_dir

@@ -178,3 +178,25 @@ def test_kernel_environment_is_restored_exactly(tmp_path, monkeypatch, before):
             assert paths[1:] == ([] if before is None else [before])
             raise RuntimeError("a failing execution")
     assert os.environ.get("JUPYTER_PATH") == before
+
+
+def test_kernel_environment_is_shared_by_chapters_running_side_by_side(tmp_path, monkeypatch):
+    """Two executions overlapping (run_all(jobs=2)): the first to end must not pull the kernelspec from
+    under the second; the variable is restored when the last one ends."""
+    monkeypatch.setenv("JUPYTER_PATH", "/elsewhere")
+    first, second = runner.kernel_environment(tmp_path), runner.kernel_environment(tmp_path)
+    first.__enter__()
+    second.__enter__()
+    set_to = os.environ["JUPYTER_PATH"]
+    first.__exit__(None, None, None)
+    assert os.environ["JUPYTER_PATH"] == set_to and str(tmp_path / "kernels") in set_to
+    second.__exit__(None, None, None)
+    assert os.environ["JUPYTER_PATH"] == "/elsewhere"
+
+
+def test_build_jobs_must_be_a_positive_whole_number(capsys):
+    for bad in ("0", "two"):
+        with pytest.raises(SystemExit) as err:
+            main(["build", "--jobs", bad])
+        assert err.value.code == 2
+    assert "--jobs" in capsys.readouterr().err

@@ -52,13 +52,25 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
 def cmd_build(args) -> int:
     from nnfail.book.runner import ChapterFailed, build_lock, run_all
     from nnfail.book.site import build_site
 
     book = _book(args)
     with build_lock(book.build):
-        outcomes = run_all(book, quick=args.quick, force=args.force)
+        outcomes = run_all(book, quick=args.quick, force=args.force, jobs=args.jobs)
         failed = [o for o in outcomes if o.status == "failed"]
         if failed:
             for o in failed:
@@ -154,6 +166,8 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", parents=[common], help="execute every chapter and build the site")
     build.add_argument("--quick", action="store_true", help="smoke-test sizes for every chapter")
     build.add_argument("--force", action="store_true", help="re-execute every chapter")
+    build.add_argument("--jobs", type=_positive_int, default=1,
+                       help="chapters executed side by side, each in its own kernel (default 1)")
     build.set_defaults(func=cmd_build)
 
     doc = sub.add_parser("doctor", help="diagnose a saved Keras model on its training data",

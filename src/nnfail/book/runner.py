@@ -22,6 +22,7 @@ import platform
 import re
 import shutil
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,19 +224,30 @@ def _kernel_dir(build: Path) -> Path:
     return d
 
 
+_ENV_LOCK = threading.Lock()
+_ENV_DEPTH = [0, None]  # executions inside kernel_environment, and JUPYTER_PATH as it was before the first
+
+
 @contextlib.contextmanager
 def kernel_environment(build: Path) -> Iterator[None]:
-    """Make the book's kernelspec findable (JUPYTER_PATH) for the duration of one execution, then restore
-    the variable exactly as it was (unset stays unset)."""
-    before = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(build)), before]))
+    """Make the book's kernelspec findable (JUPYTER_PATH) while executions run, then restore the variable
+    exactly as it was (unset stays unset). Re-entrant and thread-safe: chapters run side by side
+    (``run_all(jobs=2)``) share one setting, restored when the last of them ends."""
+    with _ENV_LOCK:
+        if _ENV_DEPTH[0] == 0:
+            _ENV_DEPTH[1] = os.environ.get("JUPYTER_PATH")
+            os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(build)), _ENV_DEPTH[1]]))
+        _ENV_DEPTH[0] += 1
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = before
+        with _ENV_LOCK:
+            _ENV_DEPTH[0] -= 1
+            if _ENV_DEPTH[0] == 0:
+                if _ENV_DEPTH[1] is None:
+                    os.environ.pop("JUPYTER_PATH", None)
+                else:
+                    os.environ["JUPYTER_PATH"] = _ENV_DEPTH[1]
 
 
 # --------------------------------------------------------------------------------------- execute
@@ -371,14 +383,34 @@ class Book:
         }
 
 
-def run_all(book: Book, quick: bool = False, force: bool = False, echo=print) -> list[Outcome]:
-    """Execute every chapter (continuing past failures to report them all)."""
-    outcomes = []
+def run_all(book: Book, quick: bool = False, force: bool = False, echo=print, jobs: int = 1) -> list[Outcome]:
+    """Execute every chapter (continuing past failures to report them all). ``jobs`` > 1 runs that many
+    chapters side by side, each in its own kernel (results are published per chapter as before)."""
     params = [book.parameters(ch, quick=quick) for ch in book.chapters]  # refuse bad sets before any run
-    for i, (ch, p) in enumerate(zip(book.chapters, params), 1):
-        echo(f"[{i}/{len(book.chapters)}] {ch.name} ...", end=" ", flush=True)
-        o = book.run(ch, p, force=force)
-        outcomes.append(o)
-        echo({"cached": "unchanged, cached", "executed": f"executed in {o.seconds:.1f} s",
-              "failed": f"FAILED after {o.seconds:.1f} s"}[o.status], flush=True)
-    return outcomes
+    n = len(book.chapters)
+
+    def line(i: int, o: Outcome) -> str:
+        return f"[{i}/{n}] {o.chapter.name} ... " + {
+            "cached": "unchanged, cached", "executed": f"executed in {o.seconds:.1f} s",
+            "failed": f"FAILED after {o.seconds:.1f} s"}[o.status]
+
+    if jobs <= 1:
+        outcomes = []
+        for i, (ch, p) in enumerate(zip(book.chapters, params), 1):
+            echo(f"[{i}/{n}] {ch.name} ...", end=" ", flush=True)
+            o = book.run(ch, p, force=force)
+            outcomes.append(o)
+            echo(line(i, o).split(" ... ", 1)[1], flush=True)
+        return outcomes
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(book.run, ch, p, force): i for i, (ch, p) in enumerate(zip(book.chapters, params), 1)}
+    try:
+        done = {}
+        for f in as_completed(futures):
+            done[futures[f]] = o = f.result()
+            echo(line(futures[f], o), flush=True)
+    finally:  # on an interrupt, chapters not yet started never start
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [done[i] for i in sorted(done)]

@@ -75,7 +75,8 @@ LAUNCHER = textwrap.dedent('''
     from nnfail.book import registry
     registry.SPECS["fixture"] = fixture_spec()
     from nnfail.book.cli import main
-    sys.exit(main(sys.argv[1:]))
+    if __name__ == "__main__":  # Dask's worker processes import this file again; they must not run it
+        sys.exit(main(sys.argv[1:]))
 ''')
 
 

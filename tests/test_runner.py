@@ -105,8 +105,7 @@ def test_interrupted_run_keeps_previous_results_and_next_run_recovers(fixture_bo
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=default_interrupt_handling)
     deadline = time.time() + 60
-    tmp_nb = fixture_book / "_build" / "book" / "chapters"
-    while time.time() < deadline and not list(tmp_nb.glob(".*.tmp-*")):
+    while time.time() < deadline and not list((fixture_book / "_build").rglob(".*.tmp-*")):
         time.sleep(0.2)
     time.sleep(3)  # the kernel is inside the sleeping cell
     proc.send_signal(sig)
@@ -118,7 +117,10 @@ def test_interrupted_run_keeps_previous_results_and_next_run_recovers(fixture_bo
     # the next run needs no manual cleanup, and leaves no temporary files behind
     again = subprocess.run([*cmd, "run", "1", "-p", "seed", "5", *root], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
-    assert json.loads(results.read_text())["results"]["doubled_seed"] == 10
+    assert results.read_text() == before, "a run with other parameters is kept beside the book's results"
+    (beside,) = (fixture_book / "_build" / "runs" / "fixture").glob("*/results.json")
+    assert str(beside) in again.stdout
+    assert json.loads(beside.read_text())["results"]["doubled_seed"] == 10
     assert not list((fixture_book / "_build").rglob(".*.tmp-*"))
 
 
@@ -150,11 +152,13 @@ def test_two_concurrent_runs_do_not_corrupt_the_build(fixture_book, tmp_path):
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert any("waiting for another nnfail run" in err for _, err in outs)
-    data = json.loads((fixture_book / "_build" / "results" / "fixture.json").read_text())
-    assert data["results"]["doubled_seed"] in (14, 16)
-    assert data["parameters"]["seed"] * 2 == data["results"]["doubled_seed"]
-    key = (fixture_book / "_build" / "cache" / "fixture.key").read_text().strip()
-    assert key == data["cache_key"]
+    runs = sorted((fixture_book / "_build" / "runs" / "fixture").iterdir())
+    assert len(runs) == 2
+    for run in runs:
+        data = json.loads((run / "results.json").read_text())
+        assert data["parameters"]["seed"] * 2 == data["results"]["doubled_seed"]
+        assert (run / "key").read_text().strip() == data["cache_key"] and data["cache_key"].startswith(run.name)
+    assert {json.loads((r / "results.json").read_text())["parameters"]["seed"] for r in runs} == {7, 8}
 
 
 def test_second_build_with_nothing_changed_executes_nothing(fixture_book, capsys):
@@ -200,3 +204,27 @@ def test_build_jobs_must_be_a_positive_whole_number(capsys):
             main(["build", "--jobs", bad])
         assert err.value.code == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_a_run_with_other_parameters_is_kept_beside_the_book(fixture_book, capsys):
+    """`nnfail run -p ...` is a reader's experiment: the book's results, executed chapter and cache key stay
+    as the default build left them (so the next build executes nothing); at the defaults it is the book's run."""
+    assert build(fixture_book) == 0
+    bk = runner.Book(root=fixture_book, progress=False)
+    ch = bk.chapters[0]
+    book_files = {p: p.read_bytes() for p in (bk.results_path(ch), bk.executed_path(ch), bk.key_path(ch))}
+    capsys.readouterr()
+    assert main(["run", "1", "-p", "seed", "4", "--root", str(fixture_book)]) == 0
+    out = capsys.readouterr().out
+    assert all(p.read_bytes() == data for p, data in book_files.items())
+    (res,) = (fixture_book / "_build" / "runs" / "fixture").glob("*/results.json")
+    assert f"results: {res}" in out and "kept beside the book" in out
+    assert json.loads(res.read_text())["results"]["doubled_seed"] == 8
+    assert main(["run", "1", "-p", "seed", "4", "--root", str(fixture_book)]) == 0
+    assert "unchanged, cached" in capsys.readouterr().out
+    assert build(fixture_book) == 0
+    out = capsys.readouterr().out
+    assert "unchanged, cached" in out and "executed in" not in out
+    assert main(["run", "1", "--force", "--root", str(fixture_book)]) == 0
+    out = capsys.readouterr().out
+    assert f"results: {bk.results_path(ch)}" in out and "kept beside" not in out

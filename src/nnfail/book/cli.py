@@ -43,13 +43,49 @@ def cmd_run(args) -> int:
                              allow_expensive=args.allow_expensive)
     with build_lock(book.build):
         print(f"{ch.name} with " + json.dumps(params), flush=True)
-        o = book.run(ch, params, force=args.force)
+        o = book.run(ch, params, force=args.force, beside=True)
     if o.status == "failed":
         print(o.message, file=sys.stderr)
         return 1
     print(f"{ch.name}: {'unchanged, cached' if o.status == 'cached' else f'executed in {o.seconds:.1f} s'}")
     print(f"  executed notebook: {o.notebook}\n  results: {o.results}")
+    if not book.is_book_run(ch, params):
+        print("  (parameters other than the book's: kept beside the book; its own results and site are unchanged)")
     return 0
+
+
+def cmd_sweep(args) -> int:
+    from nnfail.book import sweep as sw
+    from nnfail.book.runner import build_lock, select
+
+    book = _book(args)
+    ch = select(book.chapters, args.chapter)
+    overrides = sw.points(ch, [tuple(p) for p in args.param or []], "zip" if args.zip else "grid")
+    params = sw.validate(book, ch, overrides, quick=args.quick, allow_expensive=args.allow_expensive)
+    plan = sw.plan(book, ch, params, overrides, out=Path(args.out) if args.out else None)
+    plan.y = args.y
+    if args.y is not None and args.y.strip() == "":
+        raise ParameterError("--y needs a result name (see the columns of a sweep's table.csv)")
+    with build_lock(book.build):
+        print(f"{ch.name}: {len(params)} points ({'zip' if args.zip else 'grid'} of {', '.join(plan.swept)})",
+              flush=True)
+        try:
+            done = sw.run(book, plan, workers=args.workers, scheduler=args.scheduler, force=args.force)
+        except KeyboardInterrupt:
+            finished = sum(p.status in ("executed", "cached") for p in plan.points)
+            print(f"nnfail: sweep interrupted; {finished} of {len(plan.points)} points finished and are kept "
+                  f"(table: {plan.table}); run the same command to resume", file=sys.stderr)
+            return 130
+    for p in done.failed:
+        print(p.message, file=sys.stderr)
+    print(f"sweep of {len(done.points)} points in {done.wall_seconds:.1f} s: "
+          f"{sum(p.status == 'executed' for p in done.points)} executed, "
+          f"{sum(p.status == 'cached' for p in done.points)} cached, {len(done.failed)} failed")
+    print(f"  table: {done.table}")
+    if done.figure.is_file():
+        print(f"  figure: {done.figure}")
+    print(f"  executed notebooks: {book.build / 'runs' / ch.slug}/<key>/")
+    return 1 if done.failed else 0
 
 
 def _positive_int(text: str) -> int:
@@ -169,6 +205,27 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=_positive_int, default=1,
                        help="chapters executed side by side, each in its own kernel (default 1)")
     build.set_defaults(func=cmd_build)
+
+    sweep = sub.add_parser(
+        "sweep", parents=[common], help="execute one chapter at many parameter sets (Dask)",
+        description="Executes a chapter once per point of a parameter grid (or zip) on a Dask LocalCluster, "
+                    "or on a running Dask scheduler given by --scheduler; every point is what `nnfail run` "
+                    "with its parameters gives (same cache), and the sweep writes a table and a figure.")
+    sweep.add_argument("chapter", help="chapter number or slug")
+    sweep.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "V1,V2,..."),
+                       help="a swept parameter and its values, comma-separated (repeatable)")
+    how = sweep.add_mutually_exclusive_group()
+    how.add_argument("--grid", action="store_true", help="every combination of the values (default)")
+    how.add_argument("--zip", action="store_true", help="the i-th value of every parameter together")
+    sweep.add_argument("--quick", action="store_true", help="smoke-test sizes at every point (quick=True)")
+    sweep.add_argument("--scheduler", help="address of a running Dask scheduler (default: a LocalCluster here)")
+    sweep.add_argument("--workers", type=_positive_int, help="LocalCluster workers (default: one per core)")
+    sweep.add_argument("--allow-expensive", action="store_true",
+                       help="run sweeps whose summed estimate is over the limit")
+    sweep.add_argument("--force", action="store_true", help="re-execute points already computed")
+    sweep.add_argument("--out", help="folder for the table and figure (default: BUILD/sweeps/<chapter>/<id>)")
+    sweep.add_argument("--y", help="the result the figure shows (default: the first that varies)")
+    sweep.set_defaults(func=cmd_sweep)
 
     doc = sub.add_parser("doctor", help="diagnose a saved Keras model on its training data",
                          description="Runs nnfail.doctor on a saved Keras model (.keras/.h5) and its data (.npz "

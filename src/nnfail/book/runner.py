@@ -7,7 +7,14 @@ Layout of a build directory (default ``<root>/_build``)::
     cache/<slug>.key      the key of the execution that produced the files above
     reports/<slug>.ipynb  the executed notebook of a chapter that failed, error included
     sites/<stamp>/        built sites; ``html`` is a symlink to the newest complete one
+    runs/<slug>/<key>/    a reader's run with other parameters than the book's (``nnfail run -p``, every
+                          point of ``nnfail sweep``): <stem>.ipynb, results.json, key, report.ipynb
+    sweeps/<slug>/<id>/   a sweep's table, figure and record (nnfail.book.sweep)
     .lock                 one build at a time per build directory
+
+The book's own slots (book/, results/, cache/, reports/) hold only executions at the chapter's
+default parameters (``--quick`` builds go to a build directory of their own); anything else is an
+experiment beside the book, so the site and the results folder always agree.
 
 Every file is written to a temporary name and moved into place when complete, so an interrupted run
 leaves the previous good results and site untouched, and the next run needs no cleanup.
@@ -261,6 +268,16 @@ class Outcome:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where one execution of a chapter lands: the book's own files, or a run folder beside them."""
+
+    notebook: Path
+    results: Path
+    key: Path
+    report: Path
+
+
 class Book:
     def __init__(self, root: Path | None = None, build_dir: Path | None = None,
                  specs: Mapping[str, Spec] | None = None, progress: bool | None = None):
@@ -282,6 +299,22 @@ class Book:
     def report_path(self, ch: Chapter) -> Path:
         return self.build / "reports" / f"{ch.name}.ipynb"
 
+    def slot(self, ch: Chapter) -> Slot:
+        """The book's own files for a chapter (its default execution)."""
+        return Slot(self.executed_path(ch), self.results_path(ch), self.key_path(ch), self.report_path(ch))
+
+    def run_dir(self, ch: Chapter, key: str) -> Path:
+        return self.build / "runs" / ch.slug / key[:16]
+
+    def run_slot(self, ch: Chapter, key: str) -> Slot:
+        """A folder of its own, named by chapter and cache key, for an execution with other parameters."""
+        d = self.run_dir(ch, key)
+        return Slot(d / ch.source.name, d / "results.json", d / "key", d / "report.ipynb")
+
+    def is_book_run(self, ch: Chapter, params: Mapping[str, Any]) -> bool:
+        """True when params are the chapter's defaults: only such runs replace the book's own results."""
+        return dict(params) == ch.spec.validate({}, allow_expensive=True)
+
     def parameters(self, ch: Chapter, overrides: Mapping[str, Any] | None = None, quick: bool = False,
                    allow_expensive: bool = False) -> dict:
         values = dict(overrides or {})
@@ -291,63 +324,46 @@ class Book:
             values["quick"] = True
         return ch.spec.validate(values, allow_expensive=allow_expensive)
 
-    def is_current(self, ch: Chapter, key: str) -> bool:
-        kp = self.key_path(ch)
-        return (kp.is_file() and kp.read_text().strip() == key
-                and self.executed_path(ch).is_file() and self.results_path(ch).is_file())
+    def is_current(self, ch: Chapter, key: str, slot: Slot | None = None) -> bool:
+        slot = slot or self.slot(ch)
+        return (slot.key.is_file() and slot.key.read_text().strip() == key
+                and slot.notebook.is_file() and slot.results.is_file())
 
-    def run(self, ch: Chapter, params: Mapping[str, Any], force: bool = False) -> Outcome:
-        """Execute one chapter with validated params, unless an identical execution is cached."""
+    def run(self, ch: Chapter, params: Mapping[str, Any], force: bool = False, beside: bool = False) -> Outcome:
+        """Execute one chapter with validated params, unless an identical execution is cached.
+
+        beside=True puts an execution with other than the default parameters in its own run folder
+        (``run_slot``) and leaves the book's results and site untouched; at the defaults it changes nothing.
+        """
         key = cache_key(self.root, ch, params)
-        if not force and self.is_current(ch, key):
-            return Outcome(ch, "cached", 0.0, self.executed_path(ch), self.results_path(ch))
+        slot = self.run_slot(ch, key) if beside and not self.is_book_run(ch, params) else self.slot(ch)
+        if not force and self.is_current(ch, key, slot):
+            return Outcome(ch, "cached", 0.0, slot.notebook, slot.results)
         from papermill.exceptions import PapermillExecutionError
 
-        out = self.executed_path(ch)
+        out = slot.notebook
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}.ipynb")
+        tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}-{threading.get_ident()}.ipynb")
         t0 = time.perf_counter()
         try:
-            self._execute(ch, params, tmp)
+            execute_notebook(self.root / ch.source, tmp, params, self.build, self.progress)
         except PapermillExecutionError as err:
-            report, msg = self._report_failure(ch, err, tmp)
-            return Outcome(ch, "failed", time.perf_counter() - t0, report, None, msg)
+            msg = failure_message(ch.name, err, tmp)
+            if tmp.is_file():
+                slot.report.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, slot.report)
+            msg += f"\n  the executed notebook with the error: {slot.report}"
+            return Outcome(ch, "failed", time.perf_counter() - t0, slot.report, None, msg)
         seconds = time.perf_counter() - t0
-        self._publish(ch, params, tmp, seconds, key)
-        return Outcome(ch, "executed", seconds, out, self.results_path(ch))
+        self.publish(ch, params, tmp, seconds, key, slot)
+        return Outcome(ch, "executed", seconds, out, slot.results)
 
-    def _execute(self, ch: Chapter, params: Mapping[str, Any], tmp: Path) -> None:
-        """papermill runs the chapter with ``params`` in the book's kernel, writing the executed copy to tmp."""
-        import papermill as pm
-
-        with kernel_environment(self.build):
-            pm.execute_notebook(
-                str(self.root / ch.source), str(tmp), parameters=dict(params),
-                kernel_name=KERNEL_NAME, cwd=str(tmp.parent), progress_bar=self.progress,
-                log_output=False, report_mode=False,
-            )
-
-    def _report_failure(self, ch: Chapter, err, tmp: Path) -> tuple[Path, str]:
-        """Keep the executed notebook with the error under reports/; a message naming chapter and cell."""
+    def publish(self, ch: Chapter, params: Mapping[str, Any], tmp: Path, seconds: float, key: str,
+                slot: Slot | None = None) -> None:
+        """Tidy the executed copy at tmp, then move it, the results JSON and the cache key into the slot."""
         import nbformat
 
-        report = self.report_path(ch)
-        report.parent.mkdir(parents=True, exist_ok=True)
-        cell = err.cell_index + 1  # 1-based, as a reader counts cells
-        if tmp.is_file():
-            tags = [c.metadata.get("tags", []) for c in nbformat.read(str(tmp), as_version=4).cells]
-            ran = [t for t in tags if "papermill-error-cell-tag" not in t]  # the notebook as it executed
-            cell = 1 + sum("injected-parameters" not in t for t in ran[:err.cell_index])  # source position
-            os.replace(tmp, report)
-        first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
-        msg = (f"chapter {ch.name} failed in cell {cell} (In [{err.exec_count}]: {first.strip()!r}): "
-               f"{err.ename}: {err.evalue}\n  the executed notebook with the error: {report}")
-        return report, msg
-
-    def _publish(self, ch: Chapter, params: Mapping[str, Any], tmp: Path, seconds: float, key: str) -> None:
-        """Tidy the executed copy, then move it, the results JSON and the cache key into place."""
-        import nbformat
-
+        slot = slot or self.slot(ch)
         nb = nbformat.read(str(tmp), as_version=4)
         for cell in nb.cells:  # the values used, collapsed like the parameters cell above them
             tags = cell.metadata.setdefault("tags", [])
@@ -359,11 +375,12 @@ class Book:
         nbformat.write(nb, str(tmp))
         results = self._results(ch, nb, params, seconds, key)
         # order matters: the key is written last, so a run stopped in between is re-executed next time
-        self.key_path(ch).unlink(missing_ok=True)
-        os.replace(tmp, self.executed_path(ch))
-        atomic_write(self.results_path(ch), json.dumps(results, indent=1, sort_keys=True) + "\n")
-        atomic_write(self.key_path(ch), key + "\n")
-        self.report_path(ch).unlink(missing_ok=True)
+        slot.key.unlink(missing_ok=True)
+        slot.notebook.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, slot.notebook)
+        atomic_write(slot.results, json.dumps(results, indent=1, sort_keys=True) + "\n")
+        atomic_write(slot.key, key + "\n")
+        slot.report.unlink(missing_ok=True)
 
     def _results(self, ch: Chapter, nb, params, seconds: float, key: str) -> dict:
         from nnfail import __version__
@@ -381,6 +398,35 @@ class Book:
             "timing": {"execution_seconds": round(seconds, 2),
                        "executed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
         }
+
+
+def execute_notebook(source: Path, out: Path, params: Mapping[str, Any], build: Path,
+                     progress: bool = False) -> None:
+    """papermill runs the notebook at source with ``params`` in the book's kernel (its kernelspec kept
+    under build), writing the executed copy to out; raises PapermillExecutionError if a cell fails."""
+    import papermill as pm
+
+    with kernel_environment(build):
+        pm.execute_notebook(
+            str(source), str(out), parameters=dict(params),
+            kernel_name=KERNEL_NAME, cwd=str(out.parent), progress_bar=progress,
+            log_output=False, report_mode=False,
+        )
+
+
+def failure_message(name: str, err, executed: Path) -> str:
+    """'chapter NAME failed in cell N (In [k]: first line): Error: value', the cell counted as a reader
+    counts the cells of the source notebook (1-based, papermill's injected cells left out)."""
+    import nbformat
+
+    cell = err.cell_index + 1
+    if executed.is_file():
+        tags = [c.metadata.get("tags", []) for c in nbformat.read(str(executed), as_version=4).cells]
+        ran = [t for t in tags if "papermill-error-cell-tag" not in t]  # the notebook as it executed
+        cell = 1 + sum("injected-parameters" not in t for t in ran[:err.cell_index])  # source position
+    first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
+    return (f"chapter {name} failed in cell {cell} (In [{err.exec_count}]: {first.strip()!r}): "
+            f"{err.ename}: {err.evalue}")
 
 
 def run_all(book: Book, quick: bool = False, force: bool = False, echo=print, jobs: int = 1) -> list[Outcome]:

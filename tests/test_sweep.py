@@ -191,3 +191,34 @@ def test_ctrl_c_keeps_finished_points_and_a_rerun_resumes(fixture_book, tmp_path
                       "--root", str(fixture_book))
     assert again.returncode == 0, again.stderr[-3000:]
     assert "1 of 2 points already computed" in again.stdout and "1 executed, 1 cached" in again.stdout
+
+
+@pytest.mark.slow
+def test_a_chapter_runs_a_sweep_while_the_book_is_built(fixture_book, tmp_path, monkeypatch):
+    """What the checklist chapter does in `make book`: the kernel knows the book root and build directory
+    (NNFAIL_ROOT, NNFAIL_BUILD_DIR); the sweep gets a build directory of its own, so it does not wait for
+    the lock of the build executing the chapter; the section shows a command without machine paths."""
+    build = fixture_book / "_build"
+    monkeypatch.setenv("NNFAIL_ROOT", str(fixture_book))
+    monkeypatch.setenv("NNFAIL_BUILD_DIR", str(build))
+    with runner.build_lock(build):  # the book's build holds its lock while the chapter executes
+        res = sw.in_chapter("1", [("seed", "3,4")], quick=False, workers=2, nnfail=launcher_cmd(tmp_path))
+    assert res.returncode == 0, res.error
+    assert res.command == "nnfail sweep 1 -p seed 3,4 --workers 2"
+    assert [r["doubled_seed"] for r in res.rows] == ["6", "8"]
+    assert res.figure_png.startswith(b"\x89PNG") and "doubled_seed" in res.alt and "seed" in res.alt
+    assert (build / "chapter-sweeps" / "runs" / "fixture").is_dir() and not (build / "runs").exists()
+    bad = sw.in_chapter("1", [("seed", "3,-1")], quick=False, nnfail=launcher_cmd(tmp_path))
+    assert bad.returncode == 2 and "parameter 'seed'" in bad.error and not bad.rows
+
+
+def test_the_checklist_sweep_is_skipped_at_quick_size_with_its_full_size_command():
+    from nnfail.cases import checklist
+
+    demo = checklist.sweep_demo(quick=True)
+    assert not demo["ran"] and "quick" in demo["why"]
+    assert set(checklist.SWEEP_GLUED) <= set(demo)
+    assert demo["full_command"].startswith("nnfail sweep 1 -p input_scale") and "--scheduler" in demo["full_command"]
+    assert demo["full_points"] == 10 and demo["full_minutes"] > 60  # 5 scales x 2 widths, over an hour
+    (shown,) = checklist.sweep_outputs(demo)
+    assert "quick" in shown.data

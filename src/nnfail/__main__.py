@@ -2,4 +2,5 @@ import sys
 
 from nnfail.book.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # `python -m nnfail`; Dask's worker processes import this module again
+    sys.exit(main())

@@ -213,8 +213,10 @@ def build_lock(build: Path) -> Iterator[None]:
         lock.release()
 
 
-def _kernel_dir(build: Path) -> Path:
-    """A kernelspec that runs chapters in this very interpreter, whatever else is installed."""
+def _kernel_dir(build: Path, root: Path | None = None) -> Path:
+    """A kernelspec that runs chapters in this very interpreter, whatever else is installed. The kernel
+    is told the book root and build directory (NNFAIL_ROOT, NNFAIL_BUILD_DIR), which a chapter that runs
+    other chapters (the checklist's sweep) needs; they never reach a published page."""
     d = build / "kernels"
     spec = {
         # C-level stderr of libraries (TensorFlow's absl start-up lines) goes to the terminal, not the page
@@ -223,7 +225,8 @@ def _kernel_dir(build: Path) -> Path:
         "display_name": "nnfail (Python 3)",
         "language": "python",
         # no TF start-up chatter and no progress bars in executed notebooks
-        "env": {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0", "NNFAIL_NO_PROGRESS": "1"},
+        "env": {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0", "NNFAIL_NO_PROGRESS": "1",
+                "NNFAIL_BUILD_DIR": str(build), **({"NNFAIL_ROOT": str(root)} if root else {})},
     }
     path = d / "kernels" / KERNEL_NAME / "kernel.json"
     if not path.is_file() or json.loads(path.read_text()) != spec:
@@ -236,14 +239,14 @@ _ENV_DEPTH = [0, None]  # executions inside kernel_environment, and JUPYTER_PATH
 
 
 @contextlib.contextmanager
-def kernel_environment(build: Path) -> Iterator[None]:
+def kernel_environment(build: Path, root: Path | None = None) -> Iterator[None]:
     """Make the book's kernelspec findable (JUPYTER_PATH) while executions run, then restore the variable
     exactly as it was (unset stays unset). Re-entrant and thread-safe: chapters run side by side
     (``run_all(jobs=2)``) share one setting, restored when the last of them ends."""
     with _ENV_LOCK:
         if _ENV_DEPTH[0] == 0:
             _ENV_DEPTH[1] = os.environ.get("JUPYTER_PATH")
-            os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(build)), _ENV_DEPTH[1]]))
+            os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_dir(build, root)), _ENV_DEPTH[1]]))
         _ENV_DEPTH[0] += 1
     try:
         yield
@@ -346,7 +349,7 @@ class Book:
         tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}-{threading.get_ident()}.ipynb")
         t0 = time.perf_counter()
         try:
-            execute_notebook(self.root / ch.source, tmp, params, self.build, self.progress)
+            execute_notebook(self.root / ch.source, tmp, params, self.build, self.progress, root=self.root)
         except PapermillExecutionError as err:
             msg = failure_message(ch.name, err, tmp)
             if tmp.is_file():
@@ -401,12 +404,12 @@ class Book:
 
 
 def execute_notebook(source: Path, out: Path, params: Mapping[str, Any], build: Path,
-                     progress: bool = False) -> None:
+                     progress: bool = False, root: Path | None = None) -> None:
     """papermill runs the notebook at source with ``params`` in the book's kernel (its kernelspec kept
     under build), writing the executed copy to out; raises PapermillExecutionError if a cell fails."""
     import papermill as pm
 
-    with kernel_environment(build):
+    with kernel_environment(build, root):
         pm.execute_notebook(
             str(source), str(out), parameters=dict(params),
             kernel_name=KERNEL_NAME, cwd=str(out.parent), progress_bar=progress,

@@ -25,7 +25,9 @@ import itertools
 import json
 import os
 import shutil
+import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,12 +316,16 @@ def rows(sweep: Sweep) -> tuple[list[str], list[dict]]:
     result_names: list[str] = []
     for pt in sweep.points:
         result_names += [k for k in scalars(pt.results) if k not in result_names]
-    header = ["point", "status", *params, *result_names]
+
+    def column(k: str) -> str:  # a glued result named like a parameter (a chapter's derived size) keeps both
+        return f"{k}__result" if k in params else k
+
+    header = ["point", "status", *params, *[column(k) for k in result_names]]
     out = []
     for pt in sweep.points:
         row = {"point": pt.index, "status": pt.status}
         row.update({k: _cell(pt.params[k]) for k in params})
-        row.update({k: _cell(v) for k, v in scalars(pt.results).items()})
+        row.update({column(k): _cell(v) for k, v in scalars(pt.results).items()})
         out.append(row)
     return header, out
 
@@ -336,15 +342,17 @@ def write_outputs(sweep: Sweep) -> None:
     w.writeheader()
     w.writerows(table)
     atomic_write(sweep.table, buf.getvalue())
+    try:
+        fig = {"file": sweep.figure.name, "y": sweep.y or default_result(sweep), "alt": figure(sweep, sweep.y)}
+    except ValueError:
+        sweep.figure.unlink(missing_ok=True)  # nothing numeric to draw yet (every point failed)
+        fig = None
     record = {"chapter": sweep.chapter.name, "swept": sweep.swept, "wall_seconds": round(sweep.wall_seconds, 2),
+              "figure": fig,
               "points": [{"point": p.index, "overrides": p.overrides, "parameters": p.params, "cache_key": p.key,
                           "status": p.status, "seconds": round(p.seconds, 2), "message": p.message}
                          for p in sweep.points]}
     atomic_write(sweep.folder / "sweep.json", json.dumps(record, indent=1) + "\n")
-    try:
-        figure(sweep, sweep.y)
-    except ValueError:
-        sweep.figure.unlink(missing_ok=True)  # nothing numeric to draw yet (every point failed)
 
 
 def numeric_results(sweep: Sweep) -> list[str]:
@@ -419,7 +427,7 @@ def figure(sweep: Sweep, y: str | None = None, path: Path | None = None) -> str:
         ax.set_xticks(range(len(labels)), labels)
     ax.set_xlabel(x_name)
     ax.set_ylabel(y)
-    ax.set_title(f"{sweep.chapter.name}: {y} against {x_name}")
+    ax.set_title(textwrap.fill(f"{sweep.chapter.name}: {y} against {x_name}", 60), fontsize=10)
     if group:
         ax.legend(title=None, fontsize=8)
     ax.grid(alpha=0.3)
@@ -433,3 +441,60 @@ def figure(sweep: Sweep, y: str | None = None, path: Path | None = None) -> str:
            + (f", one line per {group}" if group else "")
            + ("; bars are the glued intervals" if all(interval(p.results, y) for p in done) else ""))
     return alt
+
+
+# ----------------------------------------------------------------------------------------- in a chapter
+@dataclass
+class ChapterSweep:
+    """A sweep run by a chapter while the book is built: the command a reader would type, its outcome."""
+
+    command: str  # as a reader types it (no paths of this machine)
+    returncode: int
+    rows: list[dict]
+    record: dict
+    figure_png: bytes | None
+    alt: str
+    error: str = ""
+
+
+def in_chapter(chapter: str, swept: Sequence[tuple[str, str]], quick: bool = True, workers: int = 2,
+               y: str | None = None, timeout: float = 3600, nnfail: Sequence[str] | None = None) -> ChapterSweep:
+    """Run `nnfail sweep` from inside an executing chapter (the book's "Going further" sections).
+
+    The book root and build directory come from the kernel the runner starts (NNFAIL_ROOT,
+    NNFAIL_BUILD_DIR), else from the folder the notebook runs in (Binder, a clone). The sweep uses a build
+    directory of its own (BUILD/chapter-sweeps), so it neither waits for the lock of the build that is
+    executing this chapter nor mixes with a reader's runs; its points stay cached there between builds.
+    Raises NoBook outside a checkout (Colab opens a single notebook); a sweep that fails as a whole (not
+    point by point) comes back with its last error line in ``error``."""
+    import subprocess
+
+    from nnfail.book.runner import find_root
+
+    root = Path(os.environ.get("NNFAIL_ROOT") or find_root())
+    build = Path(os.environ.get("NNFAIL_BUILD_DIR") or root / "_build") / "chapter-sweeps"
+    args = ["sweep", chapter]
+    for name, values in swept:
+        args += ["-p", name, values]
+    args += (["--quick"] if quick else []) + ["--workers", str(workers)] + (["--y", y] if y else [])
+    env = {k: v for k, v in os.environ.items() if k not in ("NNFAIL_ROOT", "NNFAIL_BUILD_DIR", "JUPYTER_PATH")}
+    nnfail = list(nnfail or [sys.executable, "-m", "nnfail"])  # the tests pass a launcher of the fixture book
+    proc = subprocess.run([*nnfail, *args, "--root", str(root), "--build-dir", str(build)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    command = "nnfail " + " ".join(_shell_word(a) for a in args)
+    folder = next((line.split("table: ", 1)[1].strip() for line in proc.stdout.splitlines() if "table: " in line), None)
+    if folder is None:
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "IPKernelApp" not in ln]
+        return ChapterSweep(command, proc.returncode, [], {}, None, "", lines[-1] if lines else "no output")
+    folder = Path(folder).parent
+    with open(folder / "table.csv") as f:
+        rows = list(csv.DictReader(f))
+    record = json.loads((folder / "sweep.json").read_text())
+    png = (folder / "figure.png").read_bytes() if record.get("figure") else None
+    return ChapterSweep(command, proc.returncode, rows, record, png, (record.get("figure") or {}).get("alt", ""))
+
+
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)

@@ -11,6 +11,7 @@ shuffled epochs), trained as members of :mod:`nnfail.engine`.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,3 +214,85 @@ def scaling_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: 
         trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="mse")
         out[name] = trainer.fit(X, SCALE_Y, epochs=epochs, batch_size=BATCH).array()
     return out
+
+
+# ------------------------------------------------------------------------------------- going further: a sweep
+# The sweep this chapter runs while the book is built: chapter 1 at smoke-test size, its as-posted square
+# (X scaled, y not) at several input scales, on a local Dask cluster of two workers (about two quick chapter
+# executions side by side, inside this chapter's budget); and the full-size sweep a reader would run.
+SWEEP_CHAPTER = "1"
+SWEEP_PARAM = "input_scale"
+SWEEP_VALUES = "0.1,10"
+SWEEP_WORKERS = 2
+SWEEP_RESULT = "square__scaled_x__as_posted"  # the row of chapter 1's table whose failure rate is shown
+SWEEP_FULL = (("input_scale", "0.001,0.01,0.1,1,10"), ("hidden", "[15, 15, 15],[64, 64, 64]"))
+
+
+def sweep_demo(quick: bool) -> dict:
+    """Run the chapter's small sweep (not in quick runs: a quick build executes no sweeps); returns what
+    the section shows: the command, one row per point, the figure with its alt text, and the full-size
+    command with its estimated execution time from chapter 1's own cost model."""
+    from nnfail.book import registry
+    from nnfail.book import sweep as sw
+    from nnfail.book.runner import NoBook
+
+    spec = registry.chapter("scaling_disaster").spec
+    full_points = [dict(zip([n for n, _ in SWEEP_FULL], combo)) for combo in
+                   itertools.product(*[[spec.by_name[n].parse(v) for v in sw.split_values(t)] for n, t in SWEEP_FULL])]
+    full_seconds = sum(spec.cost(spec.validate(p, allow_expensive=True)) for p in full_points)
+    full_command = ("nnfail sweep " + SWEEP_CHAPTER + "".join(f" -p {n} '{v}'" for n, v in SWEEP_FULL)
+                    + " --scheduler tcp://SCHEDULER:8786 --allow-expensive")
+    out = {"ran": False, "why": "", "command": "", "rows": [], "png": None, "alt": "", "seconds": float("nan"),
+           "seeds": float("nan"),
+           "points": len(sw.split_values(SWEEP_VALUES)), "workers": SWEEP_WORKERS, "full_command": full_command,
+           "full_points": len(full_points), "full_minutes": full_seconds / 60,
+           "full_seeds": spec.by_name["n_seeds"].default,
+           "full_scales": ", ".join(sw.split_values(dict(SWEEP_FULL)["input_scale"])),
+           "full_hidden": " and ".join(sw.split_values(dict(SWEEP_FULL)["hidden"]))}
+    if quick:
+        out["why"] = "skipped at smoke-test size: quick builds run no sweeps"
+        return out
+    try:
+        res = sw.in_chapter(SWEEP_CHAPTER, [(SWEEP_PARAM, SWEEP_VALUES)], quick=True, workers=SWEEP_WORKERS,
+                            y=SWEEP_RESULT + "__rate")
+    except NoBook:
+        out["why"] = "skipped: a sweep needs the book's checkout (Binder or a clone), not a lone notebook"
+        return out
+    if res.returncode != 0 or not res.rows:
+        raise RuntimeError(f"the chapter's sweep `{res.command}` failed: {res.error or res.returncode}")
+    rows = []
+    for r in res.rows:
+        rows.append({SWEEP_PARAM: float(r[SWEEP_PARAM]), "status": r["status"],
+                     "rate": float(r[SWEEP_RESULT + "__rate"]), "low": float(r[SWEEP_RESULT + "__low"]),
+                     "high": float(r[SWEEP_RESULT + "__high"]), "seeds": int(r["n_seeds__result"])})
+    out.update(ran=True, command=res.command, rows=rows, png=res.figure_png, alt=res.alt,
+               seconds=res.record["wall_seconds"], seeds=rows[0]["seeds"])
+    return out
+
+
+SWEEP_GLUED = ("points", "workers", "seconds", "seeds", "full_points", "full_minutes", "full_seeds", "full_scales",
+               "full_hidden")
+
+
+def sweep_outputs(demo: dict) -> list:
+    """What the section displays: the command, the table of points and the figure (with its alt text),
+    or why the sweep did not run."""
+    from IPython.display import HTML, Markdown
+
+    if not demo["ran"]:
+        return [Markdown(f"*The sweep was {demo['why']}.*")]
+    table = tables.markdown(demo["rows"], [
+        (SWEEP_PARAM, lambda r: f"{r[SWEEP_PARAM]:g}"),
+        ("runs per configuration", lambda r: str(r["seeds"])),
+        ("failure rate of the as-posted square", lambda r: tables.pct(r["rate"])),
+        (f"{claims.LEVEL:.0%} interval", lambda r: tables.interval(r["low"], r["high"])),
+    ])
+    return [Markdown(f"```\n{demo['command']}\n```"), table, HTML(sweep_figure_html(demo["png"], demo["alt"]))]
+
+
+def sweep_figure_html(png: bytes, alt: str) -> str:
+    import base64
+    import html
+
+    return (f'<img alt="{html.escape(alt, quote=True)}" style="max-width:100%" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')

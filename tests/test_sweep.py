@@ -118,6 +118,9 @@ def test_local_cluster_sweep_gives_what_run_gives_and_resumes(fixture_book, tmp_
     assert "4 of 4 points already computed" in again.stdout and "0 executed, 4 cached" in again.stdout
     assert "Dask" not in again.stdout
     assert [r["draw"] for r in table([folder / "table.csv"])] == [r["draw"] for r in rows]
+    cached = json.loads((folder / "sweep.json").read_text())["points"]
+    assert [p["status"] for p in cached] == ["cached"] * 4 and all(p["seconds"] > 0 for p in cached), \
+        "a cached point keeps its own execution time"
     # the book's own results were never touched
     assert not (fixture_book / "_build" / "results").exists()
 

@@ -222,7 +222,9 @@ def run(book: Book, sweep: Sweep, workers: int | None = None, scheduler: str | N
     finally:
         for pt in sweep.points:
             if pt.status in ("cached", "executed"):
-                pt.results = json.loads(book.run_slot(ch, pt.key).results.read_text())["results"]
+                data = json.loads(book.run_slot(ch, pt.key).results.read_text())
+                pt.results = data["results"]
+                pt.seconds = pt.seconds or data["timing"]["execution_seconds"]  # a cached point's own time
         sweep.wall_seconds = time.perf_counter() - t0
         write_outputs(sweep)
     return sweep

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -143,18 +145,47 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def cmd_doctor(args) -> int:
-    import os
+@contextlib.contextmanager
+def _native_stderr_held():
+    """Hold what native libraries write on file descriptor 2 (TensorFlow's absl start-up lines, which some
+    CPUs' oneDNN builds print whatever TF_CPP_MIN_LOG_LEVEL says) while the doctor loads and probes a model:
+    dropped when the doctor ends with its own report or message, written out if anything else goes wrong."""
+    import tempfile
 
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        ok = False
+        try:
+            yield
+            ok = True
+        except Exception as err:
+            from nnfail.doctor import DoctorError
+
+            ok = isinstance(err, DoctorError)
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            if not ok:
+                held.seek(0)
+                sys.stderr.write(held.read().decode(errors="replace"))
+                sys.stderr.flush()
+
+
+def cmd_doctor(args) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up log is not the reader's report
     from nnfail import doctor
 
     try:
         doctor.check_files(args.model, args.data)  # both, before the seconds a model takes to load
         X, y = doctor.load_data(args.data, args.x_key, args.y_key, args.target_column)
-        model = doctor.load_model(args.model)
-        report = doctor.diagnose(model, X, y, probe=not args.no_probe, probe_steps=args.steps,
-                                 batch_size=args.batch_size, seed=args.seed)
+        with _native_stderr_held():
+            model = doctor.load_model(args.model)
+            report = doctor.diagnose(model, X, y, probe=not args.no_probe, probe_steps=args.steps,
+                                     batch_size=args.batch_size, seed=args.seed)
     except doctor.DoctorError as err:
         print(f"nnfail doctor: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -284,7 +284,7 @@ def test_multi_output_and_sparse_classification_models_are_read():
     labels = (X3[:, 0] > 0).astype(int) + (X3[:, 1] > 0).astype(int)
     model = mlp(3, (16,), "relu", out=3, out_activation="softmax", loss="sparse_categorical_crossentropy")
     report = doctor.diagnose(model, X3, labels, probe_steps=20, overfit_steps=20)
-    assert status(report, "target_shape") == "ok" and status(report, "initial_loss") == "skipped"
+    assert status(report, "target_shape") == "ok" and status(report, "initial_loss") == "ok"
     assert not report.severities()["high"], str(report)
 
 
@@ -297,3 +297,65 @@ def test_the_loaders_refuse_what_check_files_refuses(tmp_path):
                           (lambda: doctor.load_model(tmp_path / "m.json"), "expected a model file ending in .keras")):
         with pytest.raises(doctor.DoctorError, match=message):
             call()
+
+
+# ------------------------------------------------------------------------- models it had never seen (issue 18)
+def result(report, check):
+    return next(r for r in report.results if r.check == check)
+
+
+def test_the_loss_at_init_is_the_models_own_loss_and_softmax_has_a_prior_baseline():
+    """A sigmoid output with huge logits: Keras computes the cross-entropy from the logits (tens of
+    thousands), not from probabilities clipped at 1e-7 (at most ~16); the doctor quotes Keras's number."""
+    labels = (X3[:, 0] > 0).astype(float)
+    model = mlp(3, (16,), "relu", out_activation="sigmoid", loss="binary_crossentropy",
+                kernel=keras.initializers.RandomNormal(stddev=50.0), rng=np.random.default_rng(3))
+    keras_loss = float(np.mean(keras.losses.binary_crossentropy(labels[:, None], model(X3.astype("float32")))))
+    r = result(static(model, y=labels), "initial_loss")
+    trivial = doctor.checks.trivial_loss("bce", labels)
+    assert keras_loss > 100 and r.status == "medium"
+    assert r.value * trivial == pytest.approx(keras_loss, rel=1e-4)
+    assert f"{keras_loss:.3g}" in r.evidence
+    classes = (X3[:, 0] > 0).astype(int) + (X3[:, 1] > 0).astype(int)
+    priors = np.bincount(classes) / len(classes)
+    assert doctor.checks.trivial_loss("scce", classes) == pytest.approx(-(priors * np.log(priors)).sum())
+    assert doctor.checks.trivial_loss("cce", np.eye(3)[classes]) == pytest.approx(-(priors * np.log(priors)).sum())
+
+
+def test_divergence_is_named_with_its_step_and_value():
+    wild = healthy(optimizer=keras.optimizers.SGD(1e4))
+    r = doctor.diagnose(wild, X3, Y3, probe_steps=60, overfit_steps=20)
+    curve = result(r, "loss_curve")
+    assert curve.status == "high" and "diverged at step" in curve.evidence, str(r)
+    assert "nan" not in result(r, "update_ratio").evidence.lower()
+    assert "fewer than" not in curve.evidence
+    # with the reader's history as the loss curve, the probe's divergence is said by update_ratio
+    r = doctor.diagnose(wild, X3, Y3, probe_steps=60, overfit_steps=20, history=[1.0, 0.9, 0.8, 0.7, 0.6])
+    assert result(r, "update_ratio").status == "high" and "diverged at step" in result(r, "update_ratio").evidence
+    # and on a reader's own history: the epoch, the value and the last finite loss
+    r = doctor.diagnose(healthy(), X3, Y3, probe=False, history=[1.0, 0.9, float("nan"), 1.0])
+    assert "diverged at epoch 3" in result(r, "loss_curve").evidence and "after 0.9" in result(r, "loss_curve").evidence
+
+
+def test_target_scale_reads_the_output_bias_before_blaming_the_data():
+    y = 1000 + 0.5 * Y3  # far from 0, little spread
+    model = healthy()
+    assert status(static(model, y=y), "target_scale") == "high"  # started at outputs near 0
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([kernel, np.full_like(bias, y.mean())])
+    r = static(model, y=y)
+    assert status(r, "target_scale") == "ok" and status(r, "output_bias") == "ok", str(r)
+    assert "already starts at its mean" in result(r, "target_scale").evidence
+    wide = 1000 + 50 * Y3  # the bias at the mean does not make a spread of 50 learnable for free
+    model.layers[-1].set_weights([kernel, np.full_like(bias, wide.mean())])
+    r = static(model, y=wide)
+    assert status(r, "target_scale") != "ok" and "spread" in result(r, "target_scale").evidence
+
+
+def test_evidence_leads_with_the_finding_and_links_the_right_chapter():
+    model = healthy(bias=keras.initializers.Constant(50.0))
+    kink = result(static(model), "kink_coverage")
+    assert kink.evidence.startswith("no unit of")
+    relu = result(static(healthy(), X=X3 * 500), "input_scale")
+    sig = result(static(mlp(3, (8,), "sigmoid", rng=np.random.default_rng(2)), X=X3 * 500), "input_scale")
+    assert relu.chapter == "checklist" and sig.chapter == "unnormalized_sigmoid"

@@ -125,8 +125,23 @@ def _static_checks(c: _Case) -> list[Result]:
             C.check_nonlinearity(c.layers),
             C.check_output_loss(c.ys, c.loss, c.from_logits, c.layers),
             C.check_init_scale(c.layers),
-            C.check_initial_loss(c.loss, c.from_logits, c.ys, pred0),
+            C.check_initial_loss(c.loss, c.from_logits, c.ys, pred0, _model_loss(c)),
             C.check_kink_coverage(c.Xs, c.layers, c.pres)]
+
+
+def _model_loss(c: _Case) -> float | None:
+    """The model's own loss (its compiled loss object, or the one given) on its own outputs for the sampled
+    rows, as Keras computes it in fit; None where Keras cannot compute it for these shapes."""
+    import keras
+    import tensorflow as tf
+
+    fn = keras.losses.get(c.loss_obj) if isinstance(c.loss_obj, str) else c.loss_obj
+    y = c.ys.reshape(len(c.ys), -1) if c.ys.ndim == 1 and c.layers[-1].kernel.shape[1] == 1 else c.ys
+    try:
+        value = float(tf.reduce_mean(fn(tf.constant(y, tf.float32), c.model(c.Xs.astype(np.float32), training=False))))
+    except Exception:  # noqa: BLE001 - a loss Keras cannot apply to these shapes: the check says so
+        return None
+    return None if np.isnan(value) else value
 
 
 def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve: bool, steps: int,
@@ -136,11 +151,13 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
     t0 = time.perf_counter()
     X, y = c.X, c.y
     y_fit = y.reshape(len(y), -1) if y.ndim == 1 and c.layers[-1].kernel.shape[1] == 1 else y
-    losses, ratios, weights = train_probe(c.model, c.loss_obj, X, y_fit, c.rng, steps,
-                                          batch_size, optimizer)
-    results = [C.check_update_ratio(ratios)]
+    pr = train_probe(c.model, c.loss_obj, X, y_fit, c.rng, steps, batch_size, optimizer)
+    losses, weights = pr.losses, pr.weights
+    diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)
+    # with the reader's history checked as the loss curve, the probe's divergence is said by update_ratio
+    results = [C.check_update_ratio(pr.ratios, None if check_curve else diverged)]
     if check_curve:
-        results.append(C.check_loss_curve(losses, C.trivial_loss(c.loss, c.ys)))
+        results.append(C.check_loss_curve(losses, C.trivial_loss(c.loss, c.ys), diverged=diverged))
     dead, sat = dead0, sat0
     trained = [Dense(layer.name, k, b, layer.activation, layer.fn)
                for layer, k, b in zip(c.layers, weights[0::2], weights[1::2])] \

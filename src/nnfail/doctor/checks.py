@@ -41,7 +41,8 @@ def check_input_scale(X, layers) -> Result:
         return Result("input_scale", "high" if high else "medium",
                       f"feature {worst} has max(|mean|, std) = {fmt(s)}, above {fmt(limit)} ({why})", s, limit,
                       "standardize X with the training set's mean and std (e.g. sklearn StandardScaler)",
-                      "unnormalized_sigmoid")
+                      # the sigmoid chapter shows saturation; other first layers, the checklist's scaling example
+                      "unnormalized_sigmoid" if first in SATURATING else "checklist")
     if ratio > t["feature_ratio"]:
         return Result("input_scale", "high", f"feature scales differ by a factor {fmt(ratio)}, above "
                       f"{fmt(t['feature_ratio'])}: one learning rate cannot suit both", ratio, t["feature_ratio"],
@@ -55,17 +56,25 @@ def check_target(y, loss, layers, pred0) -> list[Result]:
     if loss not in REGRESSION:
         reason = f"loss {loss} is not a regression loss"
         return [Result("target_scale", "skipped", reason), Result("output_bias", "skipped", reason)]
-    s = float(_scale(y.reshape(len(y), -1)).max())
+    y2 = y.reshape(len(y), -1)
     out = layers[-1].activation
+    sd = float(y.std())
+    # a model that already starts at mean(y) (its output bias set to it, say) has only the spread to learn
+    centered = sd > 0 and abs(float(pred0.mean()) - float(y.mean())) / sd <= t["output_bias"]
+    s = float(y2.std(axis=0).max()) if centered else float(_scale(y2).max())
+    what = "std" if centered else "max(|mean|, std)"
     if s > t["target_scale"]:
         sev = "high" if s > t["target_scale_high"] and out == "linear" else "medium"
-        scale = Result("target_scale", sev, f"y has max(|mean|, std) = {fmt(s)}, above {fmt(t['target_scale'])}: "
-                       "a network started at outputs near 0 must grow its weights by that factor first", s,
+        why = ("the model starts at mean(y), but its outputs must spread by that factor, so its weights must "
+               "grow by it first" if centered else
+               "a network started at outputs near 0 must grow its weights by that factor first")
+        scale = Result("target_scale", sev, f"y has {what} = {fmt(s)}, above {fmt(t['target_scale'])}: {why}", s,
                        t["target_scale"], "standardize y (fit on (y - mean) / std, invert the predictions)",
                        "scaling_disaster")
     else:
-        scale = Result("target_scale", "ok", f"y has max(|mean|, std) = {fmt(s)}", s, t["target_scale"])
-    sd = float(y.std())
+        scale = Result("target_scale", "ok", f"y has {what} = {fmt(s)}"
+                       + (" (the model already starts at its mean)" if centered and abs(float(y.mean())) > s else ""),
+                       s, t["target_scale"])
     if sd == 0:
         return [scale, Result("output_bias", "skipped", "y is constant")]
     gap = float(abs(pred0.mean() - y.mean()) / sd)
@@ -186,7 +195,21 @@ def numpy_loss(loss: str, from_logits: bool, y: np.ndarray, pred: np.ndarray) ->
 
 
 def trivial_loss(loss: str, y: np.ndarray) -> float | None:
+    """The loss of the best constant prediction: the mean (mse), the median (mae), the label rate (bce),
+    the class priors (cce on one-hot y, scce on integer labels)."""
+    if loss == "scce":
+        labels = np.asarray(y).reshape(-1)
+        if labels.size == 0 or (labels < 0).any() or not np.allclose(labels, np.round(labels)):
+            return None
+        p = np.bincount(labels.astype(int)) / labels.size
+        p = p[p > 0]
+        return float(-(p * np.log(p)).sum())
     y = y.reshape(len(y), -1)
+    if loss == "cce":
+        if (y < 0).any() or not np.allclose(y.sum(axis=1), 1):
+            return None
+        p = np.clip(y.mean(axis=0), 1e-7, 1)
+        return float(-(y.mean(axis=0) * np.log(p)).sum())
     if loss == "mse":
         return float(np.mean(y.var(axis=0)))
     if loss == "mae":
@@ -197,15 +220,19 @@ def trivial_loss(loss: str, y: np.ndarray) -> float | None:
     return None
 
 
-def check_initial_loss(loss, from_logits, y, pred0) -> Result:
-    l0, trivial = numpy_loss(loss, from_logits, y, pred0), trivial_loss(loss, y)
+def check_initial_loss(loss, from_logits, y, pred0, model_loss: float | None = None) -> Result:
+    """The loss at init against the best constant prediction's. ``model_loss`` is the model's own loss on
+    its own outputs (Keras computes a sigmoid/softmax output's cross-entropy from its logits, so a clipped
+    probability would understate a huge loss by orders of magnitude); without it, a NumPy estimate."""
+    l0 = model_loss if model_loss is not None else numpy_loss(loss, from_logits, y, pred0)
+    trivial = trivial_loss(loss, y)
     if l0 is None or not trivial:
         return Result("initial_loss", "skipped", f"no trivial baseline for loss {loss} with these shapes")
     ratio = l0 / trivial
     t = THRESHOLDS["initial_loss"]
     if ratio > t:
-        return Result("initial_loss", "medium", f"loss at init {fmt(l0)} is {fmt(ratio)}x the loss of always "
-                      f"predicting the mean ({fmt(trivial)}), above {fmt(t)}x", ratio, t,
+        return Result("initial_loss", "medium", f"loss at init {fmt(l0)} is {fmt(ratio)}x the loss of the best "
+                      f"constant prediction ({fmt(trivial)}), above {fmt(t)}x", ratio, t,
                       "scale y and the initial weights so that the untrained model predicts about the mean",
                       "scaling_disaster")
     return Result("initial_loss", "ok", f"loss at init {fmt(l0)}, {fmt(ratio)}x the trivial predictor's", ratio, t)
@@ -264,13 +291,14 @@ def check_kink_coverage(X, layers, pres) -> Result:
                           "the fit is a constant there and no gradient reaches those points "
                           f"({inside} of {len(w)} kinks inside the data range)", len(bare), 0, fix,
                           "two_relu_coverage")
-        ev = f"both ends of the x range are covered; {inside} of {len(w)} kinks lie inside it"
+        where = f"{inside} of {len(w)} kinks lie inside the x range"
     else:
-        ev = f"{switching:.0%} of {first.name}'s units switch on or off within the data"
+        where = f"{switching:.0%} of {first.name}'s units switch on or off within the data"
     if switching == 0:
-        return Result("kink_coverage", "medium", ev + ": no unit switches within the data, so the first layer is "
-                      "affine over it", switching, 0, fix, "linear_stack")
-    return Result("kink_coverage", "ok", ev, switching, 0)
+        return Result("kink_coverage", "medium", f"no unit of {first.name} switches within the data ({where}), so "
+                      "the first layer is affine over it", switching, 0, fix, "linear_stack")
+    return Result("kink_coverage", "ok", where + (", and both ends of it are covered" if X.shape[1] == 1 else ""),
+                  switching, 0)
 
 
 def check_saturation(layers, pres, when: str = "at init") -> Result:
@@ -292,8 +320,21 @@ def check_saturation(layers, pres, when: str = "at init") -> Result:
     return Result("saturation", "ok", ev, share, t["saturation"])
 
 
-def check_update_ratio(ratios: dict[str, float]) -> Result:
+_FIX_DIVERGED = "lower the learning rate (and standardize X and y); check for NaN in the data"
+
+
+def _diverged_text(where: str, at: int, value: float, last: float | None) -> str:
+    before = f", after {fmt(last)}" if last is not None and math.isfinite(last) else ""
+    return f"diverged at {where} {at}: the loss became {fmt(value)}{before}"
+
+
+def check_update_ratio(ratios: dict[str, float], diverged: tuple | None = None) -> Result:
+    """Median per-step |dW|/|W| over the probe's finite steps; ``diverged`` = (step, value, last finite
+    loss) names a divergence here when no loss curve of the probe reports it."""
     t = THRESHOLDS
+    if diverged is not None:
+        return Result("update_ratio", "high", "probe: " + _diverged_text("step", *diverged), float("nan"), None,
+                      _FIX_DIVERGED, "checklist")
     if not ratios:
         return Result("update_ratio", "skipped", "no probe")
     name_hi, hi = max(ratios.items(), key=lambda kv: kv[1])
@@ -310,16 +351,24 @@ def check_update_ratio(ratios: dict[str, float]) -> Result:
                   t["update_ratio_high"])
 
 
-def check_loss_curve(losses: Sequence[float], trivial: float | None, source: str = "probe") -> Result:
+def check_loss_curve(losses: Sequence[float], trivial: float | None, source: str = "probe",
+                     diverged: tuple | None = None) -> Result:
+    """Divergence, oscillation or stagnation of a loss curve: the probe's (``diverged`` = (step, value,
+    last finite loss) when it stopped on a NaN/inf loss) or the reader's history (one loss per epoch)."""
     t = THRESHOLDS
     L = np.asarray(losses, dtype=float)
-    if len(L) < 4:
-        return Result("loss_curve", "skipped", f"{source}: fewer than 4 loss values")
-    fix_div = "lower the learning rate (and standardize X and y); check for NaN in the data"
+    fix_div = _FIX_DIVERGED
+    if diverged is not None:
+        return Result("loss_curve", "high", f"{source}: " + _diverged_text("step", *diverged), float("nan"), None,
+                      fix_div, "checklist")
     if not np.isfinite(L).all():
         at = int(np.argmin(np.isfinite(L)))
-        return Result("loss_curve", "high", f"{source}: the loss becomes NaN/inf at point {at} of {len(L)}: diverged",
+        last = float(L[at - 1]) if at > 0 else None
+        where = "epoch" if source != "probe" else "evaluation"
+        return Result("loss_curve", "high", f"{source}: " + _diverged_text(where, at + 1, float(L[at]), last),
                       float("nan"), None, fix_div, "checklist")
+    if len(L) < 4:
+        return Result("loss_curve", "skipped", f"{source}: fewer than 4 loss values")
     lowest = float(L.min())
     if L[-1] > t["divergence"] * lowest and L[-1] > L[0]:
         return Result("loss_curve", "high", f"{source}: final loss {fmt(L[-1])} is {fmt(L[-1] / lowest)}x its "
@@ -350,7 +399,8 @@ def check_overfit(first: float, last: float, trivial: float | None, n: int, step
         return Result("overfit_batch", "skipped", "no trivial baseline for this loss on the batch")
     share = last / trivial if math.isfinite(last) else float("inf")
     ev = (f"{n} examples, {steps} steps: loss {fmt(first)} -> {fmt(last)}, {fmt(share)}x the batch's "
-          "trivial-predictor loss")
+          "trivial-predictor loss") if math.isfinite(last) else \
+        f"{n} examples, {steps} steps: the loss diverged (from {fmt(first)} to NaN/inf)"
     if share > t:
         if not math.isfinite(last) or last >= first:
             sev, why = "high", "the loss did not fall at all"
@@ -358,7 +408,7 @@ def check_overfit(first: float, last: float, trivial: float | None, n: int, step
             sev, why = "medium", "the loss fell by less than half"
         else:
             sev, why = "low", "falling, but not memorized in this budget"
-        return Result("overfit_batch", sev, ev + f", above {fmt(t)}x: {why}", share, t,
+        return Result("overfit_batch", sev, ev + (f", above {fmt(t)}x: {why}" if math.isfinite(last) else ""), share, t,
                       "fix the findings above first; then try a larger learning rate or more capacity",
                       "checklist")
     return Result("overfit_batch", "ok", ev, share, t)

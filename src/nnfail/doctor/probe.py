@@ -3,12 +3,27 @@ loss curve and whether it can overfit a small batch."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 
-def train_probe(model, loss_obj, X, y, rng, steps: int, batch_size: int, optimizer, evals: int = 30):
-    """Train a copy with the model's own optimizer settings; return losses, update ratios, final weights."""
+@dataclass
+class Probe:
+    """What a probe measured: the loss on an evaluation sample every few steps, the median per-step
+    update ratio |dW|/|W| of each Dense kernel (over the steps before any divergence), the final weights,
+    and the first step (1-based) whose training loss was NaN/inf, with that value."""
+
+    losses: list
+    ratios: dict
+    weights: list
+    diverged_at: int | None = None
+    diverged_value: float | None = None
+    last_finite: float | None = None  # the last finite training loss before the divergence
+
+
+def train_probe(model, loss_obj, X, y, rng, steps: int, batch_size: int, optimizer, evals: int = 30) -> Probe:
+    """Train a copy with the model's own optimizer settings (stopping at the first non-finite loss)."""
     import keras
     import tensorflow as tf
 
@@ -46,24 +61,33 @@ def train_probe(model, loss_obj, X, y, rng, steps: int, batch_size: int, optimiz
     ratios = []
     every = max(1, steps // evals)
     bs = min(batch_size, len(X))
+    diverged, last = None, None
     for s in range(steps):
         idx = rng.choice(len(X), size=bs, replace=False)
-        _, r = step(tf.constant(Xf[idx]), tf.constant(yf[idx]))
+        value, r = step(tf.constant(Xf[idx]), tf.constant(yf[idx]))
+        value = float(value)
+        if not math.isfinite(value):
+            diverged = (s + 1, value)
+            break
+        last = value
         ratios.append(r.numpy())
         if (s + 1) % every == 0:
             value = float(evaluate(x_eval, y_eval))
             losses.append(value)
             if not math.isfinite(value):
+                diverged = (s + 1, value)
                 break
     names = [layer.name for layer in dense]
-    med = np.median(np.array(ratios), axis=0) if ratios else []
-    return losses, dict(zip(names, map(float, med))), clone.get_weights()
+    finite = [r for r in ratios if np.isfinite(r).all()]
+    med = np.median(np.array(finite), axis=0) if finite else []
+    return Probe(losses, dict(zip(names, map(float, med))), clone.get_weights(),
+                 *(diverged or (None, None)), last)
 
 
 def overfit_probe(model, loss_obj, X, y, rng, n: int, steps: int, optimizer):
     idx = rng.choice(len(X), size=min(n, len(X)), replace=False)
-    losses, _, _ = train_probe(model, loss_obj, X[idx], y[idx], rng, steps, len(idx), optimizer, evals=steps)
-    last = min(losses[-3:]) if all(map(math.isfinite, losses)) else float("inf")
-    return losses[0], last, idx
+    p = train_probe(model, loss_obj, X[idx], y[idx], rng, steps, len(idx), optimizer, evals=steps)
+    last = min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")
+    return p.losses[0], last, idx
 
 

@@ -197,3 +197,27 @@ def test_nnfail_serve_prints_its_address_and_serves_the_site(quick_build):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_checklist_shows_its_sweep_or_says_why_not(browser, site):
+    """The "Going further" section: in a full build, the sweep's command, a table of its points and its
+    figure (drawn, with alt text); in a quick build, the note that quick builds run no sweeps. Both give the
+    full-size cluster command in a code block."""
+    browser.get(urljoin(site, "chapters/00_checklist.html"))
+    _settle(browser)
+    got = browser.execute_script("""
+        const s = document.getElementById('going-further-sweep')
+            || document.getElementById('going-further-a-chapter-as-a-function-of-its-parameters');
+        if (!s) return null;
+        const sec = s.closest('section') || s.parentElement;
+        const img = Array.from(sec.querySelectorAll('img')).find(i => i.src.startsWith('data:image/png'));
+        return {text: sec.innerText, pre: Array.from(sec.querySelectorAll('pre')).map(p => p.innerText),
+                img: img ? [img.naturalWidth, img.alt] : null, rows: sec.querySelectorAll('table tbody tr').length};""")
+    assert got, "no Going further section on the checklist page"
+    assert any(p.startswith("nnfail sweep 1 -p input_scale") and "--scheduler" in p for p in got["pre"]), got["pre"]
+    if got["img"] is None:
+        assert "quick builds run no sweeps" in got["text"]
+    else:
+        assert got["img"][0] > 0 and "input_scale" in got["img"][1]
+        assert got["rows"] >= 2 and any(p.startswith("nnfail sweep 1 -p input_scale") and "--quick" in p
+                                        for p in got["pre"])

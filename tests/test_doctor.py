@@ -359,3 +359,16 @@ def test_evidence_leads_with_the_finding_and_links_the_right_chapter():
     relu = result(static(healthy(), X=X3 * 500), "input_scale")
     sig = result(static(mlp(3, (8,), "sigmoid", rng=np.random.default_rng(2)), X=X3 * 500), "input_scale")
     assert relu.chapter == "checklist" and sig.chapter == "unnormalized_sigmoid"
+
+
+def test_a_medium_finding_rises_to_high_when_the_loss_measurably_stagnates():
+    C = doctor.checks
+    flat = C.check_loss_curve([1.0, 0.99, 0.985, 0.98, 0.979, 0.978, 0.978, 0.977], trivial=1.0)
+    falling = C.check_loss_curve([1.0, 0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.09], trivial=1.0)
+    assert C.is_stagnation(flat) and not C.is_stagnation(falling)
+    init = doctor.Result("init_scale", "medium", "layer d: weight RMS 3 vs Glorot 0.05", 60.0, 4.0)
+    steps = doctor.Result("update_ratio", "medium", "layer d: median |dW|/|W| 1e-7", 1e-7, 1e-6)
+    raised = {r.check: r for r in C.raise_by_effect([init, steps, flat])}
+    assert raised["init_scale"].status == "high" and "shows the effect" in raised["init_scale"].evidence
+    assert raised["update_ratio"].status == "medium", "only causes of a stalled loss are raised"
+    assert {r.check: r.status for r in C.raise_by_effect([init, falling])}["init_scale"] == "medium"

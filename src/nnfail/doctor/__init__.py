@@ -76,7 +76,7 @@ def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: boo
             probed, dead, sat, probe_note = _probe_checks(case, dead, sat, optimizer, history is None, probe_steps,
                                                           batch_size, overfit_examples, overfit_steps)
             results += probed
-    results += [dead, sat]
+    results = C.raise_by_effect(results + [dead, sat])
     order = list(CHECKS)
     results.sort(key=lambda r: order.index(r.check))
     return Report(results, _summary(model, case, loss, probe_note), time.perf_counter() - start)

@@ -414,3 +414,30 @@ def check_overfit(first: float, last: float, trivial: float | None, n: int, step
     return Result("overfit_batch", "ok", ev, share, t)
 
 
+
+
+# A static finding that training measurably fails raises to high: the checks above predict a failure from
+# the weights and the data; a loss curve that stopped falling while still above half the best constant
+# prediction's loss (the stagnation rule) measures it. Only findings that can cause exactly that are raised.
+RAISED_BY_STAGNATION = ("input_scale", "target_scale", "output_bias", "init_scale", "initial_loss",
+                        "kink_coverage", "dead_units", "saturation")
+
+
+def is_stagnation(r: Result) -> bool:
+    return r.check == "loss_curve" and r.status == "medium" and r.threshold == THRESHOLDS["stagnation"]
+
+
+def raise_by_effect(results: list[Result]) -> list[Result]:
+    """Medium findings among RAISED_BY_STAGNATION become high when a loss curve stagnated (the probe's, or
+    the reader's own history), with the measured effect added to their evidence."""
+    stalled = next((r for r in results if is_stagnation(r)), None)
+    if stalled is None:
+        return results
+    source = stalled.evidence.split(":", 1)[0]
+    out = []
+    for r in results:
+        if r.check in RAISED_BY_STAGNATION and r.status == "medium":
+            r = Result(r.check, "high", r.evidence + f"; and {source} shows the effect: the loss stopped falling "
+                       "above half the best constant prediction's", r.value, r.threshold, r.fix, r.chapter)
+        out.append(r)
+    return out

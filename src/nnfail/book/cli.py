@@ -60,14 +60,14 @@ def cmd_sweep(args) -> int:
     from nnfail.book import sweep as sw
     from nnfail.book.runner import build_lock, select
 
+    if args.y is not None and args.y.strip() == "":
+        raise ParameterError("--y needs a result name (see the columns of a sweep's table.csv)")
     book = _book(args)
     ch = select(book.chapters, args.chapter)
     overrides = sw.points(ch, [tuple(p) for p in args.param or []], "zip" if args.zip else "grid")
     params = sw.validate(book, ch, overrides, quick=args.quick, allow_expensive=args.allow_expensive)
     plan = sw.plan(book, ch, params, overrides, out=Path(args.out) if args.out else None)
     plan.y = args.y
-    if args.y is not None and args.y.strip() == "":
-        raise ParameterError("--y needs a result name (see the columns of a sweep's table.csv)")
     with build_lock(book.build):
         print(f"{ch.name}: {len(params)} points ({'zip' if args.zip else 'grid'} of {', '.join(plan.swept)})",
               flush=True)

@@ -351,11 +351,10 @@ class Book:
         try:
             execute_notebook(self.root / ch.source, tmp, params, self.build, self.progress, root=self.root)
         except PapermillExecutionError as err:
-            msg = failure_message(ch.name, err, tmp)
+            msg = failure_message(ch.name, err, tmp) + report_line(slot.report)
             if tmp.is_file():
                 slot.report.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, slot.report)
-            msg += f"\n  the executed notebook with the error: {slot.report}"
             return Outcome(ch, "failed", time.perf_counter() - t0, slot.report, None, msg)
         seconds = time.perf_counter() - t0
         self.publish(ch, params, tmp, seconds, key, slot)
@@ -430,6 +429,11 @@ def failure_message(name: str, err, executed: Path) -> str:
     first = next((ln for ln in err.source.splitlines() if ln.strip()), "")
     return (f"chapter {name} failed in cell {cell} (In [{err.exec_count}]: {first.strip()!r}): "
             f"{err.ename}: {err.evalue}")
+
+
+def report_line(report: Path) -> str:
+    """What follows a failure message: where the executed notebook with the error is kept."""
+    return f"\n  the executed notebook with the error: {report}"
 
 
 def run_all(book: Book, quick: bool = False, force: bool = False, echo=print, jobs: int = 1) -> list[Outcome]:

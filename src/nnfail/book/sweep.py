@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from nnfail.book.params import ParameterError
-from nnfail.book.runner import (Book, Chapter, atomic_write, cache_key, execute_notebook, failure_message)
+from nnfail.book.runner import (Book, Chapter, atomic_write, cache_key, execute_notebook, failure_message,
+                                report_line)
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTEROP_THREADS")
 
@@ -181,9 +182,9 @@ def _local_threads(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
-def _cluster_threads(client) -> int:
-    """Library threads per chapter on a running cluster: each host's cores shared by the task slots of
-    the workers on it (the smallest share over the hosts)."""
+def _cluster_threads(client) -> tuple[int, int]:
+    """(workers, library threads per chapter) on a running cluster: each host's cores shared by the task
+    slots of the workers on it (the smallest share over the hosts)."""
     workers = client.scheduler_info(n_workers=-1).get("workers", {})
     if not workers:
         client.wait_for_workers(1, timeout=60)
@@ -192,7 +193,7 @@ def _cluster_threads(client) -> int:
     slots: dict[str, int] = {}
     for info in workers.values():
         slots[info["host"]] = slots.get(info["host"], 0) + int(info.get("nthreads", 1))
-    return max(1, min((cores.get(addr) or 1) // slots[info["host"]] for addr, info in workers.items()))
+    return len(workers), max(1, min((cores.get(addr) or 1) // slots[info["host"]] for addr, info in workers.items()))
 
 
 def run(book: Book, sweep: Sweep, workers: int | None = None, scheduler: str | None = None,
@@ -238,8 +239,7 @@ def _execute(book: Book, sweep: Sweep, todo: list[Point], workers: int | None, s
     cluster = None
     if scheduler:
         client = Client(scheduler, timeout="30s")
-        threads = _cluster_threads(client)
-        n = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        n, threads = _cluster_threads(client)
         echo(f"sweeping {len(todo)} points of {ch.name} on the Dask scheduler at {scheduler} ({n} workers, "
              f"{threads} thread(s) each)")
     else:
@@ -297,7 +297,7 @@ def _land(book: Book, ch: Chapter, pt: Point, out: dict) -> None:
         if out.get("notebook"):
             atomic_write(slot.report, out["notebook"])
         pt.status = "failed"
-        pt.message = out["message"] + f"\n  the executed notebook with the error: {slot.report}"
+        pt.message = out["message"] + report_line(slot.report)
 
 
 def _line(pt: Point, n: int) -> str:
@@ -345,7 +345,8 @@ def write_outputs(sweep: Sweep) -> None:
     w.writerows(table)
     atomic_write(sweep.table, buf.getvalue())
     try:
-        fig = {"file": sweep.figure.name, "y": sweep.y or default_result(sweep), "alt": figure(sweep, sweep.y)}
+        y = sweep.y or default_result(sweep)
+        fig = {"file": sweep.figure.name, "y": y, "alt": figure(sweep, y)}
     except ValueError:
         sweep.figure.unlink(missing_ok=True)  # nothing numeric to draw yet (every point failed)
         fig = None
@@ -388,9 +389,10 @@ def default_result(sweep: Sweep) -> str:
     return names[0]
 
 
-def figure(sweep: Sweep, y: str | None = None, path: Path | None = None) -> str:
-    """Draw result y against the first swept parameter (one line per value of the second); returns the
-    figure's alt text. Error bars where the result has a glued interval."""
+def figure(sweep: Sweep, y: str | None = None) -> str:
+    """Draw result y (default: the first that varies) against the first swept parameter (one line per value
+    of the second) into sweep.figure; returns the figure's alt text. Error bars where the result has a glued
+    interval."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -404,23 +406,28 @@ def figure(sweep: Sweep, y: str | None = None, path: Path | None = None) -> str:
         raise ValueError(f"no point has the result {y!r}")
     xs = [pt.params[x_name] for pt in sweep.points]
     numeric_x = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in xs)
-    labels = list(dict.fromkeys(json.dumps(v) if not isinstance(v, str) else v for v in xs))
+
+    def label(v) -> str:
+        return v if isinstance(v, str) else json.dumps(v)
+
+    labels = list(dict.fromkeys(label(v) for v in xs))
+
+    def x_of(p: Point):  # the value itself on a numeric axis, else its position among the labels
+        return p.params[x_name] if numeric_x else labels.index(label(p.params[x_name]))
+
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
     groups = list(dict.fromkeys(json.dumps(pt.params[group]) for pt in done)) if group else [None]
     for g in groups:
-        sel = [pt for pt in done if group is None or json.dumps(pt.params[group]) == g]
-        sel.sort(key=lambda p: p.params[x_name] if numeric_x else labels.index(
-            p.params[x_name] if isinstance(p.params[x_name], str) else json.dumps(p.params[x_name])))
-        xv = [p.params[x_name] if numeric_x else labels.index(
-            p.params[x_name] if isinstance(p.params[x_name], str) else json.dumps(p.params[x_name])) for p in sel]
+        sel = sorted((pt for pt in done if group is None or json.dumps(pt.params[group]) == g), key=x_of)
+        xv = [x_of(p) for p in sel]
         yv = [float(p.results[y]) for p in sel]
         iv = [interval(p.results, y) for p in sel]
-        label = f"{group} = {g}" if group else None
+        label_g = f"{group} = {g}" if group else None
         if all(i is not None for i in iv):
             err = [[v - i[0] for v, i in zip(yv, iv)], [i[1] - v for v, i in zip(yv, iv)]]
-            ax.errorbar(xv, yv, yerr=err, marker="o", capsize=3, label=label)
+            ax.errorbar(xv, yv, yerr=err, marker="o", capsize=3, label=label_g)
         else:
-            ax.plot(xv, yv, marker="o", label=label)
+            ax.plot(xv, yv, marker="o", label=label_g)
     if numeric_x:
         positive = all(v > 0 for v in xs)
         if positive and max(xs) / min(xs) >= 50:
@@ -434,11 +441,10 @@ def figure(sweep: Sweep, y: str | None = None, path: Path | None = None) -> str:
         ax.legend(title=None, fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    target = path or sweep.figure
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    atomic_write(target, buf.getvalue())
+    atomic_write(sweep.figure, buf.getvalue())
     alt = (f"{y} of chapter {sweep.chapter.name} at {len(done)} sweep points, against {x_name}"
            + (f", one line per {group}" if group else "")
            + ("; bars are the glued intervals" if all(interval(p.results, y) for p in done) else ""))
@@ -481,14 +487,13 @@ def in_chapter(chapter: str, swept: Sequence[tuple[str, str]], quick: bool = Tru
     args += (["--quick"] if quick else []) + ["--workers", str(workers)] + (["--y", y] if y else [])
     env = {k: v for k, v in os.environ.items() if k not in ("NNFAIL_ROOT", "NNFAIL_BUILD_DIR", "JUPYTER_PATH")}
     nnfail = list(nnfail or [sys.executable, "-m", "nnfail"])  # the tests pass a launcher of the fixture book
-    proc = subprocess.run([*nnfail, *args, "--root", str(root), "--build-dir", str(build)],
-                          capture_output=True, text=True, timeout=timeout, env=env)
     command = "nnfail " + " ".join(_shell_word(a) for a in args)
-    folder = next((line.split("table: ", 1)[1].strip() for line in proc.stdout.splitlines() if "table: " in line), None)
-    if folder is None:
+    folder = build / "shown" / hashlib.sha256(command.encode()).hexdigest()[:12]  # one folder per command
+    proc = subprocess.run([*nnfail, *args, "--root", str(root), "--build-dir", str(build), "--out", str(folder)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    if proc.returncode not in (0, 1):  # 1: some points failed, the table was written; else nothing was
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "IPKernelApp" not in ln]
         return ChapterSweep(command, proc.returncode, [], {}, None, "", lines[-1] if lines else "no output")
-    folder = Path(folder).parent
     with open(folder / "table.csv") as f:
         rows = list(csv.DictReader(f))
     record = json.loads((folder / "sweep.json").read_text())

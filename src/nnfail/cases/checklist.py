@@ -11,7 +11,6 @@ shuffled epochs), trained as members of :mod:`nnfail.engine`.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -236,9 +235,9 @@ def sweep_demo(quick: bool) -> dict:
     from nnfail.book import sweep as sw
     from nnfail.book.runner import NoBook
 
-    spec = registry.chapter("scaling_disaster").spec
-    full_points = [dict(zip([n for n, _ in SWEEP_FULL], combo)) for combo in
-                   itertools.product(*[[spec.by_name[n].parse(v) for v in sw.split_values(t)] for n, t in SWEEP_FULL])]
+    info = registry.chapter("scaling_disaster")
+    spec = info.spec
+    full_points = sw.points(info, SWEEP_FULL)  # the grid `nnfail sweep` would run
     full_seconds = sum(spec.cost(spec.validate(p, allow_expensive=True)) for p in full_points)
     full_command = ("nnfail sweep " + SWEEP_CHAPTER + "".join(f" -p {n} '{v}'" for n, v in SWEEP_FULL)
                     + " --scheduler tcp://SCHEDULER:8786 --allow-expensive")

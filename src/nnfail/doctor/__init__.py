@@ -129,6 +129,11 @@ def _static_checks(c: _Case) -> list[Result]:
             C.check_kink_coverage(c.Xs, c.layers, c.pres)]
 
 
+def _as_fitted(c: _Case, y: np.ndarray) -> np.ndarray:
+    """y as Keras fits it against the model's outputs: a 1-D target becomes a column for one output unit."""
+    return y.reshape(len(y), -1) if y.ndim == 1 and c.layers[-1].kernel.shape[1] == 1 else y
+
+
 def _model_loss(c: _Case) -> float | None:
     """The model's own loss (its compiled loss object, or the one given) on its own outputs for the sampled
     rows, as Keras computes it in fit; None where Keras cannot compute it for these shapes."""
@@ -136,7 +141,7 @@ def _model_loss(c: _Case) -> float | None:
     import tensorflow as tf
 
     fn = keras.losses.get(c.loss_obj) if isinstance(c.loss_obj, str) else c.loss_obj
-    y = c.ys.reshape(len(c.ys), -1) if c.ys.ndim == 1 and c.layers[-1].kernel.shape[1] == 1 else c.ys
+    y = _as_fitted(c, c.ys)
     try:
         value = float(tf.reduce_mean(fn(tf.constant(y, tf.float32), c.model(c.Xs.astype(np.float32), training=False))))
     except Exception:  # noqa: BLE001 - a loss Keras cannot apply to these shapes: the check says so
@@ -150,7 +155,7 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
     before and after training) and a note for the summary."""
     t0 = time.perf_counter()
     X, y = c.X, c.y
-    y_fit = y.reshape(len(y), -1) if y.ndim == 1 and c.layers[-1].kernel.shape[1] == 1 else y
+    y_fit = _as_fitted(c, y)
     pr = train_probe(c.model, c.loss_obj, X, y_fit, c.rng, steps, batch_size, optimizer)
     losses, weights = pr.losses, pr.weights
     diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)

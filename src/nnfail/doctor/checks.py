@@ -357,23 +357,22 @@ def check_loss_curve(losses: Sequence[float], trivial: float | None, source: str
     last finite loss) when it stopped on a NaN/inf loss) or the reader's history (one loss per epoch)."""
     t = THRESHOLDS
     L = np.asarray(losses, dtype=float)
-    fix_div = _FIX_DIVERGED
     if diverged is not None:
         return Result("loss_curve", "high", f"{source}: " + _diverged_text("step", *diverged), float("nan"), None,
-                      fix_div, "checklist")
+                      _FIX_DIVERGED, "checklist")
     if not np.isfinite(L).all():
         at = int(np.argmin(np.isfinite(L)))
         last = float(L[at - 1]) if at > 0 else None
         where = "epoch" if source != "probe" else "evaluation"
         return Result("loss_curve", "high", f"{source}: " + _diverged_text(where, at + 1, float(L[at]), last),
-                      float("nan"), None, fix_div, "checklist")
+                      float("nan"), None, _FIX_DIVERGED, "checklist")
     if len(L) < 4:
         return Result("loss_curve", "skipped", f"{source}: fewer than 4 loss values")
     lowest = float(L.min())
     if L[-1] > t["divergence"] * lowest and L[-1] > L[0]:
         return Result("loss_curve", "high", f"{source}: final loss {fmt(L[-1])} is {fmt(L[-1] / lowest)}x its "
                       f"minimum {fmt(lowest)}, above {fmt(t['divergence'])}x: diverging", float(L[-1] / lowest),
-                      t["divergence"], fix_div, "checklist")
+                      t["divergence"], _FIX_DIVERGED, "checklist")
     d = np.diff(L)
     flips = float(np.mean(np.sign(d[1:]) != np.sign(d[:-1]))) if len(d) > 1 else 0.0
     swing = float(np.std(d) / max(np.mean(np.abs(L)), 1e-300))

@@ -17,6 +17,7 @@ class Probe:
     losses: list
     ratios: dict
     weights: list
+    peaks: dict  # the largest single-step |dW|/|W| of each kernel (over the finite steps)
     diverged_at: int | None = None
     diverged_value: float | None = None
     last_finite: float | None = None  # the last finite training loss before the divergence
@@ -40,53 +41,87 @@ def train_probe(model, loss_obj, X, y, rng, steps: int, batch_size: int, optimiz
     kernels = [layer.kernel for layer in dense]
     opt.build(variables)
 
-    @tf.function
-    def step(xb, yb):
-        before = [tf.identity(v) for v in kernels]
-        with tf.GradientTape() as tape:
-            value = tf.reduce_mean(loss_fn(yb, clone(xb, training=True)))
-        grads = tape.gradient(value, variables)
-        opt.apply_gradients(zip(grads, variables))
-        ratios = [tf.norm(v - b) / (tf.norm(b) + 1e-12) for v, b in zip(kernels, before)]
-        return value, tf.stack(ratios)
-
-    @tf.function
-    def evaluate(xb, yb):
-        return tf.reduce_mean(loss_fn(yb, clone(xb, training=False)))
+    @tf.function(reduce_retracing=True)  # the last chunk may be shorter
+    def chunk(xb_all, yb_all, x_eval, y_eval):
+        """Several steps in one call (one per row of the batch stacks), then the loss on the evaluation
+        sample: per-step training losses, per-step (|dW|, |W| before the step) of each kernel, and the
+        evaluation loss."""
+        k = tf.shape(xb_all)[0]
+        values = tf.TensorArray(tf.float32, size=k)
+        moves = tf.TensorArray(tf.float32, size=k)
+        for i in tf.range(k):
+            before = [tf.identity(v) for v in kernels]
+            with tf.GradientTape() as tape:
+                value = tf.reduce_mean(loss_fn(yb_all[i], clone(xb_all[i], training=True)))
+            grads = tape.gradient(value, variables)
+            opt.apply_gradients(zip(grads, variables))
+            values = values.write(i, tf.cast(value, tf.float32))
+            moves = moves.write(i, tf.stack([tf.stack([tf.norm(v - b), tf.norm(b)]) for v, b in zip(kernels, before)]))
+        return values.stack(), moves.stack(), tf.reduce_mean(loss_fn(y_eval, clone(x_eval, training=False)))
 
     Xf, yf = X.astype(np.float32), y.astype(np.float32)
     ev = rng.choice(len(X), size=min(len(X), 2048), replace=False)
     x_eval, y_eval = tf.constant(Xf[ev]), tf.constant(yf[ev])
-    losses = [float(evaluate(x_eval, y_eval))]
-    ratios = []
+    losses = [float(tf.reduce_mean(loss_fn(y_eval, clone(x_eval, training=False))))]
     every = max(1, steps // evals)
     bs = min(batch_size, len(X))
+    batches = np.stack([rng.choice(len(X), size=bs, replace=False) for _ in range(steps)])
+    ratios = []
     diverged, last = None, None
-    for s in range(steps):
-        idx = rng.choice(len(X), size=bs, replace=False)
-        value, r = step(tf.constant(Xf[idx]), tf.constant(yf[idx]))
-        value = float(value)
-        if not math.isfinite(value):
-            diverged = (s + 1, value)
+    for start in range(0, steps, every):
+        idx = batches[start:start + every]
+        values, moves, evaluated = chunk(tf.constant(Xf[idx]), tf.constant(yf[idx]), x_eval, y_eval)
+        values, moves = values.numpy().astype(float), moves.numpy()
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:  # the first non-finite step ends the probe; the steps before it count
+            j = int(bad[0])
+            ratios.extend(moves[:j])
+            last = float(values[j - 1]) if j > 0 else last
+            diverged = (start + j + 1, float(values[j]))
             break
-        last = value
-        ratios.append(r.numpy())
-        if (s + 1) % every == 0:
-            value = float(evaluate(x_eval, y_eval))
-            losses.append(value)
-            if not math.isfinite(value):
-                diverged = (s + 1, value)
-                break
+        ratios.extend(moves)
+        last = float(values[-1])
+        evaluated = float(evaluated)
+        losses.append(evaluated)
+        if not math.isfinite(evaluated):
+            diverged = (start + len(idx), evaluated)
+            break
     names = [layer.name for layer in dense]
-    finite = [r for r in ratios if np.isfinite(r).all()]
-    med = np.median(np.array(finite), axis=0) if finite else []
-    return Probe(losses, dict(zip(names, map(float, med))), clone.get_weights(),
+    finite = [m for m in ratios if np.isfinite(m).all()]
+    moved = np.array(finite).reshape(len(finite), len(kernels), 2)
+    med = np.median(moved[..., 0] / (moved[..., 1] + 1e-12), axis=0) if finite else []
+    # a single step's size against the kernel's norm, or against half the norm a Glorot kernel of its shape
+    # would have when it is smaller (a kernel started at 0 grows by more than its own norm, rightly)
+    floor = np.array([0.5 * math.sqrt(2 / sum(k.shape)) * math.sqrt(k.shape[0] * k.shape[1]) for k in kernels])
+    peak = np.max(moved[..., 0] / np.maximum(moved[..., 1], floor), axis=0) if finite else []
+    return Probe(losses, dict(zip(names, map(float, med))), clone.get_weights(), dict(zip(names, map(float, peak))),
                  *(diverged or (None, None)), last)
 
 
+def relative_gradients(model, loss_obj, X, y) -> dict[str, float]:
+    """|dL/dW| / |W| of every Dense kernel of the untrained model on (X, y), with the model's own loss; layers
+    whose kernel is all zeros are left out (the initialization check reports them)."""
+    import keras
+    import tensorflow as tf
+
+    loss_fn = keras.losses.get(loss_obj) if isinstance(loss_obj, str) else loss_obj
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    kernels = [layer.kernel for layer in dense]
+    with tf.GradientTape() as tape:
+        value = tf.reduce_mean(loss_fn(tf.constant(y, tf.float32), model(tf.constant(X, tf.float32), training=False)))
+    grads = tape.gradient(value, kernels)
+    out = {}
+    for layer, k, g in zip(dense, kernels, grads):
+        norm = float(tf.norm(k))
+        if norm > 0 and g is not None:
+            out[layer.name] = float(tf.norm(g)) / norm
+    return out
+
+
 def overfit_probe(model, loss_obj, X, y, rng, n: int, steps: int, optimizer):
+    """Full-batch steps on n examples: (loss before, the lowest of the last three evaluations, the rows)."""
     idx = rng.choice(len(X), size=min(n, len(X)), replace=False)
-    p = train_probe(model, loss_obj, X[idx], y[idx], rng, steps, len(idx), optimizer, evals=steps)
+    p = train_probe(model, loss_obj, X[idx], y[idx], rng, steps, len(idx), optimizer)
     last = min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")
     return p.losses[0], last, idx
 

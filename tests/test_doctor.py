@@ -51,8 +51,10 @@ def test_input_scale_is_stricter_before_a_sigmoid_layer():
 
 
 def test_target_scale_and_output_bias():
-    r = static(healthy(), y=1000 + 10 * Y3)
-    assert status(r, "target_scale") == "high" and status(r, "output_bias") == "medium"
+    r = static(healthy(), y=1000 + 10 * Y3)  # 100 std from where the model starts: high (measured effect)
+    assert status(r, "target_scale") == "high" and status(r, "output_bias") == "high"
+    r = static(healthy(), y=5 + Y3)  # 5 std: above the recipe's 3, below the measured 10
+    assert status(r, "target_scale") == "ok" and status(r, "output_bias") == "medium"
     r = static(healthy())
     assert status(r, "target_scale") == "ok" and status(r, "output_bias") == "ok"
 
@@ -90,9 +92,10 @@ def test_output_activation_vs_loss(out, loss, y, expected):
 
 
 def test_init_scale_small_large_identical_and_default():
-    small = keras.initializers.RandomNormal(stddev=0.01)
-    assert status(static(healthy(kernel=small)), "init_scale") == "medium"
-    assert status(static(healthy(kernel=keras.initializers.RandomNormal(stddev=20.0))), "init_scale") == "medium"
+    # severities from the measured effect (THRESHOLDS): 16-16 layers have Glorot = He = 0.35, LeCun 0.25
+    for std, severity in ((0.01, "high"), (0.1, "medium"), (0.6, "medium"), (20.0, "high")):
+        kernel = keras.initializers.RandomNormal(stddev=std, seed=3)
+        assert status(static(healthy(kernel=kernel)), "init_scale") == severity, std
     assert status(static(healthy(kernel="zeros")), "init_scale") == "high"
     assert status(static(healthy()), "init_scale") == "ok"
 
@@ -134,7 +137,9 @@ def test_update_ratio_and_loss_curve_from_the_probe():
     assert status(r, "update_ratio") == "high"
     slow = healthy(optimizer=keras.optimizers.SGD(1e-8))
     r = doctor.diagnose(slow, X3, Y3, probe_steps=60, overfit_steps=30)
-    assert status(r, "update_ratio") == "medium" and status(r, "loss_curve") == "medium"
+    # the layers hardly move and the loss measurably stalls: the effect raises the cause to high
+    assert status(r, "update_ratio") == "high" and status(r, "loss_curve") == "medium"
+    assert "shows the effect" in result(r, "update_ratio").evidence
     r = doctor.diagnose(healthy(optimizer=keras.optimizers.Adam(1e-2)), X3, Y3, probe_steps=200, overfit_steps=200)
     assert status(r, "update_ratio") == "ok" and status(r, "loss_curve") == "ok" and status(r, "overfit_batch") == "ok"
 
@@ -367,8 +372,118 @@ def test_a_medium_finding_rises_to_high_when_the_loss_measurably_stagnates():
     falling = C.check_loss_curve([1.0, 0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.09], trivial=1.0)
     assert C.is_stagnation(flat) and not C.is_stagnation(falling)
     init = doctor.Result("init_scale", "medium", "layer d: weight RMS 3 vs Glorot 0.05", 60.0, 4.0)
-    steps = doctor.Result("update_ratio", "medium", "layer d: median |dW|/|W| 1e-7", 1e-7, 1e-6)
-    raised = {r.check: r for r in C.raise_by_effect([init, steps, flat])}
+    batch = doctor.Result("overfit_batch", "medium", "16 examples: loss 1 -> 0.6", 0.6, 0.1)
+    raised = {r.check: r for r in C.raise_by_effect([init, batch, flat])}
     assert raised["init_scale"].status == "high" and "shows the effect" in raised["init_scale"].evidence
-    assert raised["update_ratio"].status == "medium", "only causes of a stalled loss are raised"
+    assert raised["overfit_batch"].status == "medium", "only causes of a stalled loss are raised"
     assert {r.check: r.status for r in C.raise_by_effect([init, falling])}["init_scale"] == "medium"
+
+
+# ------------------------------------------------------------- issue 18: severity from measured effect
+def test_kernels_sixty_times_glorot_are_high_on_their_own():
+    big = mlp(3, (32, 32), "tanh", kernel=keras.initializers.RandomNormal(stddev=15.0), rng=np.random.default_rng(3))
+    r = result(static(big), "init_scale")
+    assert r.status == "high" and r.value > 50, r.evidence
+    assert status(static(mlp(3, (32, 32), "tanh", rng=np.random.default_rng(3))), "init_scale") == "ok"
+
+
+def test_an_output_bias_thousands_of_stds_away_is_high_on_its_own():
+    model = healthy()
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([kernel, np.full_like(bias, 3000.0)])
+    r = result(static(model), "output_bias")
+    assert r.status == "high" and r.value > 1000, r.evidence
+
+
+def test_no_kink_inside_a_one_dimensional_input_is_high():
+    x = np.random.default_rng(4).uniform(2.0, 4.0, 300)[:, None]
+    y = np.sin(3 * x[:, 0])
+    model = mlp(1, (32,), "relu", rng=np.random.default_rng(5))  # zero biases: every kink at 0, left of the data
+    r = result(static(model, X=x, y=(y - y.mean()) / y.std()), "kink_coverage")
+    assert r.status == "high" and r.evidence.startswith("no unit of"), r.evidence
+    centered = (x - x.mean()) / x.std()
+    assert status(static(model, X=centered, y=(y - y.mean()) / y.std()), "kink_coverage") == "ok"
+
+
+def test_gradient_flow_names_a_vanishing_gradient_in_a_deep_sigmoid_stack():
+    deep = mlp(3, (16,) * 10, "sigmoid", rng=np.random.default_rng(6))
+    r = result(static(deep), "gradient_flow")
+    assert r.status in ("medium", "high") and "vanishing gradient" in r.evidence and r.value < 1e-4, r.evidence
+    assert status(static(mlp(3, (16,) * 10, "relu", kernel="he_normal", rng=np.random.default_rng(6))),
+                  "gradient_flow") == "ok"
+
+
+@pytest.mark.parametrize("loss,out,fragment", [
+    (keras.losses.CategoricalCrossentropy(), None, "expects probabilities"),
+    (keras.losses.SparseCategoricalCrossentropy(from_logits=True), "softmax", "softmax twice"),
+])
+def test_output_loss_checks_categorical_losses(loss, out, fragment):
+    X = RNG.normal(size=(300, 3))
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int)
+    y = np.eye(3)[labels] if isinstance(loss, keras.losses.CategoricalCrossentropy) else labels.astype(float)
+    bad = mlp(3, (16,), "relu", out=3, out_activation=out, loss=loss, rng=np.random.default_rng(7))
+    r = result(static(bad, X=X, y=y), "output_loss")
+    assert r.status == "high" and fragment in r.evidence, r.evidence
+    good = mlp(3, (16,), "relu", out=3, out_activation="softmax", loss=type(loss)(), rng=np.random.default_rng(7))
+    assert status(static(good, X=X, y=y), "output_loss") == "ok"
+
+
+def test_one_step_that_throws_the_weights_away_is_high():
+    wild = mlp(3, (16, 16), "relu", optimizer=keras.optimizers.Adam(5.0), rng=np.random.default_rng(8))
+    r = result(doctor.diagnose(wild, X3, Y3, probe_steps=40, overfit_steps=20), "update_ratio")
+    assert r.status == "high" and "one probe step" in r.evidence, r.evidence
+
+
+def test_a_loss_oscillating_on_a_plateau_counts_as_stagnation():
+    C = doctor.checks
+    wobble = C.check_loss_curve([1.0, 1.1, 0.9, 1.12, 0.92, 1.1, 0.9, 1.13, 0.91, 1.1, 0.92, 1.12], trivial=1.0)
+    assert C.is_stagnation(wobble), wobble.evidence
+    swinging_down = C.check_loss_curve([1.0, 0.6, 0.8, 0.4, 0.5, 0.25, 0.35, 0.15, 0.2, 0.08, 0.12, 0.05],
+                                       trivial=1.0)
+    assert not C.is_stagnation(swinging_down)
+
+
+def test_feature_ratio_compares_ranges_so_rare_pixels_are_not_unscaled():
+    rng = np.random.default_rng(9)
+    pixels = (rng.uniform(size=(500, 3)) < [0.5, 0.5, 0.002]) * rng.uniform(0.5, 1.0, size=(500, 3))
+    pixels[0, 2] = 1.0  # a pixel that is on once: tiny std, the same [0, 1] range as the others
+    assert status(static(healthy(), X=pixels), "input_scale") == "ok"
+    mixed = np.c_[1000 * X3[:, :1], 0.1 * X3[:, 1:]]
+    assert status(static(healthy(), X=mixed), "input_scale") == "high"
+
+
+def test_every_finding_links_the_chapter_the_registry_names_for_its_cause():
+    from nnfail.book import registry
+
+    assert registry.page_for("kink_coverage/affine") == "linear_stack"
+    assert registry.page_for("kink_coverage") == "two_relu_coverage"
+    assert registry.page_for("input_scale/saturating") == "unnormalized_sigmoid"
+    assert registry.page_for("input_scale/unscaled") == "checklist"
+    assert registry.page_for("update_ratio") == "checklist"
+    for info in registry.CHAPTERS:
+        for cause in info.causes + info.pages:
+            assert registry.page_for(cause) == info.slug
+            assert cause.split("/")[0] in doctor.CHECKS
+    # a finding's link is its cause's chapter; ok results link nothing
+    r = doctor.Result("kink_coverage", "medium", "no unit of d switches", cause="kink_coverage/affine")
+    assert r.chapter == "linear_stack" and doctor.Result("kink_coverage", "ok", "fine").chapter is None
+
+
+# --------------------------------------------------------------------------- the independent pair set
+def test_independent_set_is_large_enough_and_names_real_checks():
+    from nnfail.doctor import independent
+
+    assert len(independent.PAIRS) >= 20 and len({p.name for p in independent.PAIRS}) == len(independent.PAIRS)
+    assert all(set(p.expect) <= set(doctor.CHECKS) and p.study for p in independent.PAIRS)
+    effect = independent.measured_effect()
+    assert effect is not None and set(effect["worse"]) == {p.name for p in independent.PAIRS}, \
+        "independent_effect.json is stale: run validation/independent_effect.py"
+
+
+def test_independent_quick_subset_is_detected_without_false_alarms():
+    from nnfail.doctor import independent
+
+    pairs_, healthy_ = independent.quick_set()
+    outcomes, well = independent.run(seed=0, pairs=pairs_, healthy=healthy_, probe_steps=100, overfit_steps=100)
+    assert [o.pair.name for o in outcomes if not o.detected] == []
+    assert [o.pair.name for o in outcomes if o.false_alarm] == [] and not any(r.severities()["high"] for _, r in well)

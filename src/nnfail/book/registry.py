@@ -209,6 +209,9 @@ class ChapterInfo:
     budget: float  # seconds the default run may take on the book's 2-core machine
     source: Source
     causes: tuple[str, ...] = ()  # doctor checks whose finding names this chapter's cause
+    # finer doctor causes ("check/variant") this chapter's page explains, beyond its own causes; a finding
+    # links the page of its cause (see page_for)
+    pages: tuple[str, ...] = ()
 
     @property
     def stem(self) -> str:
@@ -233,22 +236,24 @@ LICENCE_URLS = {_CC_BY_SA_3: "https://creativecommons.org/licenses/by-sa/3.0/",
 CHAPTERS: tuple[ChapterInfo, ...] = (
     ChapterInfo(0, "checklist", "Start here: a checklist, and a doctor for your own network", CHECKLIST, 240,
                 Source("Why is my TensorFlow neural network failing to learn a simple relationship?",
-                       "an article dated 2025-01-30", None, None, author="its author (not named in our copy)")),
+                       "an article dated 2025-01-30", None, None, author="its author (not named in our copy)"),
+                pages=("input_scale/unscaled", "input_scale/ratio")),
     ChapterInfo(1, "scaling_disaster", "1. The scaling disaster", SCALING, 180,
                 Source("Feature scaling worsens performance?", _DSSE,
                        "https://datascience.stackexchange.com/questions/51687/feature-scaling-worsens-performance", _CC_BY_SA_4),
-                causes=("target_scale", "init_scale")),
+                causes=("target_scale", "init_scale"), pages=("output_bias", "initial_loss")),
     # 840 s: the comment's network needs 20 seeds for its verdict (issue 15) and 44 members of these wide
     # stacks take ~730 s on this machine (measured 2026-11-25); the engine already runs at the rate of its
     # batched matmul shapes (benchmarks/engine_flops.py), so a shorter default needs the speed issue's work
     ChapterInfo(2, "linear_stack", "2. The linear-only Keras stack", LINEAR, 840,
                 Source("why multiplication (squares) doesn't work for neural networks?", _DSSE,
                        "https://datascience.stackexchange.com/questions/60170/why-multiplication-squares-doesnt-work-for-neural-networks", _CC_BY_SA_4),
-                causes=("nonlinearity",)),
+                causes=("nonlinearity",), pages=("target_shape", "input_scale/tiny", "kink_coverage/affine")),
     ChapterInfo(3, "unnormalized_sigmoid", "3. The unnormalized sigmoid network", UNSCALED, 180,
                 Source("How to improve my self-written neural network?", _DSSE,
                        "https://datascience.stackexchange.com/questions/20247/how-to-improve-my-self-written-neural-network", _CC_BY_SA_3),
-                causes=("input_scale", "saturation")),
+                causes=("input_scale", "saturation"),
+                pages=("input_scale/saturating", "output_loss/squared_error_on_labels")),
     ChapterInfo(4, "two_relu_coverage", "4. Two-ReLU coverage", COVERAGE, 240,
                 Source("a two-unit ReLU network fitting x^2 - 10 (title not recovered)",
                        "a blog article citing Luis Serrano's video on the universal approximation theorem", None,
@@ -267,6 +272,19 @@ def chapter(slug: str) -> ChapterInfo:
         return BY_SLUG[slug]
     except KeyError:
         raise KeyError(f"no chapter {slug!r}; the book has: {', '.join(BY_SLUG)}") from None
+
+
+def page_for(cause: str) -> str:
+    """The slug of the chapter that explains a doctor cause ("check" or "check/variant"): the chapter that
+    lists it among its pages or causes, else the one whose causes name its check, else the checklist."""
+    for info in CHAPTERS:
+        if cause in info.pages or cause in info.causes:
+            return info.slug
+    check = cause.split("/", 1)[0]
+    for info in CHAPTERS:
+        if check in info.causes:
+            return info.slug
+    return CHAPTERS[0].slug
 
 
 def sources_page() -> str:

@@ -300,8 +300,9 @@ PAIRS: list[IndependentPair] = [
                     _sgd_tiny_lr, "SGD(1e-5) instead of SGD(0.05)"),
     IndependentPair("relu 64-64-64 with biases -3", "dying ReLU", _ATR, ("dead_units",), _negative_biases,
                     "bias_initializer=Constant(-3) on every hidden layer"),
+    # "gradient_flow" added after the set was committed: the doctor had no vanishing-gradient check then
     IndependentPair("ten sigmoid layers", "vanishing gradient", _ATR,
-                    ("saturation", "update_ratio", "loss_curve"), _deep_sigmoid,
+                    ("saturation", "update_ratio", "loss_curve", "gradient_flow"), _deep_sigmoid,
                     "ten Dense(32, sigmoid) layers (the twin: relu)"),
     IndependentPair("relu x6 with RandomNormal(1) kernels", "exploding gradient", _ATR,
                     ("init_scale", "initial_loss"), _exploding_init, "stddev 1 kernels (He: ~0.18)"),
@@ -418,3 +419,73 @@ def rates(outcomes: list[IndependentOutcome], well: list) -> dict:
     return dict(detection=failure_rate([o.detected for o in outcomes]),
                 false_alarm=failure_rate([o.false_alarm for o in outcomes]
                                          + [bool(r.severities()["high"]) for _, r in well]))
+
+
+def quick_set() -> tuple[list[IndependentPair], list[Healthy]]:
+    """A smoke-test subset: the first pair of each of four kinds of fault (data, activation, optimizer,
+    initialization) and one healthy model."""
+    names = ("diabetes, raw clinical units", "wine, categorical cross-entropy on a linear output",
+             "digits, Adam learning rate 1.0", "diabetes, constant 0.05 kernels")
+    return [p for p in PAIRS if p.name in names], HEALTHY[:1]
+
+
+def measured_effect() -> dict | None:
+    """The committed output of ``validation/independent_effect.py`` (date, command, seeds, epochs and, per pair,
+    whether its fault measurably hurt training), or None when it was never measured."""
+    import json
+    from importlib import resources
+
+    try:
+        text = resources.files("nnfail.doctor").joinpath("independent_effect.json").read_text()
+    except FileNotFoundError:
+        return None
+    data = json.loads(text)
+    data["worse"] = {row["pair"]: row["worse"] for row in data["pairs"]}
+    return data
+
+
+def table_rows(outcomes: list[IndependentOutcome], well: list, effect: dict | None) -> list[dict]:
+    """One row per pair and per healthy model, with whether the fault was measured to hurt training."""
+    hurts = (effect or {}).get("worse", {})
+    rows = []
+    for o in outcomes:
+        r = o.row()
+        r["hurts"] = "not measured" if o.pair.name not in hurts else ("yes" if hurts[o.pair.name] else "no")
+        rows.append(r)
+    for h, report in well:
+        rows.append(dict(pair=h.name, category="none (healthy)", study="", expect="", detected=None, hurts="",
+                         broken_high="", fixed_high=", ".join(r.check for r in report.findings if r.status == "high"),
+                         seconds=report.seconds))
+    return rows
+
+
+def glued(outcomes: list[IndependentOutcome], well: list, effect: dict | None) -> dict:
+    """The numbers the checklist chapter glues: detection and false alarms with Wilson intervals, and the
+    detection on the pairs whose fault the validation measured to hurt training."""
+    out = {}
+    for name, r in rates(outcomes, well).items():
+        out.update({f"ind_{name}__{k}": v for k, v in dict(rate=r.rate, low=r.low, high=r.high, count=r.failures,
+                                                             n=r.n).items()})
+    hurts = (effect or {}).get("worse", {})
+    measured = [o for o in outcomes if o.pair.name in hurts]
+    confirmed = [o.detected for o in measured if hurts[o.pair.name]]
+    out.update(ind_measured=len(measured), ind_hurt=len(confirmed), ind_not_hurt=len(measured) - len(confirmed),
+               ind_confirmed_detected=sum(confirmed),
+               ind_effect_date=(effect or {}).get("date", "never"), ind_effect_seeds=(effect or {}).get("n", 0),
+               ind_effect_epochs=(effect or {}).get("epochs", 0),
+               ind_slowest=max([o.row()["seconds"] for o in outcomes] + [r.seconds for _, r in well]))
+    return out
+
+
+def table(outcomes: list[IndependentOutcome], well: list, effect: dict | None):
+    """The chapter's table: one row per pair and per healthy model."""
+    from nnfail import tables
+
+    return tables.markdown(table_rows(outcomes, well, effect), [
+        ("model", lambda r: r["pair"]),
+        ("fault (study)", lambda r: r["category"] + (f" ({r['study']})" if r["study"] else "")),
+        ("cause (check)", lambda r: r["expect"] or "none"),
+        ("hurts training", lambda r: r["hurts"] or "n/a"),
+        ("detected (high)", lambda r: "n/a" if r["detected"] is None else ("yes" if r["detected"] else "**no**")),
+        ("high findings on the broken model", lambda r: r["broken_high"] or "none"),
+        ("high findings on the fixed or healthy model", lambda r: r["fixed_high"] or "none")])

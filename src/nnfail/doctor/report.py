@@ -5,7 +5,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnfail.book.registry import BY_SLUG
+from nnfail.book.registry import BY_SLUG, page_for
 from nnfail.doctor.rules import CHECKS, SEVERITIES
 
 
@@ -20,11 +20,16 @@ class Result:
     value: float | None = None
     threshold: float | None = None
     fix: str = ""
-    chapter: str | None = None
+    cause: str | None = None  # "check" or "check/variant": which chapter explains it (the registry says)
 
     @property
     def title(self) -> str:
         return CHECKS[self.check]
+
+    @property
+    def chapter(self) -> str | None:
+        """The slug of the chapter that shows this finding's cause, from the chapter registry."""
+        return page_for(self.cause or self.check) if self.is_finding else None
 
     @property
     def is_finding(self) -> bool:

@@ -12,19 +12,43 @@ THRESHOLDS = dict(
     input_scale_saturating=3.0,  # a sigmoid/tanh first layer saturates beyond this (chapter 3)
     feature_ratio=100.0,        # largest / smallest feature scale (seed 003's third example)
     target_scale=10.0,          # max(|mean|, std) of a regression target (TheDeepChecker)
-    target_scale_high=100.0,
+    target_scale_high=100.0,    # ... high from here on its own: measured (validation/doctor_thresholds.py, relu
+                                # 32-32, Adam 1e-3, 30 epochs): training R^2 0.985 at std(y) 1, 0.971 at 10, 0.945 at
+                                # 30, 0.90 at 100 (error 6x the healthy model's); the harm grows with std(y) over the
+                                # learning rate (chapter 4 trains std 30 fine at Adam 0.05), so between 10 and 100 the
+                                # probe decides (raise_by_effect); an offset of mean(y) is output_bias's
     output_bias=3.0,            # |mean prediction at init - mean(y)| in units of std(y) (Karpathy's recipe)
-    init_small=0.25,            # weight RMS below this share of the smallest of Glorot/He/LeCun scales
-    init_large=4.0,             # weight RMS above this multiple of the largest of them
+    output_bias_high=10.0,      # ... high from here (at least): measured (validation/doctor_thresholds.py, relu 32-32, Adam
+                                # 1e-3, 30 epochs): training R^2 0.985 at a gap of 0, 0.973 at 3, 0.56 at 10, -4 at 30
+                                # (the same gap put in y instead of the bias: 0.958 at 3, 0.61 at 10)
+    # Initial weight scale, as the doctor measures it: a hidden layer's weight RMS over the smallest of its
+    # Glorot/He/LeCun scales (small), any layer's over the largest (large). Medium and high from a measurement
+    # (validation/doctor_thresholds.py: Dense 32-32, Adam 1e-3, 30 epochs on Friedman #1; healthy training R^2
+    # 0.98): large, tanh / relu: ratio ~1.6 gives 0.968 / 0.972, ~2.2 gives 0.92 / 0.92 (error 4-5x the
+    # healthy model's), ~3.2 gives 0.64 / 0.21, ~4.3 below 0; small (tanh): ~1 gives 0.963, ~0.7 gives 0.83,
+    # ~0.35 and below 0.80 to 0.75 (a plateau near the linear fit). Measured on one setting, so the high
+    # thresholds sit where the harm is unambiguous, away from the usual initializers (ratio 1).
+    init_small=0.5,
+    init_small_high=0.25,
+    init_large=1.5,
+    init_large_high=2.0,
     initial_loss=10.0,          # loss at init over the trivial predictor's loss (Var(y); label entropy)
     dead_share=0.5,             # share of a ReLU layer's units never active on the data
     inactive_outputs=0.7,       # share of a ReLU layer's outputs that are zero (DeepDiagnosis)
     saturation=0.5,             # share of sigmoid/tanh pre-activations beyond the saturation point (DeepDiagnosis)
     saturation_z=5.0,           # |z| >= 5 for sigmoid; tanh saturates at half that
+    gradient_spread=1e-4,       # smallest / largest layer's |dL/dW| / |W| at init: vanishing gradient
+                                # (AUTOTRAINER, DeepDiagnosis compare layers' gradients; measured: ten sigmoid
+                                # layers 7e-7, the same stack with relu 8e-3, healthy models 1e-2 to 1)
+    gradient_large=1e3,         # a layer's |dL/dW| / |W| at init above this: one plain SGD step at lr 1e-3
+                                # would move it by more than its own norm (exploding gradient)
+    update_peak=1.0,            # one probe step changed a kernel by more than its own norm
     update_ratio_high=0.1,      # median |dW| / |W| per step above this: steps too large (CS231n: ~1e-3)
-    update_ratio_low=1e-6,      # ... below this: the layer hardly moves
+    update_ratio_low=1e-5,      # ... below this: the layer hardly moves (two orders below healthy; measured: SGD at
+                                # 1e-5 on standardized wine 3e-6, its twin at 0.05 2e-3)
     stagnation=0.05,            # less than 5% loss drop over the probe's second half, while still
     stagnation_level=0.5,       # ... above half the trivial predictor's loss
+    slow_level=1.0,             # still above the trivial predictor's loss at the end: worse than a constant
     divergence=2.0,             # final loss above twice the minimum, or not finite
     oscillation=0.5,            # share of sign changes between successive loss differences ...
     oscillation_size=0.1,       # ... with swings above 10% of the mean loss
@@ -43,6 +67,7 @@ CHECKS = {  # key: title shown in the report
     "dead_units": "Dead ReLU units",
     "kink_coverage": "ReLU kinks over the data",
     "saturation": "Sigmoid/tanh saturation",
+    "gradient_flow": "Gradient flow across layers",
     "update_ratio": "Update-to-weight ratio",
     "loss_curve": "Loss curve",
     "overfit_batch": "Overfit one small batch",

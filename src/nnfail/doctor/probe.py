@@ -23,41 +23,72 @@ class Probe:
     last_finite: float | None = None  # the last finite training loss before the divergence
 
 
-def train_probe(model, loss_obj, X, y, rng, steps: int, batch_size: int, optimizer, evals: int = 30) -> Probe:
+class Trainer:
+    """A copy of the reader's model with a fresh copy of its optimizer, and one compiled function that runs
+    several training steps per call. Built once per diagnosis: the probe and the overfit probe both start
+    from the model's own weights and a fresh optimizer state (``reset``), and share one trace."""
+
+    def __init__(self, model, loss_obj, optimizer, n_features: int, y_shape: tuple):
+        import keras
+        import tensorflow as tf
+
+        clone = keras.models.clone_model(model)
+        clone.build((None, n_features))
+        self.initial = model.get_weights()
+        clone.set_weights(self.initial)
+        if optimizer is None:
+            optimizer = getattr(model, "optimizer", None)
+        opt = (keras.optimizers.deserialize(keras.optimizers.serialize(optimizer)) if optimizer is not None
+               else keras.optimizers.Adam())
+        self.loss_fn = loss_fn = keras.losses.get(loss_obj) if isinstance(loss_obj, str) else loss_obj
+        variables = clone.trainable_variables
+        self.dense = [layer for layer in clone.layers if isinstance(layer, keras.layers.Dense)]
+        kernels = self.kernels = [layer.kernel for layer in self.dense]
+        opt.build(variables)
+        self.clone, self.opt = clone, opt
+        self.opt_initial = [v.numpy() for v in opt.variables]
+        rest = list(y_shape[1:])
+        signature = [tf.TensorSpec([None, None, n_features], tf.float32), tf.TensorSpec([None, None] + rest, tf.float32),
+                     tf.TensorSpec([None, n_features], tf.float32), tf.TensorSpec([None] + rest, tf.float32)]
+
+        @tf.function(input_signature=signature)  # one trace for both probes and any chunk length
+        def chunk(xb_all, yb_all, x_eval, y_eval):
+            """Several steps in one call (one per row of the batch stacks), then the loss on the evaluation
+            sample: per-step training losses, per-step (|dW|, |W| before the step) of each kernel, and the
+            evaluation loss."""
+            k = tf.shape(xb_all)[0]
+            values = tf.TensorArray(tf.float32, size=k)
+            moves = tf.TensorArray(tf.float32, size=k)
+            for i in tf.range(k):
+                before = [tf.identity(v) for v in kernels]
+                with tf.GradientTape() as tape:
+                    value = tf.reduce_mean(loss_fn(yb_all[i], clone(xb_all[i], training=True)))
+                grads = tape.gradient(value, variables)
+                opt.apply_gradients(zip(grads, variables))
+                values = values.write(i, tf.cast(value, tf.float32))
+                moves = moves.write(i, tf.stack([tf.stack([tf.norm(v - b), tf.norm(b)])
+                                                 for v, b in zip(kernels, before)]))
+            return values.stack(), moves.stack(), tf.reduce_mean(loss_fn(y_eval, clone(x_eval, training=False)))
+
+        self.chunk = chunk
+
+    def reset(self) -> None:
+        """Back to the reader's weights and a fresh optimizer state."""
+        self.clone.set_weights(self.initial)
+        for v, value in zip(self.opt.variables, self.opt_initial):
+            v.assign(value)
+
+
+def train_probe(model, loss_obj, X, y, rng, steps: int, batch_size: int, optimizer, evals: int = 30,
+                trainer: Trainer | None = None) -> Probe:
     """Train a copy with the model's own optimizer settings (stopping at the first non-finite loss)."""
-    import keras
     import tensorflow as tf
 
-    clone = keras.models.clone_model(model)
-    clone.build((None, X.shape[1]))
-    clone.set_weights(model.get_weights())
-    if optimizer is None:
-        optimizer = getattr(model, "optimizer", None)
-    opt = (keras.optimizers.deserialize(keras.optimizers.serialize(optimizer)) if optimizer is not None
-           else keras.optimizers.Adam())
-    loss_fn = keras.losses.get(loss_obj) if isinstance(loss_obj, str) else loss_obj
-    variables = clone.trainable_variables
-    dense = [layer for layer in clone.layers if isinstance(layer, keras.layers.Dense)]
-    kernels = [layer.kernel for layer in dense]
-    opt.build(variables)
-
-    @tf.function(reduce_retracing=True)  # the last chunk may be shorter
-    def chunk(xb_all, yb_all, x_eval, y_eval):
-        """Several steps in one call (one per row of the batch stacks), then the loss on the evaluation
-        sample: per-step training losses, per-step (|dW|, |W| before the step) of each kernel, and the
-        evaluation loss."""
-        k = tf.shape(xb_all)[0]
-        values = tf.TensorArray(tf.float32, size=k)
-        moves = tf.TensorArray(tf.float32, size=k)
-        for i in tf.range(k):
-            before = [tf.identity(v) for v in kernels]
-            with tf.GradientTape() as tape:
-                value = tf.reduce_mean(loss_fn(yb_all[i], clone(xb_all[i], training=True)))
-            grads = tape.gradient(value, variables)
-            opt.apply_gradients(zip(grads, variables))
-            values = values.write(i, tf.cast(value, tf.float32))
-            moves = moves.write(i, tf.stack([tf.stack([tf.norm(v - b), tf.norm(b)]) for v, b in zip(kernels, before)]))
-        return values.stack(), moves.stack(), tf.reduce_mean(loss_fn(y_eval, clone(x_eval, training=False)))
+    if trainer is None:
+        trainer = Trainer(model, loss_obj, optimizer, X.shape[1], y.shape)
+    else:
+        trainer.reset()
+    clone, loss_fn, chunk, dense, kernels = trainer.clone, trainer.loss_fn, trainer.chunk, trainer.dense, trainer.kernels
 
     Xf, yf = X.astype(np.float32), y.astype(np.float32)
     ev = rng.choice(len(X), size=min(len(X), 2048), replace=False)
@@ -118,10 +149,10 @@ def relative_gradients(model, loss_obj, X, y) -> dict[str, float]:
     return out
 
 
-def overfit_probe(model, loss_obj, X, y, rng, n: int, steps: int, optimizer):
+def overfit_probe(model, loss_obj, X, y, rng, n: int, steps: int, optimizer, trainer: Trainer | None = None):
     """Full-batch steps on n examples: (loss before, the lowest of the last three evaluations, the rows)."""
     idx = rng.choice(len(X), size=min(n, len(X)), replace=False)
-    p = train_probe(model, loss_obj, X[idx], y[idx], rng, steps, len(idx), optimizer)
+    p = train_probe(model, loss_obj, X[idx], y[idx], rng, steps, len(idx), optimizer, trainer=trainer)
     last = min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")
     return p.losses[0], last, idx
 

@@ -110,6 +110,10 @@ def test_dead_units():
     dead = healthy(bias=keras.initializers.Constant(-10.0))
     assert status(static(dead), "dead_units") == "high"
     assert status(static(healthy()), "dead_units") == "ok"
+    partly = healthy()  # 10 of 16 first-layer units dead: medium on its own (a stalled loss would raise it)
+    kernel, bias = partly.layers[0].get_weights()
+    partly.layers[0].set_weights([kernel, np.r_[np.full(10, -10.0), np.zeros(6)].astype(bias.dtype)])
+    assert status(static(partly), "dead_units") == "medium"
     assert status(static(mlp(3, (8,), "tanh")), "dead_units") == "skipped"
 
 

@@ -275,8 +275,8 @@ def check_dead_units(layers, outs, when: str = "at init") -> Result:
     fix = "start biases slightly positive or use He initialization, lower the learning rate, or use leaky_relu/elu"
     if dead >= 1:
         return Result("dead_units", "high", ev + ": the network is constant", dead, t["dead_share"], fix)
-    if dead > t["dead_share"]:
-        return Result("dead_units", "high", ev + f" (above {t['dead_share']:.0%})", dead, t["dead_share"], fix)
+    if dead > t["dead_share"]:  # medium: a deep stack trains well with half of one layer dead (see THRESHOLDS)
+        return Result("dead_units", "medium", ev + f" (above {t['dead_share']:.0%})", dead, t["dead_share"], fix)
     if zeros >= t["inactive_outputs"]:
         return Result("dead_units", "medium", ev + f" (at least {t['inactive_outputs']:.0%})", zeros,
                       t["inactive_outputs"], fix)

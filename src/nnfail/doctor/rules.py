@@ -33,7 +33,10 @@ THRESHOLDS = dict(
     init_large=1.5,
     init_large_high=2.0,
     initial_loss=10.0,          # loss at init over the trivial predictor's loss (Var(y); label entropy)
-    dead_share=0.5,             # share of a ReLU layer's units never active on the data
+    dead_share=0.5,             # share of a ReLU layer's units never active on the data: medium (high when every
+                                # unit is dead, or when the loss stalls); measured: a ten-layer relu stack with 56% of
+                                # one layer dead after the probe still reaches training R^2 0.99 (independent set,
+                                # seed 1, the sigmoid pair's fixed twin)
     inactive_outputs=0.7,       # share of a ReLU layer's outputs that are zero (DeepDiagnosis)
     saturation=0.5,             # share of sigmoid/tanh pre-activations beyond the saturation point (DeepDiagnosis)
     saturation_z=5.0,           # |z| >= 5 for sigmoid; tanh saturates at half that

@@ -57,6 +57,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine_vs_keras.py
 	$(BIN)/python benchmarks/engine_flops.py
 	$(BIN)/python benchmarks/doctor_speed.py
+	$(BIN)/python benchmarks/chapter_profile.py
 
 clean:
 	rm -rf _build

@@ -221,3 +221,27 @@ def test_the_checklist_shows_its_sweep_or_says_why_not(browser, site):
         assert got["img"][0] > 0 and "input_scale" in got["img"][1]
         assert got["rows"] >= 2 and any(p.startswith("nnfail sweep 1 -p input_scale") and "--quick" in p
                                         for p in got["pre"])
+
+
+def test_the_checklist_reports_the_independent_pair_set(browser, site):
+    """The doctor on models the book did not write: a table with one row per pair and healthy model run, and
+    detection and false alarms with their intervals, as numbers on the rendered page."""
+    from nnfail.doctor import independent
+
+    browser.get(urljoin(site, "chapters/00_checklist.html"))
+    _settle(browser)
+    got = browser.execute_script("""
+        const s = document.getElementById('doctor-independent')
+            || document.getElementById('on-models-this-book-did-not-write');
+        if (!s) return null;
+        const sec = s.closest('section') || s.parentElement;
+        const table = Array.from(sec.querySelectorAll('table')).find(t => t.innerText.includes('hurts training'));
+        return {text: sec.innerText, rows: table ? table.querySelectorAll('tbody tr').length : 0};""")
+    assert got, "no independent pair set section on the checklist page"
+    pairs_, healthy_ = independent.quick_set()  # the test build is quick; a full build shows every pair
+    assert got["rows"] in (len(pairs_) + len(healthy_), len(independent.PAIRS) + len(independent.HEALTHY))
+    m = re.search(r"names the injected cause with a high finding on\s+(\d+)\s+of\s+(\d+)\s+broken models\s+\((\d+)%,"
+                  r"\s+95% interval\s+(\d+)% to (\d+)%\)", got["text"])
+    assert m and int(m.group(2)) in (len(pairs_), len(independent.PAIRS)), got["text"][-1500:]
+    assert int(m.group(4)) <= int(m.group(3)) <= int(m.group(5))
+    assert re.search(r"raises a high finding on\s+\d+\s+of\s+\d+\s+fixed or healthy models", got["text"])

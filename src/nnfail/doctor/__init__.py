@@ -35,7 +35,7 @@ import numpy as np
 from nnfail.doctor import checks as C
 from nnfail.doctor.io import check_files, load_data, load_model
 from nnfail.doctor.model import Dense, as_arrays, forward, loss_name_of, read_layers
-from nnfail.doctor.probe import Trainer, overfit_probe, relative_gradients, train_probe
+from nnfail.doctor.probe import Trainer, loss_function, overfit_probe, relative_gradients, train_probe
 from nnfail.doctor.report import Finding, Report, Result
 from nnfail.doctor.rules import CHECKS, SEVERITIES, THRESHOLDS, DoctorError
 
@@ -154,10 +154,9 @@ def _as_fitted(c: _Case, y: np.ndarray) -> np.ndarray:
 def _model_loss(c: _Case) -> float | None:
     """The model's own loss (its compiled loss object, or the one given) on its own outputs for the sampled
     rows, as Keras computes it in fit; None where Keras cannot compute it for these shapes."""
-    import keras
     import tensorflow as tf
 
-    fn = keras.losses.get(c.loss_obj) if isinstance(c.loss_obj, str) else c.loss_obj
+    fn = loss_function(c.loss_obj)
     y = _as_fitted(c, c.ys)
     try:
         value = float(tf.reduce_mean(fn(tf.constant(y, tf.float32), c.model(c.Xs.astype(np.float32), training=False))))
@@ -174,7 +173,7 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
     X, y = c.X, c.y
     y_fit = _as_fitted(c, y)
     trainer = Trainer(c.model, c.loss_obj, optimizer, X.shape[1], y_fit.shape)
-    pr = train_probe(c.model, c.loss_obj, X, y_fit, c.rng, steps, batch_size, optimizer, trainer=trainer)
+    pr = train_probe(trainer, X, y_fit, c.rng, steps, batch_size)
     losses, weights = pr.losses, pr.weights
     diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)
     # with the reader's history checked as the loss curve, the probe's divergence is said by update_ratio
@@ -189,8 +188,7 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
         pres1, outs1 = forward(trained, c.Xs)
         dead = _worse(dead0, C.check_dead_units(trained, outs1, when=f"after {steps} probe steps"))
         sat = _worse(sat0, C.check_saturation(trained, pres1, when=f"after {steps} probe steps"))
-    first, last, idx = overfit_probe(c.model, c.loss_obj, X, y_fit, c.rng, overfit_examples, overfit_steps,
-                                     optimizer, trainer=trainer)
+    first, last, idx = overfit_probe(trainer, X, y_fit, c.rng, overfit_examples, overfit_steps)
     results.append(C.check_overfit(first, last, C.trivial_loss(c.loss, y_fit[idx]), len(idx), overfit_steps))
     note = (f"probe {steps} steps of {min(batch_size, len(X))} + overfit {len(idx)} examples "
             f"({time.perf_counter() - t0:.1f} s)")

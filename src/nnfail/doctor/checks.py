@@ -360,6 +360,7 @@ def check_gradient_flow(rel: dict[str, float]) -> Result:
 
 
 _FIX_DIVERGED = "lower the learning rate (and standardize X and y); check for NaN in the data"
+_FIX_STEPS = "lower the learning rate (or standardize X and y so the gradients are of order 1)"
 
 
 def _diverged_text(where: str, at: int, value: float, last: float | None) -> str:
@@ -384,13 +385,13 @@ def check_update_ratio(ratios: dict[str, float], diverged: tuple | None = None,
             return Result("update_ratio", "high", f"layer {name_pk}: one probe step changed its kernel by "
                           f"{fmt(pk)} times its norm, above {fmt(t['update_peak'])}: the steps are too large "
                           "(the weights are thrown away)", pk, t["update_peak"],
-                          "lower the learning rate (or standardize X and y so the gradients are of order 1)")
+                          _FIX_STEPS)
     name_hi, hi = max(ratios.items(), key=lambda kv: kv[1])
     name_lo, lo = min(ratios.items(), key=lambda kv: kv[1])
     if not math.isfinite(hi) or hi > t["update_ratio_high"]:
         return Result("update_ratio", "high", f"layer {name_hi}: median |dW|/|W| per step {fmt(hi)}, above "
                       f"{fmt(t['update_ratio_high'])} (healthy: about 1e-3)", hi, t["update_ratio_high"],
-                      "lower the learning rate (or standardize X and y so the gradients are of order 1)")
+                      _FIX_STEPS)
     if lo < t["update_ratio_low"]:
         return Result("update_ratio", "medium", f"layer {name_lo}: median |dW|/|W| per step {fmt(lo)}, below "
                       f"{fmt(t['update_ratio_low'])}: it hardly moves", lo, t["update_ratio_low"],

@@ -8,6 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def loss_function(loss_obj):
+    """The callable Keras applies for a loss given as a name or as a loss object."""
+    import keras
+
+    return keras.losses.get(loss_obj) if isinstance(loss_obj, str) else loss_obj
+
+
 @dataclass
 class Probe:
     """What a probe measured: the loss on an evaluation sample every few steps, the median per-step
@@ -40,7 +47,7 @@ class Trainer:
             optimizer = getattr(model, "optimizer", None)
         opt = (keras.optimizers.deserialize(keras.optimizers.serialize(optimizer)) if optimizer is not None
                else keras.optimizers.Adam())
-        self.loss_fn = loss_fn = keras.losses.get(loss_obj) if isinstance(loss_obj, str) else loss_obj
+        self.loss_fn = loss_fn = loss_function(loss_obj)
         variables = clone.trainable_variables
         self.dense = [layer for layer in clone.layers if isinstance(layer, keras.layers.Dense)]
         kernels = self.kernels = [layer.kernel for layer in self.dense]
@@ -79,15 +86,12 @@ class Trainer:
             v.assign(value)
 
 
-def train_probe(model, loss_obj, X, y, rng, steps: int, batch_size: int, optimizer, evals: int = 30,
-                trainer: Trainer | None = None) -> Probe:
-    """Train a copy with the model's own optimizer settings (stopping at the first non-finite loss)."""
+def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals: int = 30) -> Probe:
+    """Train the trainer's copy from the reader's weights with a fresh optimizer state (stopping at the first
+    non-finite loss)."""
     import tensorflow as tf
 
-    if trainer is None:
-        trainer = Trainer(model, loss_obj, optimizer, X.shape[1], y.shape)
-    else:
-        trainer.reset()
+    trainer.reset()
     clone, loss_fn, chunk, dense, kernels = trainer.clone, trainer.loss_fn, trainer.chunk, trainer.dense, trainer.kernels
 
     Xf, yf = X.astype(np.float32), y.astype(np.float32)
@@ -135,7 +139,7 @@ def relative_gradients(model, loss_obj, X, y) -> dict[str, float]:
     import keras
     import tensorflow as tf
 
-    loss_fn = keras.losses.get(loss_obj) if isinstance(loss_obj, str) else loss_obj
+    loss_fn = loss_function(loss_obj)
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     kernels = [layer.kernel for layer in dense]
     with tf.GradientTape() as tape:
@@ -149,10 +153,10 @@ def relative_gradients(model, loss_obj, X, y) -> dict[str, float]:
     return out
 
 
-def overfit_probe(model, loss_obj, X, y, rng, n: int, steps: int, optimizer, trainer: Trainer | None = None):
+def overfit_probe(trainer: Trainer, X, y, rng, n: int, steps: int):
     """Full-batch steps on n examples: (loss before, the lowest of the last three evaluations, the rows)."""
     idx = rng.choice(len(X), size=min(n, len(X)), replace=False)
-    p = train_probe(model, loss_obj, X[idx], y[idx], rng, steps, len(idx), optimizer, trainer=trainer)
+    p = train_probe(trainer, X[idx], y[idx], rng, steps, len(idx))
     last = min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")
     return p.losses[0], last, idx
 

@@ -16,19 +16,20 @@ import time
 
 import numpy as np
 
+from nnfail.stats import r2_from_mse, standardize
+
 
 def _friedman(seed):
     from sklearn.datasets import make_friedman1
 
     X, y = make_friedman1(n_samples=1500, n_features=6, noise=0.3, random_state=seed)
-    X = (X - X.mean(0)) / X.std(0)
-    return X, (y - y.mean()) / y.std()
+    return standardize(X), standardize(y)
 
 
 def _fit(model, X, y, epochs) -> float:
     model.fit(X.astype(np.float32), y.astype(np.float32), epochs=epochs, batch_size=32, verbose=0)
     pred = model.predict(X.astype(np.float32), verbose=0, batch_size=2048)[:, 0]
-    return float(1 - np.mean((pred - y) ** 2) / np.var(y)) if np.isfinite(pred).all() else float("-inf")
+    return float(r2_from_mse(np.mean((pred - y) ** 2), y)) if np.isfinite(pred).all() else float("-inf")
 
 
 def _model(act, kernel=None, out_bias=0.0, n_in=6, seed=0):
@@ -97,7 +98,7 @@ def _one_d(seed, lo):
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(32, "relu"), keras.layers.Dense(1)])
     model.compile(loss="mse", optimizer=keras.optimizers.Adam(1e-3))
-    return model, x[:, None], (y - y.mean()) / y.std()
+    return model, x[:, None], standardize(y)
 
 
 def main() -> None:

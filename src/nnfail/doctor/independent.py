@@ -48,12 +48,6 @@ class Healthy:
 
 
 # ------------------------------------------------------------------------------------------------ data
-def _std(X):
-    X = np.asarray(X, dtype=float)
-    sd = X.std(axis=0)
-    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-
-
 def _diabetes():
     from sklearn.datasets import load_diabetes
 
@@ -84,7 +78,7 @@ def _friedman(rng, n=1500):
     from sklearn.datasets import make_friedman1
 
     X, y = make_friedman1(n_samples=n, n_features=6, noise=0.3, random_state=int(rng.integers(2**31 - 1)))
-    return _std(X), standardize(y)
+    return standardize(X), standardize(y)
 
 
 def _net(rng, n_in, layers, loss="mse", optimizer=None):
@@ -105,20 +99,20 @@ def _one_hot(y, k):
 # ----------------------------------------------------------------------------------------------- pairs
 def _raw_clinical(fixed, rng):
     X, y = _diabetes()
-    X = _std(X) if fixed else X
+    X = standardize(X) if fixed else X
     return Case(_net(rng, 10, [(32, "relu", None), (32, "relu", None), (1, None, None)]), X, standardize(y))
 
 
 def _raw_into_sigmoid(fixed, rng):
     X, y = _cancer()
-    X = _std(X) if fixed else X
+    X = standardize(X) if fixed else X
     return Case(_net(rng, 30, [(16, "sigmoid", None), (1, "sigmoid", None)], loss="binary_crossentropy"), X,
                 y.astype(float))
 
 
 def _raw_target(fixed, rng):
     X, y = _diabetes()
-    return Case(_net(rng, 10, [(32, "relu", None), (32, "relu", None), (1, None, None)]), _std(X),
+    return Case(_net(rng, 10, [(32, "relu", None), (32, "relu", None), (1, None, None)]), standardize(X),
                 standardize(y) if fixed else y)
 
 
@@ -142,7 +136,7 @@ def _cce_on_linear(fixed, rng):
     X, y = _wine()
     out = "softmax" if fixed else None
     return Case(_net(rng, 13, [(16, "relu", None), (3, out, None)], loss=keras.losses.CategoricalCrossentropy()),
-                _std(X), _one_hot(y, 3))
+                standardize(X), _one_hot(y, 3))
 
 
 def _softmax_then_logits(fixed, rng):
@@ -168,7 +162,7 @@ def _sgd_tiny_lr(fixed, rng):
     X, y = _wine()
     opt = keras.optimizers.SGD(0.05 if fixed else 1e-5)
     return Case(_net(rng, 13, [(16, "tanh", None), (3, "softmax", None)], loss="sparse_categorical_crossentropy",
-                     optimizer=opt), _std(X), y.astype(float))
+                     optimizer=opt), standardize(X), y.astype(float))
 
 
 def _negative_biases(fixed, rng):
@@ -199,7 +193,7 @@ def _huge_logits(fixed, rng):
     X, y = _cancer()
     k = dict(kernel_initializer="glorot_uniform" if fixed else keras.initializers.RandomNormal(stddev=3.0))
     return Case(_net(rng, 30, [(32, "relu", k), (32, "relu", k), (1, "sigmoid", k)], loss="binary_crossentropy"),
-                _std(X), y.astype(float))
+                standardize(X), y.astype(float))
 
 
 def _tanh_huge_init(fixed, rng):
@@ -222,7 +216,7 @@ def _constant_kernels(fixed, rng):
 
     X, y = _diabetes()
     k = None if fixed else dict(kernel_initializer=keras.initializers.Constant(0.05))
-    return Case(_net(rng, 10, [(32, "relu", k), (32, "relu", k), (1, None, None)]), _std(X), standardize(y))
+    return Case(_net(rng, 10, [(32, "relu", k), (32, "relu", k), (1, None, None)]), standardize(X), standardize(y))
 
 
 def _tiny_init(fixed, rng):
@@ -241,7 +235,7 @@ def _bce_regression(fixed, rng):
 
 def _labels_one_two(fixed, rng):
     X, y = _cancer()
-    return Case(_net(rng, 30, [(16, "relu", None), (1, "sigmoid", None)], loss="binary_crossentropy"), _std(X),
+    return Case(_net(rng, 30, [(16, "relu", None), (1, "sigmoid", None)], loss="binary_crossentropy"), standardize(X),
                 y.astype(float) + (0.0 if fixed else 1.0))
 
 
@@ -253,19 +247,19 @@ def _two_targets_one_output(fixed, rng):
 
 def _units_twice_converted(fixed, rng):
     X, y = _diabetes()
-    X = _std(X) * (1.0 if fixed else 1e-5)
+    X = standardize(X) * (1.0 if fixed else 1e-5)
     return Case(_net(rng, 10, [(32, "relu", None), (32, "relu", None), (1, None, None)]), X, standardize(y))
 
 
 def _raw_wine(fixed, rng):
     X, y = _wine()
     return Case(_net(rng, 13, [(32, "relu", None), (3, "softmax", None)], loss="sparse_categorical_crossentropy"),
-                _std(X) if fixed else X, y.astype(float))
+                standardize(X) if fixed else X, y.astype(float))
 
 
 def _tanh_output(fixed, rng):
     X, y = _diabetes()
-    return Case(_net(rng, 10, [(32, "relu", None), (1, None if fixed else "tanh", None)]), _std(X),
+    return Case(_net(rng, 10, [(32, "relu", None), (1, None if fixed else "tanh", None)]), standardize(X),
                 standardize(y))
 
 
@@ -336,14 +330,14 @@ PAIRS: list[IndependentPair] = [
 # --------------------------------------------------------------------------------------------- healthy
 def _healthy_cancer(rng):
     X, y = _cancer()
-    return Case(_net(rng, 30, [(16, "relu", None), (1, "sigmoid", None)], loss="binary_crossentropy"), _std(X),
+    return Case(_net(rng, 30, [(16, "relu", None), (1, "sigmoid", None)], loss="binary_crossentropy"), standardize(X),
                 y.astype(float))
 
 
 def _healthy_wine(rng):
     X, y = _wine()
     return Case(_net(rng, 13, [(16, "tanh", None), (3, "softmax", None)], loss="sparse_categorical_crossentropy"),
-                _std(X), y.astype(float))
+                standardize(X), y.astype(float))
 
 
 def _healthy_friedman(rng):
@@ -389,7 +383,9 @@ class IndependentOutcome:
                     seconds=max(self.broken.seconds, self.fixed.seconds))
 
 
-def _rng(seed: int, group: int, index: int) -> np.random.Generator:
+def pair_rng(seed: int, group: int, index: int) -> np.random.Generator:
+    """The generator a model of the set is built from: group 0 the pairs, 1 the healthy models; index its
+    place in PAIRS or HEALTHY (so a subset builds the same models as the whole set)."""
     return np.random.default_rng([seed, 31, group, index])
 
 
@@ -402,12 +398,12 @@ def run(seed: int = 0, pairs=None, healthy=None, **kw) -> tuple[list[Independent
     for p in PAIRS if pairs is None else pairs:
         reports = []
         for fixed in (False, True):
-            case = p.build(fixed, _rng(seed, 0, PAIRS.index(p)))
+            case = p.build(fixed, pair_rng(seed, 0, PAIRS.index(p)))
             reports.append(doctor.diagnose(case.model, case.X, case.y, seed=seed, **kw))
         outcomes.append(IndependentOutcome(p, *reports))
     well = []
     for h in HEALTHY if healthy is None else healthy:
-        case = h.build(_rng(seed, 1, HEALTHY.index(h)))
+        case = h.build(pair_rng(seed, 1, HEALTHY.index(h)))
         well.append((h, doctor.diagnose(case.model, case.X, case.y, seed=seed, **kw)))
     return outcomes, well
 

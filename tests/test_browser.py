@@ -199,17 +199,25 @@ def test_nnfail_serve_prints_its_address_and_serves_the_site(quick_build):
         proc.wait(timeout=10)
 
 
+def _checklist_section(browser, site, ids, script: str):
+    """Run ``script`` (JavaScript, with ``sec`` the section) on the checklist page's section whose label or
+    heading id is one of ``ids``; None when there is no such section."""
+    browser.get(urljoin(site, "chapters/00_checklist.html"))
+    _settle(browser)
+    find = " || ".join(f"document.getElementById('{i}')" for i in ids)
+    return browser.execute_script(f"""
+        const s = {find};
+        if (!s) return null;
+        const sec = s.closest('section') || s.parentElement;
+        {script}""")
+
+
 def test_the_checklist_shows_its_sweep_or_says_why_not(browser, site):
     """The "Going further" section: in a full build, the sweep's command, a table of its points and its
     figure (drawn, with alt text); in a quick build, the note that quick builds run no sweeps. Both give the
     full-size cluster command in a code block."""
-    browser.get(urljoin(site, "chapters/00_checklist.html"))
-    _settle(browser)
-    got = browser.execute_script("""
-        const s = document.getElementById('going-further-sweep')
-            || document.getElementById('going-further-a-chapter-as-a-function-of-its-parameters');
-        if (!s) return null;
-        const sec = s.closest('section') || s.parentElement;
+    got = _checklist_section(browser, site, ("going-further-sweep",
+                                             "going-further-a-chapter-as-a-function-of-its-parameters"), """
         const img = Array.from(sec.querySelectorAll('img')).find(i => i.src.startsWith('data:image/png'));
         return {text: sec.innerText, pre: Array.from(sec.querySelectorAll('pre')).map(p => p.innerText),
                 img: img ? [img.naturalWidth, img.alt] : null, rows: sec.querySelectorAll('table tbody tr').length};""")
@@ -228,13 +236,7 @@ def test_the_checklist_reports_the_independent_pair_set(browser, site):
     detection and false alarms with their intervals, as numbers on the rendered page."""
     from nnfail.doctor import independent
 
-    browser.get(urljoin(site, "chapters/00_checklist.html"))
-    _settle(browser)
-    got = browser.execute_script("""
-        const s = document.getElementById('doctor-independent')
-            || document.getElementById('on-models-this-book-did-not-write');
-        if (!s) return null;
-        const sec = s.closest('section') || s.parentElement;
+    got = _checklist_section(browser, site, ("doctor-independent", "on-models-this-book-did-not-write"), """
         const table = Array.from(sec.querySelectorAll('table')).find(t => t.innerText.includes('hurts training'));
         return {text: sec.innerText, rows: table ? table.querySelectorAll('tbody tr').length : 0};""")
     assert got, "no independent pair set section on the checklist page"

@@ -25,16 +25,19 @@ def test_members_are_independent_of_their_neighbours():
         np.testing.assert_allclose(b1[2:3], b2, rtol=1e-5, atol=1e-6)
 
 
-def test_diverging_member_is_marked_and_does_not_poison_others():
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_diverging_member_is_marked_and_does_not_poison_others(momentum):
+    """Once a member diverges, the update takes its masked form (the unmasked one runs while all are alive):
+    the healthy members must train exactly as they do without the diverging ones."""
     rng = np.random.default_rng(1)
     net = E.MLP((1, 16, 1), ("relu", "linear"))
     params = E.init_params(net, k=4, kernel=E.GlorotUniform(), rng=rng)
     x, y = _data(rng, 4)
     y = y * 1000
     lr = [1e-3, 1e3, 1e-3, 1e3]  # plain SGD with lr 1000 on targets ~1000 explodes to inf/NaN
-    healthy = E.Trainer(net, [(w[[0, 2]], b[[0, 2]]) for w, b in params], E.SGD([1e-3, 1e-3]), "mse")
+    healthy = E.Trainer(net, [(w[[0, 2]], b[[0, 2]]) for w, b in params], E.SGD([1e-3, 1e-3], momentum), "mse")
     healthy.fit(x[[0, 2]], y[[0, 2]], epochs=5, batch_size=32)
-    t = E.Trainer(net, params, E.SGD(lr), "mse")
+    t = E.Trainer(net, params, E.SGD(lr, momentum), "mse")
     hist = t.fit(x, y, epochs=5, batch_size=32).array()
     assert t.diverged.tolist() == [False, True, False, True]
     assert np.isnan(hist[-1, [1, 3]]).all() and np.isfinite(hist[:, [0, 2]]).all()

@@ -56,6 +56,7 @@ serve: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/engine_vs_keras.py
 	$(BIN)/python benchmarks/engine_flops.py
+	$(BIN)/python benchmarks/roofline.py
 	$(BIN)/python benchmarks/engine_vs_jax.py
 	$(BIN)/python benchmarks/doctor_speed.py
 	$(BIN)/python benchmarks/chapter_profile.py

@@ -85,3 +85,15 @@ def test_error_at_keeps_the_final_error_of_runs_that_stopped_and_is_nan_past_the
     e = unnormalized_sigmoid.error_at(short_sweep, "alt | standardized inputs", 2900)
     assert np.all(np.isfinite(e))
     assert np.all(np.isnan(unnormalized_sigmoid.error_at(short_sweep, "alt | as posted", 5000)))
+
+
+def test_sklearn_runs_in_worker_processes_give_the_rows_of_one_by_one_fits():
+    """The MLPClassifier fits run side by side in worker processes; each row must be the one a single fit
+    with its random_state gives, in the order raw seeds, then standardized seeds."""
+    y = unnormalized_sigmoid.label_vector("alt").astype(float)
+    rows = unnormalized_sigmoid.sklearn_runs(y, n_seeds=3, max_iter=40, seed=5, early_stop=False)
+    alone = [unnormalized_sigmoid._sklearn_fit(y, sc, 5 + s, 40, False) for sc in ("raw", "standardized")
+             for s in range(3)]
+    assert rows == alone
+    assert [r["scaling"] for r in rows] == ["raw"] * 3 + ["standardized"] * 3
+    assert len({r["loss"] for r in rows}) == 6  # different seeds really are different fits

@@ -6,6 +6,7 @@ members in one ``sigmoid_net.train_many`` run.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -391,26 +392,33 @@ def draw_boundary(ax, w: S.Weights, scaling: str, y: np.ndarray, title: str):
 def sklearn_runs(y: np.ndarray, n_seeds: int, max_iter: int, seed: int, early_stop: bool = True) -> list[dict]:
     """MLPClassifier with the same hidden size and activation, full batch, no L2 penalty, its own Adam at
     its default rate; with early_stop its own stopping rule (loss improvement below tol for 10 epochs),
-    otherwise exactly max_iter iterations. SSE of predict_proba at the end, as the post measures."""
+    otherwise exactly max_iter iterations. SSE of predict_proba at the end, as the post measures.
+
+    The fits are independent and single-threaded Python loops, so they run in one worker process per core
+    (each fit depends only on its own random_state: the same rows in the same order as one by one)."""
+    from joblib import Parallel, delayed
+
+    runs = [(scaling, seed + s) for scaling in ("raw", "standardized") for s in range(n_seeds)]
+    return Parallel(n_jobs=min(len(runs), os.cpu_count() or 1))(
+        delayed(_sklearn_fit)(y, scaling, random_state, max_iter, early_stop) for scaling, random_state in runs)
+
+
+def _sklearn_fit(y: np.ndarray, scaling: str, random_state: int, max_iter: int, early_stop: bool) -> dict:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    rows = []
-    for scaling in ("raw", "standardized"):
-        X = stats.standardize(ROWS) if scaling == "standardized" else ROWS
-        for s in range(n_seeds):
-            clf = MLPClassifier(hidden_layer_sizes=(3,), activation="logistic", solver="adam", alpha=0.0,
-                                batch_size=len(X), max_iter=max_iter, random_state=seed + s,
-                                **({} if early_stop else dict(tol=0.0, n_iter_no_change=max_iter + 1)))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                clf.fit(X, y)
-            p = clf.predict_proba(X)[:, 1]
-            rows.append(dict(scaling=scaling, n_iter=int(clf.n_iter_), loss=float(clf.loss_),
-                             sse=float(np.sum((y - p) ** 2)), accuracy=float(np.mean(clf.predict(X) == y))))
-    return rows
+    X = stats.standardize(ROWS) if scaling == "standardized" else ROWS
+    clf = MLPClassifier(hidden_layer_sizes=(3,), activation="logistic", solver="adam", alpha=0.0,
+                        batch_size=len(X), max_iter=max_iter, random_state=random_state,
+                        **({} if early_stop else dict(tol=0.0, n_iter_no_change=max_iter + 1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    p = clf.predict_proba(X)[:, 1]
+    return dict(scaling=scaling, n_iter=int(clf.n_iter_), loss=float(clf.loss_), sse=float(np.sum((y - p) ** 2)),
+                accuracy=float(np.mean(clf.predict(X) == y)))
 
 
 def sklearn_comparison(y: np.ndarray, n_seeds: int, fixed_iters: int, seed: int) -> list[dict]:

@@ -24,9 +24,10 @@ lock:
 	$(VENV)/lock/bin/uv pip compile pyproject.toml --extra cpu --extra book --extra test --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --annotation-style line --custom-compile-command "make lock" $(UPGRADE) -o requirements.lock
 
-## Execute every chapter with its default parameters and build the site into _build/html.
+## Execute every chapter with its default parameters and build the site into _build/html, two chapters
+## at a time (each in its own kernel; no chapter's numbers depend on what runs beside it).
 book: $(STAMP)
-	$(BIN)/nnfail build
+	$(BIN)/nnfail build --jobs 2
 
 # The browser test drives Debian's headless Chromium (no browser download at test time).
 CHROMIUM := /usr/bin/chromium

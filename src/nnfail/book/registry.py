@@ -90,9 +90,9 @@ def _linear_cost(p: Mapping[str, Any]) -> float:
         return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
     steps = p["epochs"] * math.ceil(p["n_examples"] / p["batch_size"])
-    # seconds per multiply-add at the engine's measured ~45 GFLOP/s on these shapes (benchmarks/engine_flops.py:
-    # the batched matmuls of one member per slice reach ~45% of this machine's large-matmul rate)
-    per_step = 3 * 2 * p["batch_size"] / 4.5e10
+    # seconds per multiply-add at the engine's measured ~84 GFLOP/s on these stacks (the training cell of the
+    # fresh-clone build of 2026-12-02: 2.7e13 FLOPs in 320 s; benchmarks/roofline.py has the breakdown)
+    per_step = 3 * 2 * p["batch_size"] / 8.4e10
     engine = steps * p["n_seeds"] * per_step * (
         flops([p["n_numbers"], *p["layers"], p["output_units"]]) + flops([1, *p["layers"], p["output_units"]])
         + (2 * p["n_seeds"] + p["n_comment_seeds"]) / p["n_seeds"] * flops([1, *p["relu_layers"], 1]))
@@ -243,8 +243,8 @@ CHAPTERS: tuple[ChapterInfo, ...] = (
                        "https://datascience.stackexchange.com/questions/51687/feature-scaling-worsens-performance", _CC_BY_SA_4),
                 causes=("target_scale", "init_scale"), pages=("output_bias", "initial_loss")),
     # 840 s: the comment's network needs 20 seeds for its verdict (issue 15) and 44 members of these wide
-    # stacks take ~730 s on this machine (measured 2026-11-25); the engine already runs at the rate of its
-    # batched matmul shapes (benchmarks/engine_flops.py), so a shorter default needs the speed issue's work
+    # stacks took ~730 s on this machine on 2026-11-25; 401 s in the fresh-clone build of 2026-12-02 after the
+    # engine's unmasked optimizer update (issue 17)
     ChapterInfo(2, "linear_stack", "2. The linear-only Keras stack", LINEAR, 840,
                 Source("why multiplication (squares) doesn't work for neural networks?", _DSSE,
                        "https://datascience.stackexchange.com/questions/60170/why-multiplication-squares-doesnt-work-for-neural-networks", _CC_BY_SA_4),

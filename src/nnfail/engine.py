@@ -257,9 +257,17 @@ def _update(rule, p, m, v, g, alpha, hyper, alive=None):
     put(p, p + delta)
 
 
-_update_all_alive = tf.function(lambda rule, p, m, v, g, alpha, hyper: _update(rule, p, m, v, g, alpha, hyper),
-                                jit_compile=True)
-_update_masked = tf.function(_update, jit_compile=True)
+def _update_each(rule, ps, ms, vs, gs, alpha, hyper, alive=None):
+    for p, m, v, g in zip(ps, ms, vs, gs):
+        _update(rule, p, m, v, g, alpha, hyper, alive)
+
+
+# unmasked, one variable per call (wide layers: each fused loop streams one tensor and its slots) or all
+# variables in one call (small networks: one launch instead of one per variable); masked, all in one call
+_update_one = tf.function(lambda rule, p, m, v, g, alpha, hyper: _update(rule, p, m, v, g, alpha, hyper),
+                          jit_compile=True)
+_update_all = tf.function(_update_each, jit_compile=True)
+_ONE_CALL_BELOW = 1 << 20  # weights per shard under which the unmasked update is one call
 
 
 def _optimizer_step(name, params, slots_m, slots_v, grads, losses, alive, lr, step, hyper):
@@ -274,11 +282,13 @@ def _optimizer_step(name, params, slots_m, slots_v, grads, losses, alive, lr, st
     ms, vs = slots_m or none, slots_v or none
 
     def update(masked):
-        for p, m, v, g in zip(params, ms, vs, grads):
-            if masked:
-                _update_masked(name, p, m, v, g, alpha, hyper, alive_new)
-            else:
-                _update_all_alive(name, p, m, v, g, alpha, hyper)
+        if masked:
+            _update_all(name, params, ms, vs, grads, alpha, hyper, alive_new)
+        elif sum(p.shape.num_elements() for p in params) < _ONE_CALL_BELOW:
+            _update_all(name, params, ms, vs, grads, alpha, hyper)
+        else:
+            for p, m, v, g in zip(params, ms, vs, grads):
+                _update_one(name, p, m, v, g, alpha, hyper)
         return tf.constant(True)
 
     tf.cond(tf.reduce_all(alive_new), lambda: update(False), lambda: update(True))

@@ -5,6 +5,9 @@ Run: .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/engine_v
 Both sides train K members of the 1-15-15-15-1 elu network (RandomNormal(0.05) kernels, Adam 1e-3, MSE,
 batch 128) on their own batches, for the same number of steps, in one process; each side is compiled and
 run once outside the clock, then timed on a second run; the ratio for each K is taken in the same run.
+The last column is the engine's achieved float32 rate (3 x 2 x the multiply-adds of one forward pass per
+example) as a share of this machine's matmul rate, measured at the start of the same run (issue 17's target
+at K = 512: at least 15%).
 """
 import argparse
 import os
@@ -14,6 +17,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from nnfail import engine as E  # noqa: E402  (first: it sets TensorFlow's thread pools)
 import numpy as np  # noqa: E402
+
+from engine_flops import matmul_flops  # noqa: E402
 
 BATCH = 128
 SIZES = (1, 15, 15, 15, 1)
@@ -84,12 +89,17 @@ def main():
     except ImportError:
         print("engine_vs_jax: needs the optional `bench` extra (pip install -e '.[bench]'); skipped")
         sys.exit(0)
-    print(f"{'K':>5} {'engine us/member-step':>22} {'JAX us/member-step':>19} {'JAX / engine':>13}")
+    rate = matmul_flops()
+    flops = 3 * E.MLP(SIZES, ("elu", "elu", "elu", "linear")).flops_per_example() * BATCH  # one member-step
+    print(f"float32 matmul rate (1024^3 on every core): {rate / 1e9:.1f} GFLOP/s; one member-step: "
+          f"{flops / 1e6:.2f} MFLOP")
+    print(f"{'K':>5} {'engine us/member-step':>22} {'JAX us/member-step':>19} {'JAX / engine':>13} "
+          f"{'engine / matmul rate':>21}")
     for k in (int(v) for v in args.members.split(",")):
         x = np.random.default_rng(k).uniform(0, 1, (k, args.steps * BATCH, 1)).astype(np.float32)
         e = engine_seconds(x) / (k * args.steps)
         j = jax_seconds(x) / (k * args.steps)
-        print(f"{k:>5} {e * 1e6:>22.1f} {j * 1e6:>19.1f} {j / e:>12.1f}x", flush=True)
+        print(f"{k:>5} {e * 1e6:>22.1f} {j * 1e6:>19.1f} {j / e:>12.1f}x {flops / e / rate:>20.0%}", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,15 @@ fail = False      # raise in the body cell (a deliberately failing parameter)
 sleep = 0.0       # seconds to wait in the body cell (to interrupt a run midway)
 '''
 FIXTURE_BODY = '''
+import os
 import time
+from pathlib import Path
 import numpy as np
 from nnfail.glue import glue
 
 if sleep:
+    if os.environ.get("FIXTURE_SLEEP_MARKER"):  # tells a test that the kernel is inside this cell
+        Path(os.environ["FIXTURE_SLEEP_MARKER"]).touch()
     time.sleep(sleep)
 if fail:
     raise RuntimeError("deliberate failure requested by the fail parameter")

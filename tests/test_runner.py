@@ -40,6 +40,22 @@ def test_failing_chapter_fails_the_build_naming_chapter_and_cell(fixture_book):
     assert os.readlink(fixture_book / "_build" / "html") == site_before
 
 
+def test_executed_copy_is_written_once_not_after_every_cell(fixture_book, monkeypatch):
+    """papermill rewrites the whole executed notebook after each cell unless told not to; for a chapter that
+    is some 80 writes of a growing file (1-2 s). The runner writes it once, at the end."""
+    import papermill.engines
+    import papermill.execute
+
+    writes = []
+    for module in (papermill.engines, papermill.execute):
+        real = module.write_ipynb
+        monkeypatch.setattr(module, "write_ipynb", lambda nb, path, real=real: (writes.append(path), real(nb, path)))
+    bk = runner.Book(root=fixture_book, progress=False)
+    ch = bk.chapters[0]
+    assert bk.run(ch, bk.parameters(ch), force=True).status == "executed"
+    assert len(writes) == 1, writes
+
+
 def test_cli_build_with_failing_parameter_exits_1_and_keeps_old_site(fixture_book, tmp_path):
     cmd = launcher_cmd(tmp_path)
     ok = subprocess.run([*cmd, "build", "--root", str(fixture_book)], capture_output=True, text=True, timeout=300)
@@ -101,13 +117,16 @@ def test_interrupted_run_keeps_previous_results_and_next_run_recovers(fixture_bo
     # the child gets Ctrl-C's default handling whatever this process inherited: started without job
     # control (in the background, under nohup, by a CI runner) SIGINT arrives ignored, and a child that
     # inherited that would simply finish
+    marker = tmp_path / "sleeping"  # the fixture chapter's sleeping cell creates it (conftest.FIXTURE_BODY)
     proc = subprocess.Popen([*cmd, "run", "1", "-p", "sleep", "30", "-p", "seed", "5", *root],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "FIXTURE_SLEEP_MARKER": str(marker)},
                             preexec_fn=default_interrupt_handling)
     deadline = time.time() + 60
-    while time.time() < deadline and not list((fixture_book / "_build").rglob(".*.tmp-*")):
+    while time.time() < deadline and not marker.exists() and proc.poll() is None:
         time.sleep(0.2)
-    time.sleep(3)  # the kernel is inside the sleeping cell
+    assert marker.exists() and proc.poll() is None, "the run never reached its sleeping cell"
+    time.sleep(1)  # well inside the 30 s cell
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -97,3 +97,19 @@ def test_sklearn_runs_in_worker_processes_give_the_rows_of_one_by_one_fits():
     assert rows == alone
     assert [r["scaling"] for r in rows] == ["raw"] * 3 + ["standardized"] * 3
     assert len({r["loss"] for r in rows}) == 6  # different seeds really are different fits
+
+
+def test_sklearn_worker_processes_are_gone_when_the_fits_return():
+    """A kernel that ends abruptly after the comparison (as papermill's can) must leave nothing for loky's
+    resource tracker to warn about: the fits' worker processes stop before sklearn_runs returns."""
+    import subprocess
+    import sys
+
+    script = ("import os\n"
+              "from nnfail.cases import unnormalized_sigmoid as u\n"
+              "u.sklearn_runs(u.label_vector('alt').astype(float), n_seeds=2, max_iter=20, seed=0, early_stop=False)\n"
+              "print('fitted', flush=True)\n"
+              "os._exit(0)\n")  # no atexit handlers, like a kernel that is shut down
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "fitted" in out.stdout, out.stderr[-2000:]
+    assert "leaked" not in out.stderr, out.stderr[-2000:]

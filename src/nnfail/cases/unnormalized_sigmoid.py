@@ -396,11 +396,17 @@ def sklearn_runs(y: np.ndarray, n_seeds: int, max_iter: int, seed: int, early_st
 
     The fits are independent and single-threaded Python loops, so they run in one worker process per core
     (each fit depends only on its own random_state: the same rows in the same order as one by one)."""
-    from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
 
     runs = [(scaling, seed + s) for scaling in ("raw", "standardized") for s in range(n_seeds)]
-    return Parallel(n_jobs=min(len(runs), os.cpu_count() or 1))(
-        delayed(_sklearn_fit)(y, scaling, random_state, max_iter, early_stop) for scaling, random_state in runs)
+    # loky's workers (joblib's process pool without its memory-mapping layer), stopped before returning: left
+    # running, they died with the kernel and loky's resource tracker printed "leaked semlock objects" and
+    # "leaked folder objects" warnings into the build's output
+    pool = get_reusable_executor(max_workers=min(len(runs), os.cpu_count() or 1))
+    try:
+        return list(pool.map(_sklearn_fit, *zip(*[(y, scaling, rs, max_iter, early_stop) for scaling, rs in runs])))
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _sklearn_fit(y: np.ndarray, scaling: str, random_state: int, max_iter: int, early_stop: bool) -> dict:

@@ -264,8 +264,7 @@ def _update_each(rule, ps, ms, vs, gs, alpha, hyper, alive=None):
 
 # unmasked, one variable per call (wide layers: each fused loop streams one tensor and its slots) or all
 # variables in one call (small networks: one launch instead of one per variable); masked, all in one call
-_update_one = tf.function(lambda rule, p, m, v, g, alpha, hyper: _update(rule, p, m, v, g, alpha, hyper),
-                          jit_compile=True)
+_update_one = tf.function(_update, jit_compile=True)
 _update_all = tf.function(_update_each, jit_compile=True)
 _ONE_CALL_BELOW = 1 << 20  # weights per shard under which the unmasked update is one call
 

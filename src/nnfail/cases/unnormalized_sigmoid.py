@@ -404,7 +404,8 @@ def sklearn_runs(y: np.ndarray, n_seeds: int, max_iter: int, seed: int, early_st
     # "leaked folder objects" warnings into the build's output
     pool = get_reusable_executor(max_workers=min(len(runs), os.cpu_count() or 1))
     try:
-        return list(pool.map(_sklearn_fit, *zip(*[(y, scaling, rs, max_iter, early_stop) for scaling, rs in runs])))
+        fits = [pool.submit(_sklearn_fit, y, scaling, rs, max_iter, early_stop) for scaling, rs in runs]
+        return [f.result() for f in fits]
     finally:
         pool.shutdown(wait=True)
 

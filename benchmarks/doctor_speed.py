@@ -13,9 +13,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from nnfail import doctor  # noqa: E402
-from nnfail.book import registry  # noqa: E402
-from nnfail.cases import linear_stack, two_relu_coverage  # noqa: E402
-from nnfail.doctor import independent, pairs  # noqa: E402
+from nnfail import chapters as registry  # noqa: E402
+from nnfail.chapters.linear_stack import pair as linear_stack_pair  # noqa: E402
+from nnfail.chapters.two_relu_coverage import pair as two_relu_coverage_pair  # noqa: E402
+from nnfail_bench import independent, pairs  # noqa: E402
 
 
 def main():
@@ -24,11 +25,11 @@ def main():
     ap.add_argument("--probe-steps", type=int, default=300)
     args = ap.parse_args()
 
-    warm = two_relu_coverage.doctor_case(False, np.random.default_rng(0), n=200)
+    warm = two_relu_coverage_pair.doctor_case(False, np.random.default_rng(0), n=200)
     doctor.diagnose(warm.model, warm.X, warm.y, probe_steps=10, overfit_steps=10)  # TensorFlow start-up
     print(f"{'model':<40} {'params':>8} {'best s':>7} {'median s':>9}")
     for info in [c for c in registry.CHAPTERS if c.causes]:
-        build = importlib.import_module(info.case_module).doctor_case
+        build = importlib.import_module(f"{info.package}.pair").doctor_case
         chapter = info.slug
         for fixed in (False, True):
             case = build(fixed, np.random.default_rng(0))
@@ -43,7 +44,7 @@ def main():
 
     # chapter 2's largest stack that the probe trains: the comment's relu network 20-100-1000-100-20-1 on the
     # post's inputs (the posted linear stack ends in Dense(100), which the shape check stops before the probe)
-    comment = linear_stack.doctor_case(False, np.random.default_rng(0), layers=(20, 100, 1000, 100, 20),
+    comment = linear_stack_pair.doctor_case(False, np.random.default_rng(0), layers=(20, 100, 1000, 100, 20),
                                        linear=False, out=1)
     times = []
     for _ in range(args.repeats):

@@ -39,8 +39,8 @@ glue("draw", float(rng.standard_normal()))
 
 
 def fixture_spec():
-    from nnfail.book.registry import QUICK, SEED
-    from nnfail.book.params import Param, Spec
+    from nnfail.params import QUICK, SEED
+    from nnfail.params import Param, Spec
 
     return Spec((SEED, QUICK, Param("fail", False, bool, "raise in the body cell"),
                  Param("sleep", 0.0, float, "seconds to wait", low=0, high=60)))
@@ -66,7 +66,7 @@ def make_book(root: Path) -> Path:
 
 @pytest.fixture
 def fixture_book(tmp_path, monkeypatch):
-    from nnfail.book import registry
+    from nnfail import chapters as registry
 
     monkeypatch.setitem(registry.SPECS, "fixture", fixture_spec())
     return make_book(tmp_path / "book")
@@ -76,9 +76,9 @@ LAUNCHER = textwrap.dedent('''
     import sys
     sys.path.insert(0, {tests!r})
     from conftest import fixture_spec
-    from nnfail.book import registry
+    from nnfail import chapters as registry
     registry.SPECS["fixture"] = fixture_spec()
-    from nnfail.book.cli import main
+    from nnfail.cli import main
     if __name__ == "__main__":  # Dask's worker processes import this file again; they must not run it
         sys.exit(main(sys.argv[1:]))
 ''')
@@ -100,7 +100,7 @@ def results_without_timing(path: Path) -> dict:
 @pytest.fixture(scope="session")
 def quick_build(tmp_path_factory):
     """The real book executed with quick parameters and built strictly, once per test session."""
-    from nnfail.book.cli import main
+    from nnfail.cli import main
 
     if os.environ.get("NNFAIL_TEST_QUICK_BUILD"):  # iterate on the site tests against an existing quick build
         return Path(os.environ["NNFAIL_TEST_QUICK_BUILD"])

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, results_without_timing
 from nnfail.book import runner
-from nnfail.book.cli import main
+from nnfail.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +67,7 @@ def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
     assert r["shape__column_target_batch_100__rmse"] < r["shape__1_d_target_batch_100__rmse"]
     # the answer's claim is judged on the glued numbers: the quick run (few epochs) has not reached the
     # best affine fit, so it cannot count as reproduced there
-    from nnfail.cases import linear_stack
+    from nnfail.chapters.linear_stack import experiments as linear_stack
 
     assert (r["verdict__affine"] == "reproduces") == (r["collapse_gap"] < linear_stack.AFFINE_MATCH
                                                       and abs(r["keras_vs_affine"] - 1) < linear_stack.AFFINE_RMSE)
@@ -88,7 +88,7 @@ def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build
     r = results(quick_build, "unnormalized_sigmoid")["results"]
     assert r["iris_labels"] == "0,1,0,1,1,0,1,1,0,1" and r["n_label_differences"] == 1
     # quick runs (few seeds, a low cap) cannot tell the label vectors apart from the thread's figures
-    from nnfail.cases import unnormalized_sigmoid
+    from nnfail.chapters.unnormalized_sigmoid import experiments as unnormalized_sigmoid
 
     assert r["labels_identified"] == unnormalized_sigmoid.LABELS_TEXT[None]
     assert r["label_support_alt"] == r["label_support_iris"] == 0 and r["n_undecided"] >= 1
@@ -104,7 +104,7 @@ def test_checklist_chapter_measures_the_answer_and_the_doctor(quick_build):
     r = results(quick_build, "checklist")["results"]
     # the doctor's benchmark, as the chapter reports it
     # quick runs the subset that exercises every check once (the whole set is tested in test_doctor)
-    from nnfail.doctor import pairs
+    from nnfail_bench import pairs
 
     assert r["detection__n"] == len(pairs.quick_set()) and r["detection__rate"] == 1.0
     assert r["false_alarm__rate"] == 0.0

@@ -234,7 +234,7 @@ def test_the_checklist_shows_its_sweep_or_says_why_not(browser, site):
 def test_the_checklist_reports_the_independent_pair_set(browser, site):
     """The doctor on models the book did not write: a table with one row per pair and healthy model run, and
     detection and false alarms with their intervals, as numbers on the rendered page."""
-    from nnfail.doctor import independent
+    from nnfail_bench import independent
 
     got = _checklist_section(browser, site, ("doctor-independent", "on-models-this-book-did-not-write"), """
         const table = Array.from(sec.querySelectorAll('table')).find(t => t.innerText.includes('hurts training'));

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nnfail import claims
-from nnfail.cases import checklist
+from nnfail.chapters.checklist import experiments as checklist
 
 
 def budgets(loss_relu, loss_sigmoid, acc_relu, acc_sigmoid):

@@ -27,31 +27,31 @@ def claim(rule, against=None):
     (N // 2, None, claims.UNDECIDED),
 ])
 def test_rate_fails(failures, against, outcome):
-    assert claim(claims.Rate("fails")).judge(rate_sample(failures), against).outcome == outcome
+    assert claim(claims.RateRule("fails")).judge(rate_sample(failures), against).outcome == outcome
 
 
 @pytest.mark.parametrize("failures, outcome", [(0, claims.REPRODUCES), (int(N * 0.3), claims.PARTLY), (N, claims.DOES_NOT),
                                                (N // 2 + 1, claims.UNDECIDED)])
 def test_rate_works(failures, outcome):
-    assert claim(claims.Rate("works")).judge(rate_sample(failures)).outcome == outcome
+    assert claim(claims.RateRule("works")).judge(rate_sample(failures)).outcome == outcome
 
 
 def test_rate_with_too_few_seeds_is_undecided_whatever_the_rate():
-    v = claim(claims.Rate("fails")).judge(rate_sample(5, 5))
+    v = claim(claims.RateRule("fails")).judge(rate_sample(5, 5))
     assert v.outcome == claims.UNDECIDED and v.seeds_needed == claims.MIN_SEEDS and "only 5 seeds" in v.evidence
 
 
 def test_undecided_rate_says_how_many_seeds_would_decide_and_that_many_do():
-    v = claim(claims.Rate("fails")).judge(rate_sample(36, 60))  # 60%, interval straddles 1/2
+    v = claim(claims.RateRule("fails")).judge(rate_sample(36, 60))  # 60%, interval straddles 1/2
     assert v.outcome == claims.UNDECIDED and v.seeds_needed > 60
     m = v.seeds_needed
-    assert claim(claims.Rate("fails")).judge(rate_sample(round(0.6 * m), m)).outcome != claims.UNDECIDED
-    assert claim(claims.Rate("fails")).judge(rate_sample(N // 2)).seeds_needed is None  # exactly 1/2: never
+    assert claim(claims.RateRule("fails")).judge(rate_sample(round(0.6 * m), m)).outcome != claims.UNDECIDED
+    assert claim(claims.RateRule("fails")).judge(rate_sample(N // 2)).seeds_needed is None  # exactly 1/2: never
 
 
 def test_rate_rejects_unknown_kind():
     with pytest.raises(ValueError, match="fails' or 'works"):
-        claims.Rate("sometimes")
+        claims.RateRule("sometimes")
 
 
 # ------------------------------------------------------------------------------------------- Typical
@@ -195,7 +195,7 @@ def test_check():
 
 # ------------------------------------------------------------------------------------------- tables
 def test_table_glue_and_rules_text():
-    vs = [claim(claims.Rate("fails")).judge(rate_sample(N)), claim(claims.Same(), "y").judge(spread(1), spread(1.0))]
+    vs = [claim(claims.RateRule("fails")).judge(rate_sample(N)), claim(claims.Same(), "y").judge(spread(1), spread(1.0))]
     glued = {}
     claims.glue_verdicts(vs, lambda k, v: glued.__setitem__(k, v))
     assert glued["n_claims"] == 2 and glued["verdict__x"] in claims.OUTCOMES

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from nnfail.book.cli import main
+from nnfail.cli import main
 
 
 def run_cli(*args, cwd=ROOT):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from nnfail import doctor
-from nnfail.cases import linear_stack, two_relu_coverage
-from nnfail.doctor import pairs
+from nnfail.chapters.two_relu_coverage import pair as two_relu_coverage_pair
+from nnfail_bench import pairs
 from nnfail.models import mlp
 
 RNG = np.random.default_rng(0)
@@ -118,8 +118,8 @@ def test_dead_units():
 
 
 def test_kink_coverage_on_one_input():
-    bad = two_relu_coverage.doctor_case(False, np.random.default_rng(0), n=500)
-    good = two_relu_coverage.doctor_case(True, np.random.default_rng(0), n=500)
+    bad = two_relu_coverage_pair.doctor_case(False, np.random.default_rng(0), n=500)
+    good = two_relu_coverage_pair.doctor_case(True, np.random.default_rng(0), n=500)
     assert status(static(bad.model, bad.X, bad.y), "kink_coverage") == "high"
     assert status(static(good.model, good.X, good.y), "kink_coverage") == "ok"
 
@@ -457,7 +457,7 @@ def test_feature_ratio_compares_ranges_so_rare_pixels_are_not_unscaled():
 
 
 def test_every_finding_links_the_chapter_the_registry_names_for_its_cause():
-    from nnfail.book import registry
+    from nnfail import chapters as registry
 
     assert registry.page_for("kink_coverage/affine") == "linear_stack"
     assert registry.page_for("kink_coverage") == "two_relu_coverage"
@@ -471,11 +471,18 @@ def test_every_finding_links_the_chapter_the_registry_names_for_its_cause():
     # a finding's link is its cause's chapter; ok results link nothing
     r = doctor.Result("kink_coverage", "medium", "no unit of d switches", cause="kink_coverage/affine")
     assert r.chapter == "linear_stack" and doctor.Result("kink_coverage", "ok", "fine").chapter is None
+    assert r.link() == "02_linear_stack.html" and r.page == ("02_linear_stack", registry.chapter("linear_stack").title)
+    # the doctor reads these links from the file `nnfail sync` writes (it does not import the chapters)
+    from nnfail.doctor.pages import PAGES
+
+    assert PAGES == registry.doctor_pages()
+    unlisted = doctor.Result("input_scale", "high", "x", cause="input_scale/not_a_page")
+    assert unlisted.chapter == registry.page_for("input_scale/not_a_page") == "unnormalized_sigmoid"
 
 
 # --------------------------------------------------------------------------- the independent pair set
 def test_independent_set_is_large_enough_and_names_real_checks():
-    from nnfail.doctor import independent
+    from nnfail_bench import independent
 
     assert len(independent.PAIRS) >= 20 and len({p.name for p in independent.PAIRS}) == len(independent.PAIRS)
     assert all(set(p.expect) <= set(doctor.CHECKS) and p.study for p in independent.PAIRS)
@@ -485,7 +492,7 @@ def test_independent_set_is_large_enough_and_names_real_checks():
 
 
 def test_independent_quick_subset_is_detected_without_false_alarms():
-    from nnfail.doctor import independent
+    from nnfail_bench import independent
 
     pairs_, healthy_ = independent.quick_set()
     outcomes, well = independent.run(seed=0, pairs=pairs_, healthy=healthy_, probe_steps=100, overfit_steps=100)

@@ -17,12 +17,16 @@ def test_scaling_chapter_training_with_a_diverging_learning_rate():
     import matplotlib.pyplot as plt
 
     from nnfail import plots
-    from nnfail.cases import scaling_disaster
+    from nnfail.chapters.scaling_disaster import experiments as scaling_disaster
+
+    from nnfail.chapters.scaling_disaster.spec import CHAPTER
 
     rng = np.random.default_rng(0)
-    cfgs = [scaling_disaster.Config("sane", "square", x_scale=0.01, y_scale=2500.0, init_std=0.5),
-            scaling_disaster.Config("exploding", "square", lr=1e6, init_std=5.0)]
-    res = scaling_disaster.run_sweep(cfgs, 3, rng, hidden=(8,), outer_epochs=3, samples_per_epoch=512, batch_size=64)
+    cfgs = [scaling_disaster.Config("sane", "square", init_std=0.5, lr=1e-3, x_scale=0.01, y_scale=2500.0),
+            scaling_disaster.Config("exploding", "square", init_std=5.0, lr=1e6)]
+    P = CHAPTER.record(CHAPTER.spec.defaults()).replace(hidden=[8], outer_epochs=3, samples_per_epoch=512,
+                                                        batch_size=64)
+    res = scaling_disaster.train(cfgs, 3, rng, P)
     boom = res.member_config == 1
     assert res.diverged[boom].all() and not res.diverged[~boom].any()
     assert np.isnan(res.r2[boom]).all() and np.isfinite(res.r2[~boom]).all()
@@ -39,15 +43,21 @@ def test_scaling_chapter_training_with_a_diverging_learning_rate():
 
 
 def test_sigmoid_chapter_training_with_a_huge_step_never_crashes_or_warns():
-    from nnfail import sigmoid_net as S
-    from nnfail.cases import unnormalized_sigmoid
+    from nnfail.chapters.unnormalized_sigmoid import network as S
+    from nnfail.chapters.unnormalized_sigmoid import experiments as unnormalized_sigmoid
+
+    from dataclasses import replace
+
+    from nnfail.chapters.unnormalized_sigmoid.spec import CHAPTER
 
     rng = np.random.default_rng(0)
-    cfgs = [unnormalized_sigmoid.Config("huge | step", alpha=10.0), unnormalized_sigmoid.Config("huge | log-loss", loss="logloss", alpha=10.0),
-            unnormalized_sigmoid.Config("sane | standardized", labels="iris", scaling="standardized")]
+    P = CHAPTER.record(CHAPTER.spec.defaults()).replace(n_seeds=4, max_iter=8000, target_error=0.001)
+    base = unnormalized_sigmoid.baseline(P)
+    cfgs = [replace(base, name="huge | step", alpha=10.0), replace(base, name="huge | log-loss", loss="logloss", alpha=10.0),
+            replace(base, name="sane | standardized", labels="iris", scaling="standardized")]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # overflow warnings would print into the published page
-        sw = unnormalized_sigmoid.run_sweep(cfgs, 4, rng, max_iter=8000, target=0.001)
+        sw = unnormalized_sigmoid.train(cfgs, P, rng)
         rows = unnormalized_sigmoid.summarize(sw, rng)
     assert rows[0]["never"] == 1.0 and rows[1]["never"] == 1.0
     assert all(np.isfinite(a).all() for a in sw.run.weights.arrays())
@@ -74,25 +84,28 @@ def test_papermill_users_get_the_same_refusal_before_any_training(tmp_path):
     import nbformat
     nb = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
     ran = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
-    assert "registry.check" in ran[-1].source
+    assert "CHAPTER.record(globals())" in ran[-1].source
 
 
 def test_linear_stack_chapter_training_with_a_diverging_learning_rate():
-    from nnfail.cases import linear_stack
+    from nnfail.chapters.linear_stack import experiments as linear_stack
+
+    from nnfail.chapters.linear_stack.spec import CHAPTER
 
     rng = np.random.default_rng(0)
-    res = linear_stack.run([linear_stack.Config("boom", activation="relu", x_norm="standardize", y_norm="standardize")], (16, 16), 1,
-                 3, rng, epochs=3, batch_size=50, n_examples=200, n_numbers=1, largest=1000, lr=1e7)
+    P = CHAPTER.record(CHAPTER.spec.defaults()).replace(epochs=3, batch_size=50, n_examples=200, n_numbers=1)
+    boom = linear_stack.Config("boom", activation="relu", x_norm="standardize", y_norm="standardize")
+    res = linear_stack.train(P, [boom], (16, 16), 1, 3, rng, lr=1e7)
     assert res.diverged.all() and np.isnan(res.rmse).all() and np.isnan(res.pred).all()
 
 
 def test_coverage_chapter_training_with_a_diverging_learning_rate():
-    from nnfail.cases import two_relu_coverage
+    from nnfail.chapters.two_relu_coverage import experiments as two_relu_coverage
     from nnfail import engine as E
     from nnfail import stats
 
     x, y = two_relu_coverage.make_data(200, 1.0, np.random.default_rng(0))
-    s = two_relu_coverage.sweep(two_relu_coverage.Init("glorot"), 4, 20, x, y, np.random.default_rng(1), E.SGD(10.0), 50)
+    s = two_relu_coverage.train_inits(two_relu_coverage.Init("glorot"), 4, 20, x, y, np.random.default_rng(1), E.SGD(10.0), 50)
     assert s.diverged.all() and np.isnan(s.r2).all()
     rate = stats.failure_rate(~(s.r2 >= 0.9))  # NaN counts as a bad fit
     assert rate.rate == 1.0

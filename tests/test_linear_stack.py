@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from nnfail import engine as E
-from nnfail.cases import linear_stack
+from nnfail.chapters.linear_stack import experiments as linear_stack
+from nnfail.chapters.linear_stack.spec import CHAPTER
 
 
 def test_trained_linear_stack_collapses_to_one_affine_map():
@@ -110,9 +111,9 @@ def test_modes_split_collapsed_runs_from_trained_ones_and_count_dead_units():
     params = [tuple(np.concatenate([a[i], b[i]]) for i in range(2)) for a, b in zip(w_dead, w_live)]
     tr = linear_stack.Transform(np.zeros(1), np.ones(1), 0.0, 1.0)
     pred = np.stack([np.full(50, 5.0), 2 * x])
-    r = linear_stack.Result([linear_stack.Config("c", activation="relu")], np.array([0, 0]),
-                            np.array([40.0, 0.0]), None, np.stack([x[:, None]] * 2), np.stack([2 * x] * 2), pred,
-                            params, [tr, tr], np.array([False, False]), params)
+    r = linear_stack.StackRuns([linear_stack.Config("c", activation="relu")], np.array([0, 0]),
+                               np.array([40.0, 0.0]), None, np.stack([x[:, None]] * 2), np.stack([2 * x] * 2),
+                               pred, params, [tr, tr], np.array([False, False]), params)
     m = linear_stack.modes(r, 0, "relu")
     assert (m["n"], m["collapsed"]) == (2, 1) and m["collapsed_rmse"] == 40.0 and m["trained_rmse"] == 0.0
     assert m["collapsed_dead_end"] == [1.0] and m["trained_dead_end"] == [0.5] and m["collapsed_all_dead_layer"] == 1
@@ -120,10 +121,23 @@ def test_modes_split_collapsed_runs_from_trained_ones_and_count_dead_units():
 
 
 def test_summary_rows_are_ranked_by_median_and_keep_the_seed_values():
-    r = linear_stack.Result(
+    r = linear_stack.StackRuns(
         [linear_stack.Config("a"), linear_stack.Config("b")], np.array([0, 0, 0, 1, 1, 1]),
         np.array([5.0, 6.0, 7.0, 1.0, 2.0, np.nan]), None, None, None, None, None, None,
         np.array([False] * 5 + [True]))
     rows = linear_stack.summarize({"run": r}, np.random.default_rng(0))
     assert [row["config"] for row in rows] == ["b", "a"]
     assert rows[0]["diverged"] == 1 and rows[1]["median"] == 6.0 and len(rows[1]["values"]) == 3
+
+
+def test_training_reads_the_record_and_gives_each_configuration_its_seeds():
+    """A tiny run: n_seeds may differ per configuration, each member draws its own data of its task's width
+    (P.n_numbers integers for the sum, one for the square), and the loss has one row per epoch."""
+    P = CHAPTER.record(CHAPTER.spec.defaults()).replace(n_numbers=3, epochs=2, n_examples=20, batch_size=10)
+    cfgs = [linear_stack.Config("a", task="sum"), linear_stack.Config("b", task="sum", x_norm="standardize")]
+    r = linear_stack.train(P, cfgs, [4], 1, [2, 1], np.random.default_rng(0))
+    assert r.member_config.tolist() == [0, 0, 1] and r.X.shape == (3, 20, 3) and r.loss.shape == (2, 3)
+    np.testing.assert_array_equal(r.y, r.X.sum(axis=2))
+    assert r.of("b").tolist() == [False, False, True] and np.isfinite(r.rmse).all()
+    _, _, trs = linear_stack.member_data(P, [linear_stack.Config("s")], np.random.default_rng(0))
+    assert trs[0].x_scale.shape == (1,) and trs[0].y_scale == P.largest ** 2

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ROOT
 from nnfail.book.runner import discover, parameters_cell
-from nnfail.book.registry import SPECS
+from nnfail.chapters import SPECS
 
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 CHAPTERS = discover(ROOT)
@@ -32,6 +32,8 @@ def test_parameters_cell_matches_declaration(path):
     nb = nbformat.read(str(path), as_version=4)
     slug = "template" if path.stem == "_template" else path.stem.split("_", 1)[1]
     spec = SPECS[slug]
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert cell.source == spec.parameters_cell(), "the parameters cell is stale: run `nnfail sync`"
     rows = parameters_cell(nb)
     assert [name for name, _, _ in rows] == [p.name for p in spec.params]
     for name, literal, meaning in rows:
@@ -42,8 +44,11 @@ def test_parameters_cell_matches_declaration(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     idx = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
     setup = code[idx + 1].source
-    assert f'registry.check("{slug}", globals())' in setup and "repro.check_versions()" in setup
-    assert "repro.seed_everything(seed)" in setup
+    assert "P = CHAPTER.record(globals())" in setup and "repro.check_versions()" in setup
+    spec_import = ("from nnfail.chapters import TEMPLATE as CHAPTER" if slug == "template"
+                   else f"from nnfail.chapters.{slug}.spec import CHAPTER")
+    assert spec_import in setup
+    assert "repro.seed_everything(P.seed)" in setup
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

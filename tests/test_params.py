@@ -1,12 +1,14 @@
 """Every chapter's validator refuses bad names, types and values with a message that names them."""
 import math
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnfail.book.registry import CHAPTERS, SPECS, check
-from nnfail.book.params import Param, ParameterError, Spec
+from nnfail.chapters import CHAPTERS, SPECS
+from nnfail.params import Param, ParameterError, Spec
 
 SLUGS = sorted(SPECS)
 ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
@@ -126,12 +128,31 @@ def test_every_chapter_estimates_its_work_and_refuses_sets_over_the_limit(slug):
     strict.validate({})  # the defaults pass
 
 
-def test_notebook_check_uses_the_namespace():
+def test_the_notebook_record_validates_the_namespace_and_is_frozen():
     ns = dict(SPECS["scaling_disaster"].defaults(), lr=2.0)
     with pytest.raises(ParameterError, match="'lr'"):
-        check("scaling_disaster", ns)
+        SPECS["scaling_disaster"].record(ns)
     with pytest.raises(ParameterError, match="did not define: seed"):
-        check("template", {"quick": False})
+        SPECS["template"].record({"quick": False})
+    P = SPECS["scaling_disaster"].record(dict(SPECS["scaling_disaster"].defaults(), n_seeds=8, other=1))
+    assert P.n_seeds == 8 and P.hidden == [15, 15, 15] and P.lr == 1e-3  # validated, normalized
+    assert P.as_dict() == SPECS["scaling_disaster"].validate({"n_seeds": 8})
+    with pytest.raises(AttributeError, match="no parameter 'other'"):
+        P.other  # only declared parameters, whatever else the namespace holds
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        P.n_seeds = 4
+    Q = P.replace(n_seeds=4)
+    assert (Q.n_seeds, P.n_seeds) == (4, 8) and Q != P and Q.replace(n_seeds=8) == P
+    with pytest.raises(AttributeError, match="no parameter 'n_seed'"):
+        P.replace(n_seed=4)
+
+
+def test_the_parameters_cell_is_written_from_the_declarations():
+    text = SPECS["scaling_disaster"].parameters_cell()
+    lines = text.splitlines()
+    assert [ln.split(" = ")[0] for ln in lines] == [p.name for p in SPECS["scaling_disaster"].params]
+    assert 'target = "square"' in text and "hidden = [15, 15, 15]" in text and "samples_per_epoch = 10000" in text
+    assert lines[0].endswith("# base seed of every random generator")
 
 
 def test_declaration_errors_are_caught_at_import():

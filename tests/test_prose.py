@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from nnfail.book.registry import CHAPTERS
+from nnfail.chapters import CHAPTERS
 
 from conftest import ROOT
 

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from nnfail.book import registry
+from nnfail import chapters as registry
 from nnfail.book.runner import discover, toc_files
 
 CHAPTERS = registry.CHAPTERS
@@ -36,16 +36,30 @@ def test_title_is_the_notebooks_heading(info):
 
 
 @pytest.mark.parametrize("info", CHAPTERS, ids=IDS)
-def test_case_module_is_named_after_the_chapter_and_builds_the_doctors_pair(info):
-    assert (ROOT / "src" / "nnfail" / "cases" / f"{info.slug}.py").is_file()
-    module = importlib.import_module(info.case_module)
+def test_a_chapter_lives_in_one_folder_with_its_notebook_and_test_file(info):
+    folder = ROOT / "src" / "nnfail" / "chapters" / info.slug
+    assert (folder / "spec.py").is_file() and (folder / "experiments.py").is_file()
+    assert importlib.import_module(f"{info.package}.spec").CHAPTER is info
+    assert (ROOT / info.notebook).is_file()
+    assert (ROOT / "tests" / f"test_{info.slug}.py").is_file()
     if info.causes:  # a case study: the doctor runs on its broken and fixed model
-        assert callable(module.doctor_case)
+        pair = importlib.import_module(f"{info.package}.pair")
+        assert callable(pair.doctor_case) and callable(pair.diagnose)
 
 
-def test_every_module_of_cases_belongs_to_a_chapter():
-    modules = {p.stem for p in (ROOT / "src" / "nnfail" / "cases").glob("*.py")} - {"__init__"}
-    assert modules == {c.slug for c in CHAPTERS}
+def test_every_chapter_folder_is_a_registered_chapter():
+    folders = {p.parent.name for p in (ROOT / "src" / "nnfail" / "chapters").glob("*/spec.py")}
+    assert folders == {c.slug for c in CHAPTERS}
+    assert [c.number for c in CHAPTERS] == sorted(c.number for c in CHAPTERS)
+
+
+def test_files_written_from_the_specs_are_in_sync():
+    """The notebooks' parameters cells, _toc.yml's chapter list, sources.md and the doctor's chapter links
+    are written from the specs by `nnfail sync`; stale copies fail here."""
+    from nnfail.book.sync import sync
+
+    stale = sync(ROOT, write=False)
+    assert not stale, f"stale (run `nnfail sync`): {[str(p) for p in stale]}"
 
 
 @pytest.mark.parametrize("info", CHAPTERS, ids=IDS)
@@ -63,7 +77,7 @@ def test_causes_name_doctor_checks_claimed_by_one_chapter_each():
 
 
 def test_registry_and_nnfail_list_do_not_import_tensorflow():
-    code = ("import sys\nfrom nnfail.book import registry, runner, cli\n"
+    code = ("import sys\nfrom nnfail import chapters, cli\nfrom nnfail.book import runner\n"
             "cli.main(['list', '--root', sys.argv[1]])\n"
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True)
@@ -89,7 +103,7 @@ def test_no_code_cell_carries_more_than_a_screenful_of_logic(path):
             continue
         n = logic_lines(cell.source)
         assert n <= MAX_LOGIC_LINES, (f"{path.name} cell {i} has {n} lines of logic; move the computation into "
-                                      f"nnfail.cases and call it")
+                                      f"the chapter's experiments and call it")
 
 
 def test_the_cell_measure_counts_logic_only():
@@ -136,9 +150,9 @@ def test_each_module_goes_by_one_name_everywhere():
 
 
 def test_the_alias_scan_reads_both_forms():
-    text = "from nnfail import engine as E\nfrom nnfail.cases import linear_stack, scaling_disaster\n"
-    assert aliases_in(text) == [("nnfail.engine", "E"), ("nnfail.cases.linear_stack", "linear_stack"),
-                                ("nnfail.cases.scaling_disaster", "scaling_disaster")]
+    text = "from nnfail import engine as E\nfrom nnfail.chapters.linear_stack import experiments, pair\n"
+    assert aliases_in(text) == [("nnfail.engine", "E"), ("nnfail.chapters.linear_stack.experiments", "experiments"),
+                                ("nnfail.chapters.linear_stack.pair", "pair")]
     assert ast.parse(text)  # the sample is valid Python
 
 
@@ -152,9 +166,7 @@ def test_each_chapter_opens_with_its_credited_source(info):
 
 
 def test_the_sources_page_is_written_from_the_registry():
-    assert (ROOT / "sources.md").read_text() == registry.sources_page(), (
-        "sources.md is stale: python -c \"from nnfail.book import registry; "
-        "open('sources.md', 'w').write(registry.sources_page())\"")
+    assert (ROOT / "sources.md").read_text() == registry.sources_page(), "sources.md is stale: run `nnfail sync`"
     assert "sources" in toc_files(ROOT)
 
 

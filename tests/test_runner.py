@@ -12,7 +12,7 @@ import pytest
 
 from conftest import launcher_cmd, results_without_timing
 from nnfail.book import runner
-from nnfail.book.cli import main
+from nnfail.cli import main
 
 pytestmark = pytest.mark.slow
 

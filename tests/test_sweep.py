@@ -14,8 +14,8 @@ import pytest
 from conftest import launcher_cmd
 from nnfail.book import runner
 from nnfail.book import sweep as sw
-from nnfail.book.cli import main
-from nnfail.book.params import ParameterError
+from nnfail.cli import main
+from nnfail.params import ParameterError
 
 POINTS = [(1, 0.0), (1, 0.5), (2, 0.0), (2, 0.5)]  # (seed, sleep) of `-p seed 1,2 -p sleep 0,0.5`, the grid's order
 
@@ -216,12 +216,12 @@ def test_a_chapter_runs_a_sweep_while_the_book_is_built(fixture_book, tmp_path, 
 
 
 def test_the_checklist_sweep_is_skipped_at_quick_size_with_its_full_size_command():
-    from nnfail.cases import checklist
+    from nnfail.book import going_further
 
-    demo = checklist.sweep_demo(quick=True)
+    demo = going_further.run_sweep(quick=True)
     assert not demo["ran"] and "quick" in demo["why"]
-    assert set(checklist.SWEEP_GLUED) <= set(demo)
+    assert set(going_further.GLUED) <= set(demo)
     assert demo["full_command"].startswith("nnfail sweep 1 -p input_scale") and "--scheduler" in demo["full_command"]
     assert demo["full_points"] == 10 and demo["full_minutes"] > 60  # 5 scales x 2 widths, over an hour
-    (shown,) = checklist.sweep_outputs(demo)
+    (shown,) = going_further.outputs(demo)
     assert "quick" in shown.data

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnfail.cases import two_relu_coverage
+from nnfail.chapters.two_relu_coverage import experiments as two_relu_coverage
 from nnfail import engine as E
 from nnfail import claims, stats
 
@@ -59,16 +59,17 @@ def test_uncovered_rate_at_start_is_consistent_with_the_closed_form(width):
     assert rate.low <= two_relu_coverage.closed_form_uncovered(width) <= rate.high
 
 
-def test_width_two_failure_rate_is_consistent_with_coverage_on_a_small_sweep():
+def test_width_two_failure_rate_is_consistent_with_coverage_on_a_few_random_starts():
     """Starts with an uncovered edge fail more often than covered ones, and at least as often as the
     closed form predicts uncovered starts."""
     x, y = two_relu_coverage.make_data(200, 1.0, np.random.default_rng(3))
-    s = two_relu_coverage.sweep(two_relu_coverage.Init("glorot"), 2, 200, x, y, np.random.default_rng(4), E.Adam(0.05), 600)
-    bad = s.r2 < 0.9
+    runs = two_relu_coverage.train_inits(two_relu_coverage.Init("glorot"), 2, 200, x, y, np.random.default_rng(4),
+                                         E.Adam(0.05), 600)
+    bad = runs.r2 < 0.9
     rate = stats.failure_rate(bad)
-    assert rate.high >= two_relu_coverage.closed_form_uncovered(2) * bad[s.uncovered_start].mean()
-    assert bad[s.uncovered_start].mean() > bad[~s.uncovered_start].mean()
-    assert stats.failure_rate(s.uncovered_start).low <= 0.5 <= stats.failure_rate(s.uncovered_start).high
+    assert rate.high >= two_relu_coverage.closed_form_uncovered(2) * bad[runs.uncovered_start].mean()
+    assert bad[runs.uncovered_start].mean() > bad[~runs.uncovered_start].mean()
+    assert stats.failure_rate(runs.uncovered_start).low <= 0.5 <= stats.failure_rate(runs.uncovered_start).high
 
 
 def test_data_kinks_cover_both_edges():
@@ -116,3 +117,25 @@ def test_the_articles_claims(runs, law_rows, want):
 def test_optimizer_dependence_is_computed_from_the_runs():
     assert "does not hinge" in two_relu_coverage.optimizer_dependence(article_runs(0.95, 0.3), 0.9)
     assert "it hinges" in two_relu_coverage.optimizer_dependence(article_runs(0.95, 0.3, good_other=0.2), 0.9)
+
+
+def default_record():
+    from nnfail.chapters.two_relu_coverage.spec import CHAPTER
+
+    return CHAPTER.record({p.name: p.default for p in CHAPTER.spec.params})
+
+
+def test_the_optimizer_settings_start_with_the_chapters_own_read_from_the_record():
+    P = default_record().replace(optimizer="sgd", lr=0.01, steps=100)
+    settings = two_relu_coverage.optimizer_settings(P)
+    (name, (opt, steps)), *others = settings.items()
+    assert name == "sgd 0.01 (default)" and (opt.name, opt.lr, steps) == ("sgd", 0.01, 100)
+    assert [steps for _, (_, steps) in others] == [200, 200]
+
+
+def test_random_animation_starts_follow_the_record():
+    P = default_record().replace(init="random", width=3)
+    starts, titles = two_relu_coverage.animation_starts(P)
+    assert starts[0][0].shape == (2, 1, 3)
+    assert two_relu_coverage.uncovered_edges(*starts[0]).tolist() == [False, True]
+    assert two_relu_coverage.animation_starts(default_record())[1] == ["good start", "bad start"]

@@ -3,8 +3,11 @@ import numpy as np
 import pytest
 
 from nnfail import claims
-from nnfail import sigmoid_net as S
-from nnfail.cases import unnormalized_sigmoid
+from nnfail.chapters.unnormalized_sigmoid import network as S
+from nnfail.chapters.unnormalized_sigmoid import experiments as unnormalized_sigmoid
+from nnfail.chapters.unnormalized_sigmoid.spec import CHAPTER
+
+DEFAULTS = CHAPTER.spec.record(CHAPTER.spec.defaults())  # the chapter's parameters at their defaults
 
 
 def test_labels_reconstructed_from_the_bundled_iris_data():
@@ -43,17 +46,22 @@ def test_legacy_init_follows_the_posts_draw_order():
 
 
 @pytest.fixture(scope="module")
-def short_sweep():
+def short_runs():
     """Every configuration, 4 seeds, stopped at 3,000 iterations (well before the thread's counts)."""
-    base = unnormalized_sigmoid.Config("")
-    return unnormalized_sigmoid.run_sweep(unnormalized_sigmoid.configs(base), 4, np.random.default_rng(0),
-                                          max_iter=3000, target=0.001)
+    P = DEFAULTS.replace(n_seeds=4, max_iter=3000, target_error=0.001)
+    return unnormalized_sigmoid.train(unnormalized_sigmoid.configs(unnormalized_sigmoid.baseline(P)), P,
+                                      np.random.default_rng(0))
 
 
-def test_capped_runs_never_make_a_reported_count_look_typical(short_sweep):
-    v = {x.claim.id: x for x in unnormalized_sigmoid.judge_claims(short_sweep, "alt")}
+def test_the_baseline_configuration_is_the_chapters_parameters_under_the_same_names():
+    base = unnormalized_sigmoid.baseline(DEFAULTS.replace(alpha=0.25, bias_update="shared"))
+    assert (base.alpha, base.bias_update, base.labels, base.scaling) == (0.25, "shared", "alt", "raw")
+
+
+def test_capped_runs_never_make_a_reported_count_look_typical(short_runs):
+    v = {x.claim.id: x for x in unnormalized_sigmoid.judge_claims(short_runs, "alt")}
     # as posted, no run reaches the target within 3,000 iterations: counted as larger than any count
-    assert np.all(unnormalized_sigmoid.iterations(short_sweep, "alt | as posted") == 3000)
+    assert np.all(unnormalized_sigmoid.iterations(short_runs, "alt | as posted") == 3000)
     assert v["post_32000"].outcome in (claims.DOES_NOT, claims.UNDECIDED) and "reached the cap" in v["post_32000"].evidence
     assert v["post_32000"].outcome != claims.REPRODUCES and v["answer_209237"].outcome != claims.REPRODUCES
     # the post's loop is longer than these runs: its final error cannot be judged at all
@@ -62,29 +70,29 @@ def test_capped_runs_never_make_a_reported_count_look_typical(short_sweep):
     assert v["logloss_stuck"].outcome == claims.UNDECIDED
 
 
-def test_identify_labels_judges_every_reported_count_on_both_label_vectors(short_sweep):
-    best, rows = unnormalized_sigmoid.identify_labels(short_sweep)
+def test_identify_labels_judges_every_reported_count_on_both_label_vectors(short_runs):
+    best, rows = unnormalized_sigmoid.identify_labels(short_runs)
     assert [r["id"] for r in rows] == [c[0] for c in unnormalized_sigmoid.COUNT_CLAIMS]
     assert all(r["alt"] in claims.OUTCOMES and r["iris"] in claims.OUTCOMES for r in rows)
     # four seeds stopped at 3,000 iterations support neither label vector: no pick is made on a tie
     assert best is None and not any(claims.REPRODUCES in (r["alt"], r["iris"]) for r in rows)
 
 
-def test_the_plateau_of_a_network_answering_one_half_is_ln_2(short_sweep):
-    sw = short_sweep
+def test_the_plateau_of_a_network_answering_one_half_is_ln_2(short_runs):
+    sw = short_runs
     m = sw.of("alt | log-loss, alpha 0.5")
     w = sw.run.weights
     flat = S.Weights(w.W1.copy(), w.b1.copy(), np.zeros_like(w.W2), np.zeros_like(w.b2))  # output sigmoid(0) = 1/2
-    sw2 = unnormalized_sigmoid.Sweep(sw.configs, sw.member_config, S.Run(sw.run.iterations, sw.run.final_sse, flat,
+    sw2 = unnormalized_sigmoid.Runs(sw.configs, sw.member_config, S.Run(sw.run.iterations, sw.run.final_sse, flat,
                                      sw.run.curve_at, sw.run.curve), sw.seeds, sw.inits, sw.X, sw.Y, sw.cap)
     np.testing.assert_allclose(unnormalized_sigmoid.mean_logloss(sw2, "alt | log-loss, alpha 0.5"), np.log(2))
     assert m.sum() == 4
 
 
-def test_error_at_keeps_the_final_error_of_runs_that_stopped_and_is_nan_past_the_cap(short_sweep):
-    e = unnormalized_sigmoid.error_at(short_sweep, "alt | standardized inputs", 2900)
+def test_error_at_keeps_the_final_error_of_runs_that_stopped_and_is_nan_past_the_cap(short_runs):
+    e = unnormalized_sigmoid.error_at(short_runs, "alt | standardized inputs", 2900)
     assert np.all(np.isfinite(e))
-    assert np.all(np.isnan(unnormalized_sigmoid.error_at(short_sweep, "alt | as posted", 5000)))
+    assert np.all(np.isnan(unnormalized_sigmoid.error_at(short_runs, "alt | as posted", 5000)))
 
 
 def test_sklearn_runs_in_worker_processes_give_the_rows_of_one_by_one_fits():
@@ -106,7 +114,7 @@ def test_sklearn_worker_processes_are_gone_when_the_fits_return():
     import sys
 
     script = ("import os\n"
-              "from nnfail.cases import unnormalized_sigmoid as u\n"
+              "from nnfail.chapters.unnormalized_sigmoid import experiments as u\n"
               "u.sklearn_runs(u.label_vector('alt').astype(float), n_seeds=2, max_iter=20, seed=0, early_stop=False)\n"
               "print('fitted', flush=True)\n"
               "os._exit(0)\n")  # no atexit handlers, like a kernel that is shut down

@@ -7,7 +7,7 @@ its twin is not a fault, and a doctor finding on it would not be a detection.
     python validation/independent_effect.py [--n 3] [--epochs 30]
 
 Not part of `make test` (minutes of Keras training). A run over the whole set writes its table to
-``src/nnfail/doctor/independent_effect.json``, which the checklist chapter reads to say which faults were
+``src/nnfail_bench/independent_effect.json``, which the checklist chapter reads to say which faults were
 measured to hurt (with the date and command of the measurement).
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ def score(model, X, y) -> float:
 
 
 def main() -> None:
-    from nnfail.doctor import independent as ind
+    from nnfail_bench import independent as ind
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=3)

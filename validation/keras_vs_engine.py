@@ -44,7 +44,7 @@ def _report(name: str, keras_vals, engine_vals, keras_fail, engine_fail, metric:
 def relu_comment(n: int, epochs: int, seed: int) -> None:
     import keras
 
-    from nnfail.cases import linear_stack as L
+    from nnfail.chapters.linear_stack import experiments as L
 
     widths, largest = [20, 100, 1000, 100, 20], 1000
     scale = float(largest) ** 2
@@ -63,8 +63,11 @@ def relu_comment(n: int, epochs: int, seed: int) -> None:
         print(f"  keras seed {s}: RMSE {rmse[-1]:,.0f}{' (collapsed)' if collapsed[-1] else ''}", flush=True)
     t_keras = time.perf_counter() - t
     t = time.perf_counter()
-    r = L.run(L.comment_configs("relu")[:1], widths, 1, n, np.random.default_rng([seed, 10**6]), epochs, 100, 1000,
-              2, largest)
+    from nnfail.chapters.linear_stack.spec import CHAPTER
+
+    # the post's batch 100, 1,000 examples and two numbers are the chapter's defaults
+    P = CHAPTER.record(CHAPTER.spec.defaults()).replace(epochs=epochs, largest=largest)
+    r = L.train(P, L.comment_configs("relu")[:1], widths, 1, n, np.random.default_rng([seed, 10**6]))
     t_engine = time.perf_counter() - t
     m = L.modes(r, 0, "relu")
     spread = np.array([np.nanstd(r.pred[j]) / np.std(r.y[j]) for j in range(n)])
@@ -76,9 +79,13 @@ def relu_comment(n: int, epochs: int, seed: int) -> None:
 
 def scaled_square(n: int, outer_epochs: int, seed: int) -> None:
     from nnfail import stats
-    from nnfail.cases import scaling_disaster as SD
+    from nnfail.chapters.scaling_disaster import experiments as SD
     from nnfail.models import mlp
 
+    from nnfail.chapters.scaling_disaster.spec import CHAPTER
+
+    # the post's settings are the chapter's defaults: X/100, y unscaled, 10,000 samples an outer epoch, batch 128
+    P = CHAPTER.record(CHAPTER.spec.defaults()).replace(target="square", outer_epochs=outer_epochs)
     success = 0.5
     r2, failed = [], []
     t = time.perf_counter()
@@ -87,7 +94,7 @@ def scaled_square(n: int, outer_epochs: int, seed: int) -> None:
 
         model = mlp(1, [15, 15, 15], "elu", kernel=keras.initializers.RandomNormal(stddev=0.05),
                     rng=np.random.default_rng([seed, s]))
-        pred = SD.fit_keras_like_post(model, "square", 0.01, 1.0, outer_epochs, 10_000, 128, data_seed=seed * 1000 + s)
+        pred = SD.fit_keras_like_post(model, P.replace(seed=seed * 1000 + s))
         truth = SD.TARGETS["square"](SD.grid())
         r2.append(float(stats.r2(pred, truth)))
         share = SD.nonlinear_share(np.array([r2[-1]]), "square")[0]
@@ -95,8 +102,8 @@ def scaled_square(n: int, outer_epochs: int, seed: int) -> None:
         print(f"  keras seed {s}: R^2 {r2[-1]:.3f}{' (failed)' if failed[-1] else ''}", flush=True)
     t_keras = time.perf_counter() - t
     t = time.perf_counter()
-    cfg = [c for c in SD.configs("square") if c.name == f"{SD.SCALED} | as posted"]
-    res = SD.run_sweep(cfg, n, np.random.default_rng([seed, 10**6]), outer_epochs=outer_epochs)
+    cfg = [c for c in SD.configs("square", P) if c.name == f"{SD.SCALED} | as posted"]
+    res = SD.train(cfg, n, np.random.default_rng([seed, 10**6]), P)
     t_engine = time.perf_counter() - t
     _report("chapter 1, the posted network on (x-50)^2 with X/100", r2, res.r2, failed, SD.failed(res, success),
             "R^2 on the dense grid")

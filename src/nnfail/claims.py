@@ -155,7 +155,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Rate(Rule):
+class RateRule(Rule):
     """"X fails" (kind="fails") or "X works" (kind="works"): ``sample`` holds one bool per seed, True where
     the run failed; ``against`` optionally the failures of the configuration the claim contrasts X with.
 
@@ -168,7 +168,7 @@ class Rate(Rule):
 
     def __post_init__(self):
         if self.kind not in ("fails", "works"):
-            raise ValueError(f"Rate kind must be 'fails' or 'works', got {self.kind!r}")
+            raise ValueError(f"RateRule kind must be 'fails' or 'works', got {self.kind!r}")
 
     def judge(self, sample, against=None, seed: int = 0) -> Verdict:
         failed = np.asarray(sample, bool).ravel()
@@ -428,7 +428,7 @@ class SameRuns(Rule):
             outcome = DOES_NOT
         else:
             return Verdict(UNDECIDED, "share of runs the same", share, lo, hi, x.size, text,
-                           seeds_needed=Rate._needed(r.failures, r.n))
+                           seeds_needed=RateRule._needed(r.failures, r.n))
         return Verdict(outcome, "share of runs the same", share, lo, hi, x.size, text)
 
     def describe(self) -> str:
@@ -478,15 +478,6 @@ class Claim:
 def undecided(claim: Claim, reason: str) -> Verdict:
     """A verdict the evidence at hand cannot give at all (e.g. the run was shorter than the claim needs)."""
     return Verdict(UNDECIDED, "none", math.nan, math.nan, math.nan, 0, reason, claim=claim)
-
-
-def judge_all(claims: Sequence[Claim], evidence: Callable[[Claim], tuple]) -> list[Verdict]:
-    """Judge every claim; ``evidence(claim)`` returns (sample, against) or (sample, against, text)."""
-    out = []
-    for c in claims:
-        e = evidence(c)
-        out.append(c.judge(*e))
-    return out
 
 
 def count(verdicts: Sequence[Verdict]) -> dict[str, int]:

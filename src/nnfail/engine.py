@@ -111,13 +111,6 @@ class HeNormal:
 
 
 @dataclass(frozen=True)
-class HeUniform:
-    def sample(self, rng, k, fan_in, fan_out):
-        limit = math.sqrt(6.0 / fan_in)
-        return rng.uniform(-limit, limit, (k, fan_in, fan_out))
-
-
-@dataclass(frozen=True)
 class Given:
     """Explicit weights: a list of (W [K, in, out], b [K, out]) arrays."""
 
@@ -449,6 +442,17 @@ class Trainer:
         out = member_loss(self.net, self.loss_name, self._pairs(), tf.constant(x), tf.constant(y)).numpy()
         out[self.diverged] = np.nan
         return out
+
+
+def member_configs(n_configs: int, n_seeds) -> np.ndarray:
+    """[K] the configuration of each member when configurations train side by side, ``n_seeds`` members
+    each (one count for all, or one per configuration), configuration after configuration."""
+    return np.repeat(np.arange(n_configs), np.broadcast_to(n_seeds, n_configs))
+
+
+def per_member(configs: Sequence, member: np.ndarray, field: str, dtype=np.float64) -> np.ndarray:
+    """[K] one field of each member's configuration (``member`` from :func:`member_configs`)."""
+    return np.array([getattr(configs[i], field) for i in member], dtype)
 
 
 def _members(a, k: int, name: str) -> np.ndarray:

@@ -76,7 +76,7 @@ def sync(root: Path, write: bool = True) -> list[Path]:
     (with ``write=False``, the files that would)."""
     import nbformat
 
-    from nnfail.book.registry import CHAPTERS
+    from nnfail.chapters import CHAPTERS
 
     repo = repository(root)
     changed = []

@@ -37,7 +37,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from nnfail.book.params import ParameterError, Spec
+from nnfail.params import ParameterError, Spec
 
 KERNEL_NAME = "nnfail"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the nnfail package: its source is part of every cache key
@@ -96,7 +96,7 @@ def toc_files(root: Path) -> list[str]:
 def discover(root: Path, specs: Mapping[str, Spec] | None = None) -> list[Chapter]:
     """The executable chapters of the book: notebooks under chapters/ named in _toc.yml, each with a
     parameter spec in the registry (a registered chapter must keep its registered number)."""
-    from nnfail.book.registry import BY_SLUG, SPECS
+    from nnfail.chapters import BY_SLUG, SPECS
 
     specs = SPECS if specs is None else specs
     chapters = []
@@ -109,7 +109,7 @@ def discover(root: Path, specs: Mapping[str, Spec] | None = None) -> list[Chapte
             raise ValueError(f"chapter file {path.name} is not named NN_slug.ipynb")
         slug = m.group(2)
         if slug not in specs:
-            raise ValueError(f"chapter {path.stem} has no record in nnfail.book.registry")
+            raise ValueError(f"chapter {path.stem} has no record in nnfail.chapters")
         if slug in BY_SLUG and BY_SLUG[slug].stem != path.stem:
             raise ValueError(f"chapter {path.stem} is registered as {BY_SLUG[slug].stem}")
         chapters.append(Chapter(int(m.group(1)), slug, path.relative_to(root), specs[slug]))
@@ -262,7 +262,7 @@ def kernel_environment(build: Path, root: Path | None = None) -> Iterator[None]:
 
 # --------------------------------------------------------------------------------------- execute
 @dataclass
-class Outcome:
+class RunOutcome:
     chapter: Chapter
     status: str  # "executed" | "cached" | "failed"
     seconds: float
@@ -332,7 +332,7 @@ class Book:
         return (slot.key.is_file() and slot.key.read_text().strip() == key
                 and slot.notebook.is_file() and slot.results.is_file())
 
-    def run(self, ch: Chapter, params: Mapping[str, Any], force: bool = False, beside: bool = False) -> Outcome:
+    def run(self, ch: Chapter, params: Mapping[str, Any], force: bool = False, beside: bool = False) -> RunOutcome:
         """Execute one chapter with validated params, unless an identical execution is cached.
 
         beside=True puts an execution with other than the default parameters in its own run folder
@@ -341,7 +341,7 @@ class Book:
         key = cache_key(self.root, ch, params)
         slot = self.run_slot(ch, key) if beside and not self.is_book_run(ch, params) else self.slot(ch)
         if not force and self.is_current(ch, key, slot):
-            return Outcome(ch, "cached", 0.0, slot.notebook, slot.results)
+            return RunOutcome(ch, "cached", 0.0, slot.notebook, slot.results)
         from papermill.exceptions import PapermillExecutionError
 
         out = slot.notebook
@@ -355,10 +355,10 @@ class Book:
             if tmp.is_file():
                 slot.report.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, slot.report)
-            return Outcome(ch, "failed", time.perf_counter() - t0, slot.report, None, msg)
+            return RunOutcome(ch, "failed", time.perf_counter() - t0, slot.report, None, msg)
         seconds = time.perf_counter() - t0
         self.publish(ch, params, tmp, seconds, key, slot)
-        return Outcome(ch, "executed", seconds, out, slot.results)
+        return RunOutcome(ch, "executed", seconds, out, slot.results)
 
     def publish(self, ch: Chapter, params: Mapping[str, Any], tmp: Path, seconds: float, key: str,
                 slot: Slot | None = None) -> None:
@@ -440,13 +440,13 @@ def report_line(report: Path) -> str:
     return f"\n  the executed notebook with the error: {report}"
 
 
-def run_all(book: Book, quick: bool = False, force: bool = False, echo=print, jobs: int = 1) -> list[Outcome]:
+def run_all(book: Book, quick: bool = False, force: bool = False, echo=print, jobs: int = 1) -> list[RunOutcome]:
     """Execute every chapter (continuing past failures to report them all). ``jobs`` > 1 runs that many
     chapters side by side, each in its own kernel (results are published per chapter as before)."""
     params = [book.parameters(ch, quick=quick) for ch in book.chapters]  # refuse bad sets before any run
     n = len(book.chapters)
 
-    def line(i: int, o: Outcome) -> str:
+    def line(i: int, o: RunOutcome) -> str:
         return f"[{i}/{n}] {o.chapter.name} ... " + {
             "cached": "unchanged, cached", "executed": f"executed in {o.seconds:.1f} s",
             "failed": f"FAILED after {o.seconds:.1f} s"}[o.status]

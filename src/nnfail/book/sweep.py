@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from nnfail.book.params import ParameterError
+from nnfail.params import ParameterError
 from nnfail.book.runner import (Book, Chapter, atomic_write, cache_key, execute_notebook, failure_message,
                                 report_line)
 

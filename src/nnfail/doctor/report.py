@@ -5,7 +5,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnfail.book.registry import BY_SLUG, page_for
+from nnfail.doctor.pages import PAGES
 from nnfail.doctor.rules import CHECKS, SEVERITIES
 
 
@@ -20,16 +20,23 @@ class Result:
     value: float | None = None
     threshold: float | None = None
     fix: str = ""
-    cause: str | None = None  # "check" or "check/variant": which chapter explains it (the registry says)
+    cause: str | None = None  # "check" or "check/variant": which chapter explains it (doctor.pages says)
 
     @property
     def title(self) -> str:
         return CHECKS[self.check]
 
     @property
+    def page(self) -> tuple[str, str] | None:
+        """(stem, title) of the chapter page that shows this finding's cause (``nnfail.doctor.pages``)."""
+        if not self.is_finding:
+            return None
+        return PAGES.get(self.cause or "") or PAGES[self.check]
+
+    @property
     def chapter(self) -> str | None:
-        """The slug of the chapter that shows this finding's cause, from the chapter registry."""
-        return page_for(self.cause or self.check) if self.is_finding else None
+        """The slug of the chapter that shows this finding's cause."""
+        return None if self.page is None else self.page[0].split("_", 1)[1]
 
     @property
     def is_finding(self) -> bool:
@@ -37,7 +44,7 @@ class Result:
 
     def link(self, base: str = "") -> str | None:
         """The chapter's page, relative to ``base`` (the book's chapters/ folder by default)."""
-        return None if self.chapter is None else f"{base}{BY_SLUG[self.chapter].stem}.html"
+        return None if self.page is None else f"{base}{self.page[0]}.html"
 
 
 Finding = Result
@@ -69,7 +76,7 @@ class Report:
         return dict(summary=self.summary, seconds=self.seconds,
                     results=[dict(check=r.check, title=r.title, status=r.status, evidence=r.evidence,
                                   value=r.value, threshold=r.threshold, fix=r.fix,
-                                  chapter=r.chapter and BY_SLUG[r.chapter].title) for r in self.results])
+                                  chapter=r.page and r.page[1]) for r in self.results])
 
     def _headline(self) -> str:
         n = self.severities()
@@ -85,7 +92,7 @@ class Report:
             lines.append(f"[{r.status.upper()}] {r.title}: {r.evidence}")
             lines.append(f"    fix: {r.fix}")
             if r.chapter:
-                lines.append(f"    see: {BY_SLUG[r.chapter].title} (chapters/{BY_SLUG[r.chapter].stem})")
+                lines.append(f"    see: {r.page[1]} (chapters/{r.page[0]})")
         rest = [r for r in self.results if not r.is_finding]
         if rest:
             lines.append("" if self.findings else "No check raised a finding.")
@@ -99,7 +106,7 @@ class Report:
         rows = []
         for r in self.findings + [r for r in self.results if not r.is_finding]:
             link = r.link()
-            see = f'<a href="{esc(link)}">{esc(BY_SLUG[r.chapter].title)}</a>' if link else ""
+            see = f'<a href="{esc(link)}">{esc(r.page[1])}</a>' if link else ""
             rows.append(
                 f'<tr><td style="color:{colors[r.status]};font-weight:bold">{esc(r.status)}</td>'
                 f"<td>{esc(r.title)}</td><td>{esc(r.evidence)}</td><td>{esc(r.fix)}</td><td>{see}</td></tr>")

@@ -13,7 +13,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from nnfail import claims, stats
-from nnfail.models import Case, mlp
 
 X_LOW, X_HIGH = 0.0, 100.0
 
@@ -37,18 +36,19 @@ def target_moments(target: str) -> tuple[float, float, float]:
 
 @dataclass(frozen=True)
 class Config:
-    """One configuration: how the data is presented and how the network starts and learns."""
+    """One configuration: how the data is presented and how the network starts and learns (``init_std`` and
+    ``lr`` have no default here: they come from the chapter's parameters)."""
 
     name: str
     target: str
+    init_std: float  # std of the RandomNormal kernel init (used when init == "normal")
+    lr: float
     x_scale: float = 1.0  # network input = (x - x_shift) * x_scale
     x_shift: float = 0.0
     y_scale: float = 1.0  # network target = (y - y_shift) / y_scale
     y_shift: float = 0.0
     init: str = "normal"  # "normal" (RandomNormal(init_std)) or "glorot"
-    init_std: float = 0.05
     out_bias: float = 0.0  # initial output bias (in network-target units)
-    lr: float = 1e-3
     decay_rate: float = 1.0  # learning rate multiplied by this over the whole run (1 = constant)
 
 
@@ -56,26 +56,26 @@ FIXES = ("as posted", "y scaled", "init std 0.5", "decaying lr", "y scaled + ini
          "Glorot init", "output bias = mean(y)", "standardized X and y", "standardized + Glorot")
 
 
-def configs(target: str, input_scale: float = 0.01, target_scale: float = 1.0, init_std: float = 0.05,
-            lr: float = 1e-3, big_std: float = 0.5, big_lr: float = 1e-2, big_lr_decay: float = 0.01,
-            ) -> list[Config]:
+def configs(target: str, P) -> list[Config]:
     """The chapter's configurations for one target: {raw X, scaled X} x the answer's fixes, then the
     standard practice (independent of the raw/scaled choice because it standardizes X itself).
 
-    input_scale is the post's division by 100 (the "scaled X" rows); target_scale divides y in the "as posted" rows (1 = the
-    post). "y scaled" divides y by max|g| so it lands in [0, 1] as the answer suggests.
+    From the parameters ``P``: P.input_scale is the post's division by 100 (the "scaled X" rows);
+    P.target_scale divides y in the "as posted" rows (1 = the post); P.init_std and P.lr are the posted
+    network's, P.big_init_std, P.big_lr and P.lr_decay the answer's fixes. "y scaled" divides y by max|g|
+    so it lands in [0, 1] as the answer suggests.
     """
     mean, std, top = target_moments(target)
-    base = Config("", target, y_scale=target_scale, init_std=init_std, lr=lr)
+    base = Config("", target, init_std=P.init_std, lr=P.lr, y_scale=P.target_scale)
     rows = []
-    for xname, xs in (("raw X", 1.0), ("scaled X", input_scale)):
+    for xname, xs in (("raw X", 1.0), ("scaled X", P.input_scale)):
         b = replace(base, x_scale=xs)
         variants = {
             "as posted": b,
             "y scaled": replace(b, y_scale=top),
-            "init std 0.5": replace(b, init_std=big_std),
-            "decaying lr": replace(b, lr=big_lr, decay_rate=big_lr_decay),
-            "y scaled + init std 0.5": replace(b, y_scale=top, init_std=big_std),
+            "init std 0.5": replace(b, init_std=P.big_init_std),
+            "decaying lr": replace(b, lr=P.big_lr, decay_rate=P.lr_decay),
+            "y scaled + init std 0.5": replace(b, y_scale=top, init_std=P.big_init_std),
             "Glorot init": replace(b, init="glorot"),
             "output bias = mean(y)": replace(b, out_bias=mean / b.y_scale),
         }
@@ -88,7 +88,9 @@ def configs(target: str, input_scale: float = 0.01, target_scale: float = 1.0, i
 
 
 @dataclass
-class SweepResult:
+class Runs:
+    """Every member of every configuration, trained side by side (see :func:`train`)."""
+
     configs: list[Config]
     member_config: np.ndarray  # [K] index into configs
     r2: np.ndarray  # [K] R^2 on the dense grid, original units (NaN if diverged)
@@ -98,53 +100,91 @@ class SweepResult:
     init_pred: np.ndarray  # [K, G] predictions at initialization, original units
 
 
-def run_sweep(cfgs: Sequence[Config], n_seeds: int, rng: np.random.Generator, hidden=(15, 15, 15),
-              outer_epochs: int = 50, samples_per_epoch: int = 10_000, batch_size: int = 128,
-              progress: bool = False, grid_points: int = 1001) -> SweepResult:
-    """Train n_seeds members of every configuration together, the post's way: each outer epoch draws
-    fresh X ~ U(0, 100) for every member and makes one pass in batches."""
+def train_steps(P) -> int:
+    """Optimizer steps of one training run: P.outer_epochs passes over P.samples_per_epoch fresh samples."""
+    return P.outer_epochs * -(-P.samples_per_epoch // P.batch_size)
+
+
+@dataclass(frozen=True)
+class _Scaling:
+    """Each member's data transform ([K] arrays): network input = (x - x_shift) * x_scale, network target
+    = (y - y_shift) / y_scale."""
+
+    x_scale: np.ndarray
+    x_shift: np.ndarray
+    y_scale: np.ndarray
+    y_shift: np.ndarray
+
+    @classmethod
+    def of(cls, cfgs: Sequence[Config], member: np.ndarray) -> "_Scaling":
+        from nnfail import engine as E
+
+        return cls(*(E.per_member(cfgs, member, f) for f in ("x_scale", "x_shift", "y_scale", "y_shift")))
+
+    def inputs(self, x: np.ndarray) -> np.ndarray:
+        """[K or 1, N] original x -> [K, N, 1] network inputs."""
+        return ((x - self.x_shift[:, None]) * self.x_scale[:, None])[:, :, None]
+
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        return ((y - self.y_shift[:, None]) / self.y_scale[:, None])[:, :, None]
+
+    def original(self, out: np.ndarray) -> np.ndarray:
+        """[K, N, 1] network outputs -> [K, N] in original units."""
+        return out[:, :, 0] * self.y_scale[:, None] + self.y_shift[:, None]
+
+
+def _initial_params(net, cfgs: Sequence[Config], seeds: int, rng: np.random.Generator) -> list:
+    """Initial weights of every member; each configuration's seeds draw from the same generator in turn."""
     from nnfail import engine as E
 
-    net = E.MLP((1, *hidden, 1), ("elu",) * len(hidden) + ("linear",))
-    k = len(cfgs) * n_seeds
-    member = np.repeat(np.arange(len(cfgs)), n_seeds)
-    col = lambda f: np.array([getattr(cfgs[i], f) for i in member], np.float64)  # noqa: E731
-    x_scale, x_shift, y_scale, y_shift = col("x_scale"), col("x_shift"), col("y_scale"), col("y_shift")
     params = []
-    for c in cfgs:  # each configuration's seeds draw from the same generator in turn
+    for c in cfgs:
         kernel = E.GlorotUniform() if c.init == "glorot" else E.RandomNormal(c.init_std)
-        params.append(E.init_params(net, n_seeds, kernel, rng, bias=c.out_bias))
-    params = [(np.concatenate([p[i][0] for p in params]), np.concatenate([p[i][1] for p in params]))
-              for i in range(len(net.layers))]
-    steps = outer_epochs * -(-samples_per_epoch // batch_size)
-    opt = E.Adam(lr=col("lr"), decay_rate=col("decay_rate"), decay_steps=steps)
-    trainer = E.Trainer(net, params, opt, "mse")
-    targets = [cfgs[i].target for i in member]
-    groups = {t: np.array([tt == t for tt in targets]) for t in set(targets)}
-    var_y = np.array([TARGETS[t](grid(20001)).var() for t in targets]) / y_scale ** 2
+        params.append(E.init_params(net, seeds, kernel, rng, bias=c.out_bias))
+    return [(np.concatenate([p[i][0] for p in params]), np.concatenate([p[i][1] for p in params]))
+            for i in range(len(net.layers))]
 
-    g = grid(grid_points)
-    xg = ((g[None, :] - x_shift[:, None]) * x_scale[:, None])[:, :, None]
-    init_pred = trainer.predict(xg)[:, :, 0] * y_scale[:, None] + y_shift[:, None]
 
+def _fit_like_post(trainer, scaling: _Scaling, targets: list[str], rng: np.random.Generator, P,
+                   progress: bool) -> None:
+    """The post's loop: each of P.outer_epochs draws fresh X ~ U(0, 100) for every member, one pass in batches."""
     from nnfail.progress import bar as progress_bar
 
-    bar = progress_bar(outer_epochs, "outer epochs") if progress else None
-    for _ in range(outer_epochs):
-        x = rng.uniform(X_LOW, X_HIGH, (k, samples_per_epoch))
+    groups = {t: np.array([tt == t for tt in targets]) for t in set(targets)}
+    bar = progress_bar(P.outer_epochs, "outer epochs") if progress else None
+    for _ in range(P.outer_epochs):
+        x = rng.uniform(X_LOW, X_HIGH, (len(targets), P.samples_per_epoch))
         y = np.empty_like(x)
         for t, mask in groups.items():
             y[mask] = TARGETS[t](x[mask])
-        xin = ((x - x_shift[:, None]) * x_scale[:, None])[:, :, None]
-        yin = ((y - y_shift[:, None]) / y_scale[:, None])[:, :, None]
-        trainer.fit(xin, yin, epochs=1, batch_size=batch_size, progress=bar)
+        trainer.fit(scaling.inputs(x), scaling.targets(y), epochs=1, batch_size=P.batch_size, progress=bar)
     if bar is not None:
         bar.close()
-    pred = trainer.predict(xg)[:, :, 0] * y_scale[:, None] + y_shift[:, None]
-    truth = np.stack([TARGETS[t](g) for t in targets])
-    r2 = np.array([stats.r2(pred[i], truth[i]) for i in range(k)])
+
+
+def train(cfgs: Sequence[Config], seeds: int, rng: np.random.Generator, P, progress: bool = False,
+          grid_points: int = 1001) -> Runs:
+    """Train ``seeds`` members of every configuration together, the post's way, with the network and
+    training length of the parameters ``P`` (P.hidden, P.outer_epochs, P.samples_per_epoch, P.batch_size)."""
+    from nnfail import engine as E
+
+    net = E.MLP((1, *P.hidden, 1), ("elu",) * len(P.hidden) + ("linear",))
+    member = E.member_configs(len(cfgs), seeds)
+    scaling = _Scaling.of(cfgs, member)
+    params = _initial_params(net, cfgs, seeds, rng)
+    opt = E.Adam(lr=E.per_member(cfgs, member, "lr"), decay_rate=E.per_member(cfgs, member, "decay_rate"),
+                 decay_steps=train_steps(P))
+    trainer = E.Trainer(net, params, opt, "mse")
+    targets = [cfgs[i].target for i in member]
+    xg = scaling.inputs(grid(grid_points)[None, :])
+    init_pred = scaling.original(trainer.predict(xg))
+    _fit_like_post(trainer, scaling, targets, rng, P, progress)
+    pred = scaling.original(trainer.predict(xg))
+    truth = np.stack([TARGETS[t](grid(grid_points)) for t in targets])
+    r2 = np.array([stats.r2(p, t) for p, t in zip(pred, truth)])
+    var_y = np.array([TARGETS[t](grid(20001)).var() for t in targets]) / scaling.y_scale ** 2
     loss = trainer.history.array() / var_y[None, :]
-    return SweepResult(list(cfgs), member, r2, loss, pred, trainer.diverged, init_pred)
+    return Runs(list(cfgs), member, r2, loss, pred, trainer.diverged, init_pred)
 
 
 # ------------------------------------------------------------------------------------- mechanism
@@ -160,8 +200,11 @@ def linearity(pred: np.ndarray) -> np.ndarray:
     return np.array([stats.line_r2(x, p) for p in pred])
 
 
-def phase_configs(target: str, input_scales: Sequence[float], init_stds: Sequence[float]) -> list[Config]:
-    return [Config(f"s={s:g}, std={d:g}", target, x_scale=s, init_std=d) for s in input_scales for d in init_stds]
+def phase_configs(P, input_scales: Sequence[float], init_stds: Sequence[float]) -> list[Config]:
+    """The phase diagram's cells for P.target, y unscaled, at the posted learning rate P.lr: every input
+    scale crossed with every init std (input scales vary slowest)."""
+    return [Config(f"s={s:g}, std={d:g}", P.target, init_std=d, lr=P.lr, x_scale=s)
+            for s in input_scales for d in init_stds]
 
 
 # ------------------------------------------------------------------------------------- verdicts
@@ -172,13 +215,13 @@ def nonlinear_share(r2: np.ndarray, target: str) -> np.ndarray:
     return (np.asarray(r2, float) - line) / (1 - line)
 
 
-def failed(res: SweepResult, success: float) -> np.ndarray:
+def failed(res: Runs, success: float) -> np.ndarray:
     """[K] True where a member failed: diverged, or explained less than ``success`` of the non-linear part."""
     share = np.array([nonlinear_share(res.r2[i], res.configs[c].target) for i, c in enumerate(res.member_config)])
     return ~(np.isfinite(share) & (share >= success))
 
 
-def summarize(res: SweepResult, success: float, rng: np.random.Generator, baseline_fix: str = "as posted"
+def summarize(res: Runs, success: float, rng: np.random.Generator, baseline_fix: str = "as posted"
               ) -> list[dict]:
     """One row per configuration: failure rate with its Wilson interval, median R^2 with IQR and a
     bootstrap interval, and Fisher's p-value against the same target's scaled-X baseline."""
@@ -219,7 +262,7 @@ def key(target: str, config: str) -> str:
 
 def _rate_claim(who, quote, says, target, config, kind, against=None) -> claims.Claim:
     return claims.Claim(key(target, config), who, quote, says, f"{TARGET_LABELS[target]}: {config}",
-                        claims.Rate(kind), against=against and f"{against}")
+                        claims.RateRule(kind), against=against and f"{against}")
 
 
 # The post's observations and the answer's fixes; each a failure-rate claim on one configuration, contrasted
@@ -253,7 +296,7 @@ CLAIMS = (
 
 
 def judge_claims(rows: list[dict]) -> list[claims.Verdict]:
-    """Each claim of the post and its answer judged on the sweep's rows (per-seed failures in "failed"):
+    """Each claim of the post and its answer judged on the training runs' rows (per-seed failures in "failed"):
     the configuration's failure rate and, against the configuration it is contrasted with, Fisher's exact
     test. The answer's remark on the indicator is a fact about its range: dividing it by max|y| = 1 leaves
     it unchanged, so its failure cannot be y's scale."""
@@ -273,29 +316,29 @@ def judge_claims(rows: list[dict]) -> list[claims.Verdict]:
 
 
 def config_index(cfgs: Sequence[Config], target: str, name: str) -> int:
-    """Position of the configuration called ``name`` for ``target`` in a sweep's configurations."""
+    """Position of the configuration called ``name`` for ``target`` in a list of configurations."""
     return next(i for i, c in enumerate(cfgs) if c.target == target and c.name == name)
 
 
-def mechanism(sweep: SweepResult, target: str, target_scale: float, lr: float, steps: int) -> dict:
-    """The numbers behind the mechanism: how linear the as-posted network is at initialization on raw and
-    scaled inputs (median over seeds), how far its output has to grow (output_growth: the target's standard
-    deviation over the spread of the initial output on scaled inputs), and how many Adam steps the
-    output bias alone would need to reach the target mean."""
+def mechanism(runs: Runs, P) -> dict:
+    """The numbers behind the mechanism for P.target: how linear the as-posted network is at initialization
+    on raw and scaled inputs (median over seeds), how far its output has to grow (output_growth: the target's
+    standard deviation over the spread of the initial output on scaled inputs), and how many Adam steps (at
+    P.lr) the output bias alone would need to reach the target mean, also as a share of the run's steps."""
     def members(scale_name):
-        return sweep.init_pred[sweep.member_config == config_index(sweep.configs, target, f"{scale_name} | as posted")]
+        return runs.init_pred[runs.member_config == config_index(runs.configs, P.target, f"{scale_name} | as posted")]
 
-    mean_y, std_y, _ = target_moments(target)
+    mean_y, std_y, _ = target_moments(P.target)
     init_std = float(np.nanmedian(members(SCALED).std(axis=1)))
     return dict(linearity_raw=np.nanmedian(linearity(members("raw X"))),
                 linearity_scaled=np.nanmedian(linearity(members(SCALED))),
                 target_mean=mean_y, target_std=std_y, init_output_std=init_std,
-                output_growth=std_y / target_scale / init_std,
-                bias_steps_needed=mean_y / target_scale / lr,
-                steps_ratio=mean_y / target_scale / lr / steps)
+                output_growth=std_y / P.target_scale / init_std,
+                bias_steps_needed=mean_y / P.target_scale / P.lr,
+                steps_ratio=mean_y / P.target_scale / P.lr / train_steps(P))
 
 
-def phase_rates(res: SweepResult, success: float, shape: tuple[int, int]) -> np.ndarray:
+def phase_rates(res: Runs, success: float, shape: tuple[int, int]) -> np.ndarray:
     """Failure rate of every cell of the phase diagram, [input scales, init stds]."""
     fail = failed(res, success)
     rate = np.array([fail[res.member_config == i].mean() for i in range(len(res.configs))])
@@ -303,39 +346,37 @@ def phase_rates(res: SweepResult, success: float, shape: tuple[int, int]) -> np.
 
 
 # ------------------------------------------------------------------------------------- Keras side
-def post_batches(data_seed: int, outer_epochs: int, samples_per_epoch: int):
-    """The post's data: a fresh X ~ U(0, 100) for every outer epoch (same seed, same draws)."""
-    rng = np.random.default_rng(data_seed)
-    for _ in range(outer_epochs):
-        yield rng.uniform(X_LOW, X_HIGH, samples_per_epoch)
+def post_batches(P):
+    """The post's data: a fresh X ~ U(0, 100) for each of P.outer_epochs, P.samples_per_epoch at a time,
+    drawn from a generator seeded with P.seed (same parameters, same draws)."""
+    rng = np.random.default_rng(P.seed)
+    for _ in range(P.outer_epochs):
+        yield rng.uniform(X_LOW, X_HIGH, P.samples_per_epoch)
 
 
-def fit_keras_like_post(model, target: str, x_scale: float, y_scale: float, outer_epochs: int,
-                        samples_per_epoch: int, batch_size: int, data_seed: int):
-    """Train a compiled Keras model the way the post does: one ``fit`` call per outer epoch on fresh
-    samples (shuffle off so that the engine can replay the exact batches). Returns grid predictions
-    in original units."""
-    g = TARGETS[target]
-    for x in post_batches(data_seed, outer_epochs, samples_per_epoch):
-        model.fit((x * x_scale)[:, None], (g(x) / y_scale)[:, None], batch_size=batch_size, epochs=1,
-                  shuffle=False, verbose=0)
-    return model.predict(grid()[:, None] * x_scale, verbose=0)[:, 0] * y_scale
+def fit_keras_like_post(model, P) -> np.ndarray:
+    """Train a compiled Keras model the way the post does on P.target, X times P.input_scale and y divided by
+    P.target_scale: one ``fit`` call per outer epoch on fresh samples (shuffle off so that the engine can
+    replay the exact batches). Returns grid predictions in original units."""
+    g = TARGETS[P.target]
+    for x in post_batches(P):
+        model.fit((x * P.input_scale)[:, None], (g(x) / P.target_scale)[:, None], batch_size=P.batch_size,
+                  epochs=1, shuffle=False, verbose=0)
+    return model.predict(grid()[:, None] * P.input_scale, verbose=0)[:, 0] * P.target_scale
 
 
-def fit_engine_like_post(weights: list[np.ndarray], activations, target: str, x_scale: float,
-                         y_scale: float, lr: float, outer_epochs: int, samples_per_epoch: int,
-                         batch_size: int, data_seed: int) -> np.ndarray:
-    """The same run as fit_keras_like_post, as one engine member started from the same weights."""
+def fit_engine_like_post(weights: list[np.ndarray], activations, P) -> np.ndarray:
+    """The same run as fit_keras_like_post (Adam at P.lr), as one engine member started from the same weights."""
     from nnfail import engine as E
 
     pairs = [(w[None], b[None]) for w, b in zip(weights[0::2], weights[1::2])]
     sizes = (pairs[0][0].shape[1], *[w.shape[2] for w, _ in pairs])
     net = E.MLP(sizes, tuple(activations))
-    trainer = E.Trainer(net, E.init_params(net, 1, E.Given(pairs)), E.Adam(lr), "mse")
-    g = TARGETS[target]
-    for x in post_batches(data_seed, outer_epochs, samples_per_epoch):
-        trainer.fit((x * x_scale)[:, None], (g(x) / y_scale)[:, None], batch_size=batch_size)
-    return trainer.predict(grid()[:, None] * x_scale)[0, :, 0] * y_scale
+    trainer = E.Trainer(net, E.init_params(net, 1, E.Given(pairs)), E.Adam(P.lr), "mse")
+    g = TARGETS[P.target]
+    for x in post_batches(P):
+        trainer.fit((x * P.input_scale)[:, None], (g(x) / P.target_scale)[:, None], batch_size=P.batch_size)
+    return trainer.predict(grid()[:, None] * P.input_scale)[0, :, 0] * P.target_scale
 
 
 @dataclass(frozen=True)
@@ -356,30 +397,12 @@ class Replay:
         return float(np.max(np.abs(self.keras - self.engine)) / self.truth.std())
 
 
-def replay_keras_run(model, activations, target: str, x_scale: float, y_scale: float, lr: float,
-                     outer_epochs: int, samples_per_epoch: int, batch_size: int, data_seed: int) -> Replay:
-    """Train the compiled Keras ``model`` the post's way and replay the run in the engine from the
-    model's initial weights (``activations``: one per layer, output included)."""
+def replay_keras_run(model, P, outer_epochs: int) -> Replay:
+    """Train the compiled Keras ``model`` (the posted network: P.hidden elu layers and a linear output) the
+    post's way for ``outer_epochs`` (a quick run shortens the Keras run) and replay the run in the engine
+    from the model's initial weights."""
+    run = P.replace(outer_epochs=outer_epochs)
     initial = model.get_weights()
-    run = dict(target=target, x_scale=x_scale, y_scale=y_scale, outer_epochs=outer_epochs,
-               samples_per_epoch=samples_per_epoch, batch_size=batch_size, data_seed=data_seed)
-    keras_pred = fit_keras_like_post(model, **run)
-    engine_pred = fit_engine_like_post(initial, activations, lr=lr, **run)
-    return Replay(TARGETS[target](grid()), keras_pred, engine_pred)
-
-
-# ------------------------------------------------------------------ the doctor's broken/fixed pair
-def doctor_case(fixed: bool, rng, target="square", input_scale=0.01, target_scale=1.0, init_std=0.05,
-                hidden=(15, 15, 15), lr=1e-3, n=10_000) -> Case:
-    """Chapter 1: the posted elu network on X*input_scale and unscaled y; fixed: standardized X and y
-    with Keras's default (Glorot) initializer."""
-    import keras
-
-    x = rng.uniform(X_LOW, X_HIGH, n)
-    y = TARGETS[target](x) / target_scale
-    if fixed:
-        return Case(mlp(1, hidden, "elu", optimizer=keras.optimizers.Adam(lr), rng=rng),
-                    stats.standardize(x)[:, None], stats.standardize(y))
-    normal = keras.initializers.RandomNormal(stddev=init_std, seed=int(rng.integers(2**31 - 1)))
-    return Case(mlp(1, hidden, "elu", kernel=normal, optimizer=keras.optimizers.Adam(lr), rng=rng),
-                (x * input_scale)[:, None], y)
+    keras_pred = fit_keras_like_post(model, run)
+    engine_pred = fit_engine_like_post(initial, ["elu"] * len(P.hidden) + ["linear"], run)
+    return Replay(TARGETS[P.target](grid()), keras_pred, engine_pred)

@@ -3,7 +3,7 @@ vectorized engine against the plain loop, iteration count for iteration count.""
 import numpy as np
 import pytest
 
-from nnfail import sigmoid_net as S
+from nnfail.chapters.unnormalized_sigmoid import network as S
 
 rng0 = np.random.default_rng(11)
 X = np.column_stack([rng0.uniform(5, 8, 10), rng0.uniform(3, 7, 10)])

@@ -34,14 +34,14 @@ class Budgets:
     accuracy: dict[str, np.ndarray]
 
 
-def xor_runs(n_seeds: int, budgets, rng: np.random.Generator, units: int = 2, lr: float = 1e-3,
-             activations=("sigmoid", "relu")) -> Budgets:
-    """Train n_seeds networks per hidden activation on XOR, recording loss and accuracy at each budget."""
-    budgets = sorted(int(b) for b in budgets)
+def xor_runs(P, rng: np.random.Generator, activations=("sigmoid", "relu")) -> Budgets:
+    """Train ``P.n_seeds`` networks of ``P.units`` hidden units per activation on XOR with Adam(``P.lr``),
+    recording loss and accuracy at each of ``P.budgets``."""
+    budgets = sorted(int(b) for b in P.budgets)
     loss, acc = {}, {}
     for act in activations:
-        net = E.MLP((2, units, 1), (act, "sigmoid"))
-        trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="bce")
+        net = E.MLP((2, P.units, 1), (act, "sigmoid"))
+        trainer = E.Trainer(net, E.init_params(net, P.n_seeds, rng=rng), E.Adam(P.lr), loss="bce")
         done, rows_l, rows_a = 0, [], []
         for b in budgets:
             trainer.fit(XOR_X, XOR_Y, epochs=b - done, batch_size=BATCH)
@@ -94,11 +94,13 @@ def linear_data(rng: np.random.Generator, n: int = 100, noise: float = 1.0):
     return x[:, None], (2 * x + 1 + rng.normal(0, noise, n))[:, None]
 
 
-def capacity_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: float = 0.01, noise: float = 1.0,
+def capacity_runs(P, rng: np.random.Generator, epochs: int = CAP_EPOCHS, lr: float = 0.01, noise: float = 1.0,
                   hidden: int = 64) -> dict:
-    """Example 1: each seed draws its own noisy line; a single linear unit (the post) and a relu network
-    with one hidden layer of ``hidden`` units, both SGD(lr) for ``epochs`` epochs of batch 32; training MSE
-    and MSE on fresh data from the same line, against the least-squares line's training MSE."""
+    """Example 1: each of ``P.n_seeds`` seeds draws its own noisy line; a single linear unit (the post) and a
+    relu network with one hidden layer of ``hidden`` units, both SGD(lr) for ``epochs`` epochs of batch 32
+    (the answer's settings, not the chapter's parameters); training MSE and MSE on fresh data from the same
+    line, against the least-squares line's training MSE."""
+    n_seeds = P.n_seeds
     data = [linear_data(rng, noise=noise) for _ in range(n_seeds)]
     X = np.stack([d[0] for d in data])
     Y = np.stack([d[1] for d in data])
@@ -134,11 +136,13 @@ def capacity_summary(cap: dict) -> tuple[list[dict], dict]:
     return rows, facts
 
 
-def keras_xor(act: str, units: int, lr: float, epochs: int, seed: int) -> dict:
-    """The post's XOR network in Keras (``units`` hidden units of ``act``, sigmoid output, binary
-    cross-entropy, Adam) and its replay in the engine from the same weights: both final losses and the
-    Keras model's accuracy."""
+def keras_xor(act: str, P) -> dict:
+    """The post's XOR network in Keras (``P.units`` hidden units of ``act``, sigmoid output, binary
+    cross-entropy, Adam(``P.lr``), the first of ``P.budgets`` epochs) and its replay in the engine from the
+    same weights: both final losses and the Keras model's accuracy."""
     import keras
+
+    units, lr, epochs, seed = P.units, P.lr, sorted(P.budgets)[0], P.seed
 
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(units, activation=act),
@@ -161,11 +165,13 @@ def keras_xor(act: str, units: int, lr: float, epochs: int, seed: int) -> dict:
 REPLAY_STEPS = 300  # steps of each Keras replay
 
 
-def keras_replays(seed: int, lr: float, steps: int = REPLAY_STEPS) -> list:
+def keras_replays(P) -> list:
     """The capacity and preprocessing examples' engine networks replayed in plain Keras from the same
-    initial weights on the same batches (XOR is replayed by :func:`keras_xor`)."""
-    x, y = linear_data(np.random.default_rng([seed, 4]))
-    common = dict(steps=steps, seed=seed)
+    initial weights on the same batches, :data:`REPLAY_STEPS` steps each (30 in quick runs); XOR is replayed
+    by :func:`keras_xor`."""
+    lr = P.lr
+    x, y = linear_data(np.random.default_rng([P.seed, 4]))
+    common = dict(steps=30 if P.quick else REPLAY_STEPS, seed=P.seed)
     return [replay.keras_replay("capacity: single unit", (1, 1), ("linear",), x, y, batch_size=BATCH, lr=0.01,
                                 optimizer="sgd", **common),
             replay.keras_replay("capacity: relu hidden layer", (1, 64, 1), ("relu", "linear"), x, y,
@@ -208,8 +214,10 @@ def feature_ratio() -> float:
     return float(np.median(SCALE_X[:, 0] / SCALE_X[:, 1]))
 
 
-def scaling_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: float = 1e-3) -> dict:
-    """Example 3: one linear unit with Adam on the three rows, raw and standardized; MSE per epoch [epochs, K]."""
+def scaling_runs(P, rng: np.random.Generator, epochs: int = SCALE_EPOCHS) -> dict:
+    """Example 3: ``P.n_seeds`` single linear units with Adam(``P.lr``) on the three rows, raw and standardized;
+    MSE per epoch [epochs, K]."""
+    n_seeds, lr = P.n_seeds, P.lr
     scaled = stats.standardize(SCALE_X)
     out = {}
     net = E.MLP((2, 1), ("linear",))
@@ -217,85 +225,3 @@ def scaling_runs(n_seeds: int, rng: np.random.Generator, epochs: int = 100, lr: 
         trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="mse")
         out[name] = trainer.fit(X, SCALE_Y, epochs=epochs, batch_size=BATCH).array()
     return out
-
-
-# ------------------------------------------------------------------------------------- going further: a sweep
-# The sweep this chapter runs while the book is built: chapter 1 at smoke-test size, its as-posted square
-# (X scaled, y not) at several input scales, on a local Dask cluster of two workers (about two quick chapter
-# executions side by side, inside this chapter's budget); and the full-size sweep a reader would run.
-SWEEP_CHAPTER = "1"
-SWEEP_PARAM = "input_scale"
-SWEEP_VALUES = "0.1,10"
-SWEEP_WORKERS = 2
-SWEEP_RESULT = "square__scaled_x__as_posted"  # the row of chapter 1's table whose failure rate is shown
-SWEEP_FULL = (("input_scale", "0.001,0.01,0.1,1,10"), ("hidden", "[15, 15, 15],[64, 64, 64]"))
-
-
-def sweep_demo(quick: bool) -> dict:
-    """Run the chapter's small sweep (not in quick runs: a quick build executes no sweeps); returns what
-    the section shows: the command, one row per point, the figure with its alt text, and the full-size
-    command with its estimated execution time from chapter 1's own cost model."""
-    from nnfail.book import registry
-    from nnfail.book import sweep as sw
-    from nnfail.book.runner import NoBook
-
-    info = registry.chapter("scaling_disaster")
-    spec = info.spec
-    full_points = sw.points(info, SWEEP_FULL)  # the grid `nnfail sweep` would run
-    full_seconds = sum(spec.cost(spec.validate(p, allow_expensive=True)) for p in full_points)
-    full_command = ("nnfail sweep " + SWEEP_CHAPTER + "".join(f" -p {n} '{v}'" for n, v in SWEEP_FULL)
-                    + " --scheduler tcp://SCHEDULER:8786 --allow-expensive")
-    out = {"ran": False, "why": "", "command": "", "rows": [], "png": None, "alt": "", "seconds": float("nan"),
-           "seeds": float("nan"),
-           "points": len(sw.split_values(SWEEP_VALUES)), "workers": SWEEP_WORKERS, "full_command": full_command,
-           "full_points": len(full_points), "full_minutes": full_seconds / 60,
-           "full_seeds": spec.by_name["n_seeds"].default,
-           "full_scales": ", ".join(sw.split_values(dict(SWEEP_FULL)["input_scale"])),
-           "full_hidden": " and ".join(sw.split_values(dict(SWEEP_FULL)["hidden"]))}
-    if quick:
-        out["why"] = "skipped at smoke-test size: quick builds run no sweeps"
-        return out
-    try:
-        res = sw.in_chapter(SWEEP_CHAPTER, [(SWEEP_PARAM, SWEEP_VALUES)], quick=True, workers=SWEEP_WORKERS,
-                            y=SWEEP_RESULT + "__rate")
-    except NoBook:
-        out["why"] = "skipped: a sweep needs the book's checkout (Binder or a clone), not a lone notebook"
-        return out
-    if res.returncode != 0 or not res.rows:
-        raise RuntimeError(f"the chapter's sweep `{res.command}` failed: {res.error or res.returncode}")
-    rows = []
-    for r in res.rows:
-        rows.append({SWEEP_PARAM: float(r[SWEEP_PARAM]), "status": r["status"],
-                     "rate": float(r[SWEEP_RESULT + "__rate"]), "low": float(r[SWEEP_RESULT + "__low"]),
-                     "high": float(r[SWEEP_RESULT + "__high"]), "seeds": int(r["n_seeds__result"])})
-    out.update(ran=True, command=res.command, rows=rows, png=res.figure_png, alt=res.alt,
-               seconds=max(p["seconds"] for p in res.record["points"]), seeds=rows[0]["seeds"])
-    return out
-
-
-SWEEP_GLUED = ("points", "workers", "seconds", "seeds", "full_points", "full_minutes", "full_seeds", "full_scales",
-               "full_hidden")
-
-
-def sweep_outputs(demo: dict) -> list:
-    """What the section displays: the command, the table of points and the figure (with its alt text),
-    or why the sweep did not run."""
-    from IPython.display import HTML, Markdown
-
-    if not demo["ran"]:
-        return [Markdown(f"*The sweep was {demo['why']}.*")]
-    table = tables.markdown(demo["rows"], [
-        (SWEEP_PARAM, lambda r: f"{r[SWEEP_PARAM]:g}"),
-        ("runs per configuration", lambda r: str(r["seeds"])),
-        ("failure rate of the as-posted square", lambda r: tables.pct(r["rate"])),
-        (f"{claims.LEVEL:.0%} interval", lambda r: tables.interval(r["low"], r["high"])),
-    ])
-    return [Markdown(f"```\n{demo['command']}\n```"), table, HTML(sweep_figure_html(demo["png"], demo["alt"]))]
-
-
-def sweep_figure_html(png: bytes, alt: str) -> str:
-    import base64
-    import html
-
-    return (f'<img alt="{html.escape(alt, quote=True)}" style="max-width:100%" '
-            f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')

@@ -2,7 +2,7 @@
 iteration counts the post and its answer report.
 
 Every configuration (labels, input scaling, loss, learning rate, optimizer, bias update) is a block of
-members in one ``sigmoid_net.train_many`` run.
+members in one ``network.train_many`` run.
 """
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnfail import sigmoid_net as S
+from nnfail.chapters.unnormalized_sigmoid import network as S
 from nnfail import claims, stats, tables
-from nnfail.models import Case, mlp
 
 # The post's ten rows: (sepal length, petal length) in cm.
 ROWS = np.array([[7.0, 4.7], [6.3, 6.0], [6.9, 4.9], [6.4, 5.3], [5.8, 5.1],
@@ -79,14 +78,23 @@ def legacy_init(seed: int) -> S.Weights:
 
 @dataclass(frozen=True)
 class Config:
+    """One configuration of the hand-written network; the baseline's fields come from the chapter's
+    parameters (see :func:`baseline`), under the same names."""
+
     name: str
-    labels: str = "alt"
-    scaling: str = "raw"  # raw | standardized
-    loss: str = "sse"
-    alpha: float = 0.5
-    optimizer: str = "gd"
-    momentum: float = 0.9
-    bias: str = "per_unit"
+    labels: str
+    scaling: str  # raw | standardized
+    loss: str
+    alpha: float
+    optimizer: str
+    momentum: float
+    bias_update: str
+
+
+def baseline(P) -> Config:
+    """The baseline configuration the variations change one thing of: the chapter's parameters."""
+    return Config("", labels=P.labels, scaling=P.scaling, loss=P.loss, alpha=P.alpha, optimizer=P.optimizer,
+                  momentum=P.momentum, bias_update=P.bias_update)
 
 
 def configs(base: Config) -> list[Config]:
@@ -97,7 +105,7 @@ def configs(base: Config) -> list[Config]:
         b = replace(base, labels=lab)
         rows = [
             replace(b, name="as posted"),
-            replace(b, name="shared bias update", bias="shared"),
+            replace(b, name="shared bias update", bias_update="shared"),
             replace(b, name="standardized inputs", scaling="standardized"),
             replace(b, name="log-loss, alpha 0.5", loss="logloss", alpha=0.5),
             replace(b, name="log-loss, alpha 0.05", loss="logloss", alpha=0.05),
@@ -115,7 +123,7 @@ def configs(base: Config) -> list[Config]:
 
 
 @dataclass
-class Sweep:
+class Runs:
     configs: list[Config]
     member_config: np.ndarray
     run: S.Run
@@ -130,25 +138,29 @@ class Sweep:
         return self.member_config == i
 
 
-def run_sweep(cfgs: list[Config], n_seeds: int, rng: np.random.Generator, max_iter: int, target: float,
-              record_every: int = 100, progress=None) -> Sweep:
-    """Every configuration with the same n_seeds initial weights (drawn once from rng), in one program."""
+def train(cfgs: list[Config], P, rng: np.random.Generator, record_every: int = 100, progress=None) -> Runs:
+    """Every configuration with the same ``P.n_seeds`` initial weights (drawn once from rng), in one program,
+    until the summed squared error falls below ``P.target_error`` or ``P.max_iter`` iterations."""
+    from nnfail.engine import member_configs, per_member
+
+    n_seeds = P.n_seeds
     inits = S.init(rng, members=n_seeds)
-    member = np.repeat(np.arange(len(cfgs)), n_seeds)
+    member = member_configs(len(cfgs), n_seeds)
     seed_of = np.tile(np.arange(n_seeds), len(cfgs))
     w = S.Weights(*[a[seed_of] for a in inits.arrays()])
-    col = lambda f: np.array([getattr(cfgs[i], f) for i in member])  # noqa: E731
+    col = lambda f: per_member(cfgs, member, f, dtype=object)  # noqa: E731
     X = np.stack([stats.standardize(ROWS) if s == "standardized" else ROWS for s in col("scaling")])
     Y = np.stack([label_vector(lab)[:, None].astype(float) for lab in col("labels")])
     cfg = S.Members(alpha=col("alpha").astype(float), logloss=col("loss") == "logloss",
-                    shared_bias=col("bias") == "shared",
+                    shared_bias=col("bias_update") == "shared",
                     optimizer=np.array([S.OPTIMIZERS.index(o) for o in col("optimizer")]),
                     momentum=col("momentum").astype(float))
-    run = S.train_many(w, X, Y, cfg, target=target, max_iter=max_iter, record_every=record_every, progress=progress)
-    return Sweep(list(cfgs), member, run, seed_of, inits, X, Y, max_iter)
+    run = S.train_many(w, X, Y, cfg, target=P.target_error, max_iter=P.max_iter, record_every=record_every,
+                       progress=progress)
+    return Runs(list(cfgs), member, run, seed_of, inits, X, Y, P.max_iter)
 
 
-def summarize(sw: Sweep, rng: np.random.Generator) -> list[dict]:
+def summarize(sw: Runs, rng: np.random.Generator) -> list[dict]:
     """Per configuration: iterations to the target (median, IQR, range over converged seeds, bootstrap CI
     of the median with capped seeds counted at the cap) and the share that never converged."""
     rows = []
@@ -178,7 +190,7 @@ SUMMARY_COLUMNS = [  # the table of summarize's rows (one label vector at a time
 ]
 
 
-def iterations(sw: Sweep, name: str) -> np.ndarray:
+def iterations(sw: Runs, name: str) -> np.ndarray:
     """Iterations each seed of configuration ``name`` needed, seeds that never converged counted at the cap."""
     it = sw.run.iterations[sw.of(name)]
     return np.where(it >= 0, it, sw.cap).astype(float)
@@ -188,7 +200,7 @@ POST_LOOP = 100_000  # the post's training loop runs this many iterations
 ANSWER_CAP = 1_000_000  # the answer raised the cap to this to see its 209,237-iteration run
 
 
-def error_at(sw: Sweep, name: str, iteration: int) -> np.ndarray:
+def error_at(sw: Runs, name: str, iteration: int) -> np.ndarray:
     """Summed squared error of configuration ``name``'s seeds after ``iteration`` iterations (a run that
     stopped earlier, at the target, keeps its final error); NaN if ``iteration`` is past the cap."""
     m = sw.of(name)
@@ -199,7 +211,7 @@ def error_at(sw: Sweep, name: str, iteration: int) -> np.ndarray:
     return np.where(np.isnan(at), sw.run.final_sse[m], at)
 
 
-def mean_logloss(sw: Sweep, name: str) -> np.ndarray:
+def mean_logloss(sw: Runs, name: str) -> np.ndarray:
     """Per seed of configuration ``name``: the mean log-loss per example at the end of training."""
     m = sw.of(name)
     w = S.Weights(*[a[m] for a in sw.run.weights.arrays()])
@@ -244,14 +256,14 @@ def count_claims(cap: int) -> list[claims.Claim]:
             for cid, who, quote, says, cfg, kind, ref in COUNT_CLAIMS]
 
 
-def _count_evidence(sw: Sweep, labels: str, cid: str) -> np.ndarray:
+def _count_evidence(sw: Runs, labels: str, cid: str) -> np.ndarray:
     cfg, kind = next((c[4], c[5]) for c in COUNT_CLAIMS if c[0] == cid)
     if kind == "error_at_loop":
         return error_at(sw, f"{labels} | {cfg}", POST_LOOP)
     return iterations(sw, f"{labels} | {cfg}")
 
 
-def identify_labels(sw: Sweep) -> tuple[str | None, list[dict]]:
+def identify_labels(sw: Runs) -> tuple[str | None, list[dict]]:
     """Which label vector the thread's figures come from: every count the thread reports judged on each
     label vector (reproduces 1, partly 1/2); the label vector with the higher score (None on a tie: the
     figures do not tell them apart), and one row per figure with both verdicts."""
@@ -280,7 +292,7 @@ OTHER_CLAIMS = (
     claims.Claim("bias_fix", "answer", "Your bias update is the same for each bias value", "fixing the shared bias "
                  "update speeds training up", "as posted", claims.Compare(), against="shared bias update"),
     claims.Claim("logloss_stuck", "comment", "stuck at 0.69314716", "log-loss at the post's step of 0.5 never "
-                 "converges", "log-loss, alpha 0.5", claims.Rate("fails")),
+                 "converges", "log-loss, alpha 0.5", claims.RateRule("fails")),
     claims.Claim("logloss_plateau", "comment", "0.69314716", "the stuck runs sit at ln 2, the mean log-loss of "
                  "answering one half for every example", "log-loss, alpha 0.5, runs that never converged",
                  claims.Typical(0.69314716, close=PLATEAU_CLOSE, loose=PLATEAU_CLOSE ** 2)),
@@ -298,8 +310,8 @@ OTHER_CLAIMS = (
 )
 
 
-def judge_claims(sw: Sweep, labels: str, sklearn_iters=None) -> list[claims.Verdict]:
-    """Every claim of the thread judged on the sweep's ``labels`` rows (and MLPClassifier's iteration
+def judge_claims(sw: Runs, labels: str, sklearn_iters=None) -> list[claims.Verdict]:
+    """Every claim of the thread judged on the runs' ``labels`` rows (and MLPClassifier's iteration
     counts with its own stopping rule on raw inputs, if given)."""
     cap = sw.cap
     out = [claims.undecided(c, f"our runs stop at {cap:,} iterations, before the post's loop of {POST_LOOP:,}")
@@ -428,9 +440,10 @@ def _sklearn_fit(y: np.ndarray, scaling: str, random_state: int, max_iter: int, 
                 accuracy=float(np.mean(clf.predict(X) == y)))
 
 
-def sklearn_comparison(y: np.ndarray, n_seeds: int, fixed_iters: int, seed: int) -> list[dict]:
+def sklearn_comparison(y: np.ndarray, P, fixed_iters: int) -> list[dict]:
     """MLPClassifier with its own stopping rule and with a fixed length, raw and standardized inputs: median
-    iterations, median and best SSE, median accuracy over ``n_seeds`` seeds."""
+    iterations, median and best SSE, median accuracy over ``P.n_sklearn_seeds`` seeds."""
+    n_seeds, seed = P.n_sklearn_seeds, P.seed
     runs = {"own stopping rule": sklearn_runs(y, n_seeds, max_iter=200000, seed=seed),
             "fixed length": sklearn_runs(y, n_seeds, max_iter=fixed_iters, seed=seed, early_stop=False)}
     rows = []
@@ -442,17 +455,3 @@ def sklearn_comparison(y: np.ndarray, n_seeds: int, fixed_iters: int, seed: int)
                              sse=np.median([r["sse"] for r in mine]), sse_min=min(r["sse"] for r in mine),
                              acc=np.median([r["accuracy"] for r in mine])))
     return rows
-
-
-# ------------------------------------------------------------------ the doctor's broken/fixed pair
-def doctor_case(fixed: bool, rng, labels="alt", alpha=0.5, activation="sigmoid") -> Case:
-    """Chapter 3: the post's 2-3-1 sigmoid network on the ten iris rows, plain gradient descent at alpha,
-    squared error, weights uniform in [-1, 1] as in the post; fixed: standardized inputs."""
-    import keras
-
-    w = S.init(rng)
-    model = mlp(2, (3,), activation, out_activation="sigmoid", loss="mse",
-                optimizer=keras.optimizers.SGD(alpha), rng=rng)
-    model.set_weights([w.W1, w.b1, w.W2, w.b2])
-    X = stats.standardize(ROWS) if fixed else ROWS.copy()
-    return Case(model, X, label_vector(labels).astype(float))

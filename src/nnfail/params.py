@@ -1,13 +1,21 @@
-"""Chapter parameters: declared once with type and allowed values, validated everywhere.
+"""Chapter declarations: parameters (declared once with type and allowed values, validated everywhere),
+the record a validated parameter set becomes, and the record that describes a chapter.
 
 The command line (`nnfail run -p NAME VALUE`) and the first code cell of every chapter (for papermill,
 Binder and Colab users who bypass the command line) call the same validator, so a bad value is refused
-with the same message before any training starts.
+with the same message before any training starts. Validation returns a frozen :class:`Params` record
+that the notebook passes whole to its chapter's functions: one name per parameter from the command line
+to the code that uses it.
+
+Each chapter declares itself in ``nnfail/chapters/<slug>/spec.py`` with a :class:`ChapterSpec`; the list of
+chapters is ``nnfail.chapters.CHAPTERS``. Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 
 import ast
+import json
 import math
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -152,7 +160,136 @@ class Spec:
                 )
         return checked
 
+    def record(self, namespace: Mapping[str, Any]) -> "Params":
+        """Validate the parameters as a notebook's parameters cell set them (in ``namespace``, usually the
+        notebook's ``globals()``) and return them as one frozen record.
+
+        Called in the first code cell after the parameters, so papermill, Binder and Colab users get the
+        same clear refusal as the command line before any training starts.
+        """
+        missing = [p.name for p in self.params if p.name not in namespace]
+        if missing:
+            raise ParameterError(f"the parameters cell did not define: {', '.join(missing)}")
+        return Params(self.validate({p.name: namespace[p.name] for p in self.params}, allow_expensive=True))
+
+    def parameters_cell(self) -> str:
+        """The notebook's ``parameters`` cell, written from the declarations (``nnfail sync`` writes it)."""
+        width = max(len(f"{p.name} = {_literal(p.default)}") for p in self.params) + 1
+        return "\n".join(f"{p.name} = {_literal(p.default)}".ljust(max(width, 29)) + f"# {p.meaning}"
+                         for p in self.params)
+
     def parse_cli(self, pairs: Sequence[tuple[str, str]]) -> dict:
         """Parse `-p NAME VALUE` pairs into values (names and types checked)."""
         self.unknown([name for name, _ in pairs])
         return {name: self.by_name[name].parse(text) for name, text in pairs}
+
+
+def _literal(value: Any) -> str:
+    """A default as the parameters cell writes it: strings in double quotes, numbers in their shortest form."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+class Params:
+    """A validated parameter set, frozen: ``P.n_seeds``; ``P.replace(n_seeds=4)`` for a derived copy (the
+    copy is not re-validated: derived sizes such as a quick run's are the chapter's own choice)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]):
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"no parameter {name!r}; the record holds: {', '.join(self._values)}") from None
+
+    def __setattr__(self, name, value):
+        raise dataclasses.FrozenInstanceError(f"parameters are frozen; use P.replace({name}=...)")
+
+    def replace(self, **changes: Any) -> "Params":
+        unknown = set(changes) - set(self._values)
+        if unknown:
+            raise AttributeError(f"no parameter {sorted(unknown)[0]!r}")
+        return Params({**self._values, **changes})
+
+    def as_dict(self) -> dict:
+        return dict(self._values)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Params) and self._values == other._values
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return "Params(" + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
+
+
+# the two parameters every chapter has
+SEED = Param("seed", 0, int, "base seed of every random generator", low=0, high=2**31 - 1)
+QUICK = Param("quick", False, bool, "smoke-test sizes: few seeds and epochs (for tests)")
+
+
+@dataclass(frozen=True)
+class Source:
+    """The public text a chapter retells (credited and linked on the chapter's page)."""
+
+    title: str
+    site: str
+    url: str | None  # None where the address was not recovered
+    licence: str | None  # None where the text states none
+    author: str = "the authors as shown on the linked page"
+
+    @property
+    def licence_url(self) -> str | None:
+        return LICENCE_URLS.get(self.licence)
+
+    def credit(self) -> str:
+        """The Markdown line that opens the chapter: what it retells, where, under which licence."""
+        title = f"[{self.title}]({self.url})" if self.url else f"*{self.title}*"
+        where = self.site + ("" if self.url else "; its address was not recovered")
+        lic = (f", licensed [{self.licence}]({self.licence_url})" if self.licence
+               else "; no licence is stated, so we quote at most a short phrase")
+        return (f"**Source.** {title} ({where}), by {self.author}{lic}. This chapter retells it in its own "
+                f"words and re-implements every experiment in the book's own code.")
+
+
+DSSE = "a question on Data Science Stack Exchange, with its answers and comments"
+CC_BY_SA_3 = "CC BY-SA 3.0"  # Stack Exchange content posted before May 2018
+CC_BY_SA_4 = "CC BY-SA 4.0"
+LICENCE_URLS = {CC_BY_SA_3: "https://creativecommons.org/licenses/by-sa/3.0/",
+                CC_BY_SA_4: "https://creativecommons.org/licenses/by-sa/4.0/"}
+
+
+@dataclass(frozen=True)
+class ChapterSpec:
+    """Everything the code needs to know about one chapter, declared in its folder's ``spec.py``."""
+
+    number: int
+    slug: str  # the notebook is chapters/NN_<slug>.ipynb and its code the package nnfail.chapters.<slug>
+    title: str  # the notebook's first heading
+    spec: Spec
+    budget: float  # seconds the default run may take on the book's 2-core machine
+    source: Source
+    causes: tuple[str, ...] = ()  # doctor checks whose finding names this chapter's cause
+    # finer doctor causes ("check/variant") this chapter's page explains, beyond its own causes; a finding
+    # links the page of its cause (see nnfail.chapters.page_for)
+    pages: tuple[str, ...] = ()
+
+    @property
+    def stem(self) -> str:
+        return f"{self.number:02d}_{self.slug}"
+
+    @property
+    def notebook(self) -> str:
+        """Path of the notebook relative to the book root."""
+        return f"chapters/{self.stem}.ipynb"
+
+    @property
+    def package(self) -> str:
+        """The chapter's folder as a Python package: spec, experiments and the doctor's pair."""
+        return f"nnfail.chapters.{self.slug}"
+
+    def record(self, namespace: Mapping[str, Any]) -> Params:
+        """The notebook's parameters, validated, as one frozen record (see :meth:`Spec.record`)."""
+        return self.spec.record(namespace)

@@ -7,14 +7,22 @@ constant there for good.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnfail import engine as E
 from nnfail import claims, replay, stats, tables
-from nnfail.models import Case, mlp
+
+if TYPE_CHECKING:
+    from nnfail.params import Params
 
 X_LOW, X_HIGH = -10.0, 10.0
+
+
+def engine_optimizer(P: Params) -> E.Optimizer:
+    """The chapter's optimizer setting (P.optimizer, P.lr) as the engine's optimizer."""
+    return E.Adam(P.lr) if P.optimizer == "adam" else E.SGD(P.lr)
 
 
 def make_data(n: int, noise: float, rng: np.random.Generator):
@@ -69,7 +77,7 @@ def closed_form_uncovered(width: int) -> float:
 
 @dataclass(frozen=True)
 class Init:
-    """How a sweep's members start: kernel initializer, bias rule, activation."""
+    """How the members of one set of runs start: kernel initializer, bias rule, activation."""
 
     name: str
     kernel: str = "glorot"  # glorot (Keras default) | he
@@ -94,7 +102,9 @@ def init_params(init: Init, width: int, k: int, rng: np.random.Generator):
 
 
 @dataclass
-class Sweep:
+class Runs:
+    """Random initializations of one width and one :class:`Init`, trained together."""
+
     width: int
     init: Init
     start: list  # initial params
@@ -106,23 +116,23 @@ class Sweep:
     diverged: np.ndarray
 
 
-def sweep(init: Init, width: int, k: int, x, y, rng, optimizer: E.Optimizer, steps: int) -> Sweep:
-    """k random initializations of one width trained full-batch for ``steps`` updates, together."""
+def train_inits(init: Init, width: int, k: int, x, y, rng, opt: E.Optimizer, steps: int) -> Runs:
+    """k random initializations of one width trained full-batch with ``opt`` for ``steps`` updates, together."""
     net, params = init_params(init, width, k, rng)
-    t = E.Trainer(net, params, optimizer, "mse")
+    t = E.Trainer(net, params, opt, "mse")
     t.fit(x[:, None], y[:, None], epochs=steps, batch_size=len(x))
     loss = t.evaluate(x[:, None], y[:, None])
     r2 = stats.r2_from_mse(loss, y)
     (W, b), _ = t.params
-    return Sweep(width, init, params, t.params, loss, r2, uncovered_edges(*params[0]), uncovered_edges(W, b),
-                 t.diverged)
+    return Runs(width, init, params, t.params, loss, r2, uncovered_edges(*params[0]), uncovered_edges(W, b),
+                t.diverged)
 
 
-def train_with_snapshots(params, x, y, optimizer: E.Optimizer, steps: int, frames: int, activation="relu"):
+def train_with_snapshots(params, x, y, opt: E.Optimizer, steps: int, frames: int, activation="relu"):
     """Train the given (single or stacked) networks, recording the weights at ``frames`` points."""
     width = params[0][0].shape[2]
     net = E.MLP((1, width, 1), (activation, "linear"))
-    t = E.Trainer(net, E.init_params(net, params[0][0].shape[0], E.Given(params)), optimizer, "mse")
+    t = E.Trainer(net, E.init_params(net, params[0][0].shape[0], E.Given(params)), opt, "mse")
     at = np.unique(np.linspace(0, steps, frames + 1).astype(int))
     snaps, done = [t.params], 0
     for s in at[1:]:
@@ -166,28 +176,42 @@ def article_starts() -> list:
     return [(np.concatenate([good[i][0], bad[i][0]]), np.concatenate([good[i][1], bad[i][1]])) for i in range(2)]
 
 
-def article_runs(settings: dict, x: np.ndarray, y: np.ndarray) -> dict[str, dict]:
-    """The article's two starts trained with each optimizer setting {name: (optimizer, steps)}: R^2 of
-    each and the final kinks."""
+def optimizer_settings(P: Params) -> dict[str, tuple[E.Optimizer, int]]:
+    """{name: (optimizer, steps)}: the chapter's own setting first, then two others trained twice as long."""
+    return {f"{P.optimizer} {P.lr:g} (default)": (engine_optimizer(P), P.steps),
+            "Adam 0.01": (E.Adam(0.01), 2 * P.steps), "gradient descent 1e-4": (E.SGD(1e-4), 2 * P.steps)}
+
+
+def article_runs(P: Params, x: np.ndarray, y: np.ndarray) -> dict[str, dict]:
+    """The article's two starts trained with each of :func:`optimizer_settings`: R^2 of each and the final
+    kinks."""
     both = article_starts()
     out = {}
-    for name, (opt, n_steps) in settings.items():
+    for name, (opt, n_steps) in optimizer_settings(P).items():
         _, snaps, final = train_with_snapshots(both, x, y, opt, n_steps, frames=1)
         r2 = stats.r2_from_mse(final, y)
         out[name] = dict(good=float(r2[0]), bad=float(r2[1]), kinks=-snaps[-1][0][1] / snaps[-1][0][0][:, 0, :])
     return out
 
 
-def animation_starts(init: str, width: int, seed: int) -> tuple[list, list[str]]:
-    """The two starts the animation follows: the article's, or two random Glorot starts of ``width`` units,
-    one with both edges of the data covered and one with an edge uncovered (where the draw has both)."""
-    if init == "article":
+def animation_starts(P: Params) -> tuple[list, list[str]]:
+    """The two starts the animation follows (P.init): the article's, or two random Glorot starts of P.width
+    units, one with both edges of the data covered and one with an edge uncovered (where the draw has both)."""
+    if P.init == "article":
         return article_starts(), ["good start", "bad start"]
-    _, rnd = init_params(Init("glorot"), width, 64, np.random.default_rng(seed + 1))
+    _, rnd = init_params(Init("glorot"), P.width, 64, np.random.default_rng(P.seed + 1))
     unc = uncovered_edges(*rnd[0])
     pick = [int(np.flatnonzero(~unc)[0]), int(np.flatnonzero(unc)[0])] if unc.any() and (~unc).any() else [0, 1]
     return [(a[pick], bb[pick]) for a, bb in rnd], ["random start, both edges covered",
                                                      "random start, an edge uncovered"]
+
+
+def animated_training(P: Params, x, y, frames: int) -> tuple[list[str], np.ndarray, list]:
+    """The animation's two starts trained with the chapter's optimizer for P.steps: their titles, the steps
+    of the ``frames`` + 1 snapshots and the weights at each."""
+    starts, titles = animation_starts(P)
+    at, snaps, _ = train_with_snapshots(starts, x, y, engine_optimizer(P), P.steps, frames)
+    return titles, at, snaps
 
 
 def draw_snapshot(axes, params, x, y, sub, titles, grid_x=None):
@@ -225,20 +249,20 @@ def animation(snaps, x, y, sub, titles) -> str:
     return html
 
 
-def law_row(s: Sweep, good_r2: float) -> dict:
-    """Bad fits and uncovered starts of one sweep with intervals, the closed form, bad-fit rates given an
-    uncovered or a covered start and Fisher's test between them."""
-    bad = ~(s.r2 >= good_r2)
-    unc_start = s.uncovered_start
+def law_row(runs: Runs, good_r2: float) -> dict:
+    """Bad fits and uncovered starts of one set of runs with intervals, the closed form, bad-fit rates given
+    an uncovered or a covered start and Fisher's test between them."""
+    bad = ~(runs.r2 >= good_r2)
+    unc_start = runs.uncovered_start
     rate, unc = stats.failure_rate(bad), stats.failure_rate(unc_start)
     both = unc_start.any() and (~unc_start).any()
-    return dict(width=s.width, init=s.init.name, rate=rate.rate, low=rate.low, high=rate.high, unc=unc.rate,
-                unc_low=unc.low, unc_high=unc.high, closed=closed_form_uncovered(s.width),
+    return dict(width=runs.width, init=runs.init.name, rate=rate.rate, low=rate.low, high=rate.high, unc=unc.rate,
+                unc_low=unc.low, unc_high=unc.high, closed=closed_form_uncovered(runs.width),
                 fail_unc=float(bad[unc_start].mean()) if unc_start.any() else float("nan"),
                 fail_cov=float(bad[~unc_start].mean()) if (~unc_start).any() else float("nan"),
                 p=stats.fisher_exact(int(bad[unc_start].sum()), int(unc_start.sum()), int(bad[~unc_start].sum()),
                                      int((~unc_start).sum())) if both else float("nan"),
-                diverged=int(s.diverged.sum()), bad=bad, uncovered=unc_start)
+                diverged=int(runs.diverged.sum()), bad=bad, uncovered=unc_start)
 
 
 LAW_INITS = (Init("Glorot uniform", kernel="glorot"), Init("He normal", kernel="he"))
@@ -256,11 +280,12 @@ LAW_COLUMNS = [  # the table of coverage_law's rows
 ]
 
 
-def coverage_law(widths, n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: int,
-                 good_r2: float) -> list[dict]:
-    """For every width and initializer, ``n_inits`` random starts: one :func:`law_row` each."""
-    return [law_row(sweep(ini, w, n_inits, x, y, np.random.default_rng([seed, w, int(ini.kernel == "he")]),
-                          optimizer, steps), good_r2)
+def coverage_law(P: Params, widths, x, y) -> list[dict]:
+    """For every width and initializer, P.n_inits random starts trained with the chapter's optimizer for
+    P.steps: one :func:`law_row` each."""
+    opt = engine_optimizer(P)
+    rng = lambda w, ini: np.random.default_rng([P.seed, w, int(ini.kernel == "he")])  # noqa: E731
+    return [law_row(train_inits(ini, w, P.n_inits, x, y, rng(w, ini), opt, P.steps), P.good_r2)
             for w in widths for ini in LAW_INITS]
 
 
@@ -292,21 +317,21 @@ FIXES = (Init("as initialized (zero bias)"), Init("bias 0.1", bias="small"),
 FIX_WIDTH = 2  # the article's width, at which the fixes are compared
 
 
-def compare_fixes(n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: int, good_r2: float,
-                  law: list[dict]) -> list[dict]:
-    """Bad-fit rates at FIX_WIDTH for each fix in FIXES (Fisher's test against the first), plus widening to
-    16 units (from the law's Glorot row)."""
-    rows = []
+def compare_fixes(P: Params, x, y, law: list[dict]) -> list[dict]:
+    """Bad-fit rates of P.n_inits starts at FIX_WIDTH for each fix in FIXES (Fisher's test against the first),
+    plus widening to 16 units (from the law's Glorot row)."""
+    opt, rows = engine_optimizer(P), []
     for f in FIXES:
-        s = sweep(f, FIX_WIDTH, n_inits, x, y, np.random.default_rng([seed, FIX_WIDTH, 0]), optimizer, steps)
-        r = stats.failure_rate(~(s.r2 >= good_r2))
+        rng = np.random.default_rng([P.seed, FIX_WIDTH, 0])
+        runs = train_inits(f, FIX_WIDTH, P.n_inits, x, y, rng, opt, P.steps)
+        r = stats.failure_rate(~(runs.r2 >= P.good_r2))
         rows.append(dict(group=f.name, failures=r.failures, n=r.n, rate=r.rate, low=r.low, high=r.high,
-                         unc=float(s.uncovered_start.mean())))
+                         unc=float(runs.uncovered_start.mean())))
     base = rows[0]
     for r in rows:
         r["p"] = stats.fisher_exact(r["failures"], r["n"], base["failures"], base["n"]) if r is not base else float("nan")
     wide = next(r for r in law if r["width"] == 16 and r["init"] == "Glorot uniform")
-    rows.append(dict(group="16 units instead of 2", failures=0, n=n_inits, rate=wide["rate"], low=wide["low"],
+    rows.append(dict(group="16 units instead of 2", failures=0, n=P.n_inits, rate=wide["rate"], low=wide["low"],
                      high=wide["high"], unc=wide["unc"], p=float("nan")))
     return rows
 
@@ -314,12 +339,13 @@ def compare_fixes(n_inits: int, x, y, seed: int, optimizer: E.Optimizer, steps: 
 REPLAY_STEPS = 300  # steps of each Keras replay (at most the chapter's own)
 
 
-def keras_replays(x: np.ndarray, y: np.ndarray, lr: float, optimizer: str, steps: int, seed: int) -> list:
-    """Full-batch runs of the sweep's smallest and largest widths (Keras's Glorot kernels, zero biases)
-    replayed in plain Keras from the same initial weights."""
+def keras_replays(P: Params, x: np.ndarray, y: np.ndarray, steps: int) -> list:
+    """Full-batch runs of the law's smallest and largest widths (Keras's Glorot kernels, zero biases) with the
+    chapter's optimizer, replayed in plain Keras from the same initial weights for ``steps`` updates (at most
+    REPLAY_STEPS)."""
     return [replay.keras_replay(f"{w} relu units, full batch", (1, w, 1), ("relu", "linear"), x[:, None], y,
-                                batch_size=len(x), steps=min(steps, REPLAY_STEPS), lr=lr, optimizer=optimizer,
-                                seed=seed) for w in (FIX_WIDTH, 16)]
+                                batch_size=len(x), steps=min(steps, REPLAY_STEPS), lr=P.lr, optimizer=P.optimizer,
+                                seed=P.seed) for w in (FIX_WIDTH, 16)]
 
 
 # ------------------------------------------------------------------------------------- claims
@@ -338,9 +364,9 @@ CLAIMS = (
                  "does not learn", "a unit off on all the data", claims.Check()),
     claims.Claim("uncovered_fail", "article", "nothing is active", "a two-unit start whose units leave one side "
                  "of the data uncovered fits badly", f"width {FIX_WIDTH}, Glorot uniform, uncovered starts",
-                 claims.Rate("fails"), against="covered starts"),
+                 claims.RateRule("fails"), against="covered starts"),
     claims.Claim("covered_work", "article", "good coverage", "a two-unit start that covers both sides of the "
-                 "data fits well", f"width {FIX_WIDTH}, Glorot uniform, covered starts", claims.Rate("works")),
+                 "data fits well", f"width {FIX_WIDTH}, Glorot uniform, covered starts", claims.RateRule("works")),
 )
 
 
@@ -379,22 +405,3 @@ def optimizer_dependence(article: dict[str, dict], good_r2: float) -> str:
     return "different across optimizer settings (" + "; ".join(
         f"{k}: good start {'fits' if g else 'fails'}, bad start {'fits' if b else 'fails'}"
         for k, (g, b) in outcomes.items()) + "): it hinges on the optimizer"
-
-
-# ------------------------------------------------------------------ the doctor's broken/fixed pair
-def doctor_case(fixed: bool, rng, n=10_000, noise=1.0, lr=0.05, optimizer="adam", broken_init=None) -> Case:
-    """Chapter 4: Dense(2, relu) -> Dense(1) on x^2 - 10 + noise, x in [-10, 10], started at the article's
-    'bad' weights (both units face right: nothing is active left of x = -3); fixed: its 'good' weights.
-    ``broken_init`` = (kernel row, biases) replaces the article's bad start for the variations."""
-    import keras
-
-    x, y = make_data(n, noise, rng)
-    (W, b), (V, c) = article_init("good" if fixed else "bad")
-    W, b = W[0], b[0]
-    if broken_init is not None and not fixed:
-        W, b = np.array([broken_init[0]], float), np.array(broken_init[1], float)
-        V = np.zeros((1, W.shape[1], 1))
-    opt = keras.optimizers.Adam(lr) if optimizer == "adam" else keras.optimizers.SGD(lr)
-    model = mlp(1, (W.shape[1],), "relu", optimizer=opt, rng=rng)
-    model.set_weights([W, b, V[0], c[0]])
-    return Case(model, x[:, None], y)

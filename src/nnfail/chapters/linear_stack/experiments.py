@@ -13,7 +13,9 @@ import numpy as np
 
 from nnfail import engine as E
 from nnfail import claims, replay, stats, tables
-from nnfail.models import Case, mlp
+from nnfail.params import Params
+
+LR = 1e-3  # Adam's learning rate: Keras's default, as posted
 
 
 def make_data(task: str, n_examples: int, n_numbers: int, largest: int, rng: np.random.Generator):
@@ -22,6 +24,11 @@ def make_data(task: str, n_examples: int, n_numbers: int, largest: int, rng: np.
     if task == "sum":
         return ints.astype(float), ints.sum(axis=1).astype(float)
     return ints.astype(float), (ints[:, 0] ** 2).astype(float)  # the post squares the first number
+
+
+def n_inputs(task: str, n_numbers: int) -> int:
+    """Integers per example: the sum task adds n_numbers of them, the square task squares one."""
+    return n_numbers if task == "sum" else 1
 
 
 def post_scale(task: str, n_numbers: int, largest: int) -> float:
@@ -36,6 +43,11 @@ class Config:
     activation: str = "linear"
     x_norm: str = "post"  # post | largest (divide by largest) | standardize
     y_norm: str = "post"  # post | standardize
+
+
+def reproduction_config(P: Params) -> Config:
+    """The Keras reproduction's task and normalization, as the parameters choose them."""
+    return Config("", task=P.task, x_norm=P.x_norm, y_norm=P.y_norm)
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,9 @@ def rmse_after_rounding(pred_original: np.ndarray, y: np.ndarray) -> float:
 
 
 @dataclass
-class Result:
+class StackRuns:
+    """The members of one architecture trained side by side, n_seeds per configuration."""
+
     configs: list[Config]
     member_config: np.ndarray
     rmse: np.ndarray  # [K] in original units (NaN if diverged)
@@ -92,39 +106,44 @@ class Result:
         return self.member_config == next(i for i, c in enumerate(self.configs) if c.name == name)
 
 
-def run(cfgs: list[Config], hidden, heads: int, n_seeds, rng: np.random.Generator, epochs: int,
-        batch_size: int, n_examples: int, n_numbers: int, largest: int, lr: float = 1e-3, progress=None) -> Result:
+def member_data(P: Params, cfgs: list[Config], rng: np.random.Generator):
+    """One data draw per member (its configuration in ``cfgs``): inputs [K, n, d] and targets [K, n] in
+    original units, and each member's :class:`Transform`."""
+    Xs, ys, trs = [], [], []
+    for c in cfgs:
+        d = n_inputs(c.task, P.n_numbers)
+        X, y = make_data(c.task, P.n_examples, d, P.largest, rng)
+        Xs.append(X)
+        ys.append(y)
+        trs.append(transform(c, X, y, d, P.largest))
+    return np.stack(Xs), np.stack(ys), trs
+
+
+def train(P: Params, cfgs: list[Config], hidden, heads: int, n_seeds, rng: np.random.Generator,
+          progress=None, lr: float = LR) -> StackRuns:
     """Train n_seeds members of every configuration (same architecture; n_seeds may give one count per
-    configuration) with Keras's defaults: Glorot uniform kernels, zero biases, Adam, MSE, shuffled batches.
-    With heads > 1 every output unit is trained on the target (Keras 2's reading of a 1-D target with a
-    wide last layer)."""
+    configuration) for P.epochs epochs with Keras's defaults: Glorot uniform kernels, zero biases, Adam (at
+    rate ``lr``), MSE, shuffled batches of P.batch_size. With heads > 1 every output unit is trained on the
+    target (Keras 2's reading of a 1-D target with a wide last layer)."""
     acts = tuple(cfgs[0].activation for _ in hidden) + ("linear",)
     if any(c.activation != cfgs[0].activation for c in cfgs):
         raise ValueError("configurations of one run share the architecture")
-    d = 2 if cfgs[0].task == "sum" else 1
-    net = E.MLP((d, *hidden, heads), acts)
-    member = np.repeat(np.arange(len(cfgs)), np.broadcast_to(n_seeds, len(cfgs)))
-    k = member.size
-    Xs, ys, trs = [], [], []
-    for i in member:
-        X, y = make_data(cfgs[i].task, n_examples, n_numbers if cfgs[i].task == "sum" else 1, largest, rng)
-        Xs.append(X)
-        ys.append(y)
-        trs.append(transform(cfgs[i], X, y, n_numbers if cfgs[i].task == "sum" else 1, largest))
-    X, y = np.stack(Xs), np.stack(ys)
-    xin = np.stack([t.x(a) for t, a in zip(trs, Xs)])
-    yin = np.stack([t.y(b) for t, b in zip(trs, ys)])[:, :, None].repeat(heads, axis=2)
-    init = E.init_params(net, k, E.GlorotUniform(), rng)
+    net = E.MLP((n_inputs(cfgs[0].task, P.n_numbers), *hidden, heads), acts)
+    member = E.member_configs(len(cfgs), n_seeds)
+    X, y, trs = member_data(P, [cfgs[i] for i in member], rng)
+    xin = np.stack([t.x(a) for t, a in zip(trs, X)])
+    yin = np.stack([t.y(b) for t, b in zip(trs, y)])[:, :, None].repeat(heads, axis=2)
+    init = E.init_params(net, member.size, E.GlorotUniform(), rng)
     trainer = E.Trainer(net, init, E.Adam(lr), "mse")
-    for _ in range(epochs):
-        trainer.fit(xin, yin, epochs=1, batch_size=batch_size, shuffle=True, rng=rng)
+    for _ in range(P.epochs):
+        trainer.fit(xin, yin, epochs=1, batch_size=P.batch_size, shuffle=True, rng=rng)
         if progress is not None:
             progress.update(1)
     out = trainer.predict(xin)[:, :, 0]
     pred = np.stack([t.y_back(o) for t, o in zip(trs, out)])
     rmse = np.array([rmse_after_rounding(p, t) if np.isfinite(p).all() else np.nan for p, t in zip(pred, y)])
-    return Result(list(cfgs), member, rmse, trainer.history.array(), X, y, pred, trainer.params, trs,
-                  trainer.diverged, [(np.array(w), np.array(b)) for w, b in init])
+    return StackRuns(list(cfgs), member, rmse, trainer.history.array(), X, y, pred, trainer.params, trs,
+                     trainer.diverged, [(np.array(w), np.array(b)) for w, b in init])
 
 
 # ------------------------------------------------------------------------------------- the Keras side
@@ -143,20 +162,20 @@ SHAPE_FITS = (("1-D target, batch 100", False, 100), ("1-D target, batch 32", Fa
               ("column target, batch 100", True, 100))
 
 
-def shape_demo(X: np.ndarray, y: np.ndarray, scale: float, widths, out_units: int, epochs: int,
-               seed: int) -> dict[str, dict]:
-    """What Keras 3 does with the post's Dense(out_units) output and a 1-D target: each fit of
-    SHAPE_FITS either trains (RMSE and spread of unit 0, largest gap between units, original units) or
-    raises (the error's telling line)."""
+def shape_demo(P: Params, X: np.ndarray, y: np.ndarray, demo_epochs: int) -> dict[str, dict]:
+    """What Keras 3 does with the post's Dense(P.output_units) output and a 1-D target, on the sum task's
+    data X, y trained for demo_epochs: each fit of SHAPE_FITS either trains (RMSE and spread of unit 0,
+    largest gap between units, original units) or raises (the error's telling line)."""
     import keras
 
+    scale = post_scale("sum", P.n_numbers, P.largest)
     demo = {}
     for how, column, bs in SHAPE_FITS:
-        keras.utils.set_random_seed(seed)
-        model = posted_model(X.shape[1], widths, out_units)
+        keras.utils.set_random_seed(P.seed)
+        model = posted_model(X.shape[1], P.layers, P.output_units)
         try:
-            model.fit(X / scale, (y / scale)[:, None] if column else y / scale, epochs=epochs, batch_size=bs,
-                      verbose=0)
+            model.fit(X / scale, (y / scale)[:, None] if column else y / scale, epochs=demo_epochs,
+                      batch_size=bs, verbose=0)
             out = model.predict(X / scale, batch_size=100, verbose=0)
             demo[how] = dict(outcome="trains", rmse=rmse_after_rounding(out[:, 0] * scale, y),
                              spread=float(out[:, 0].std() * scale),
@@ -182,27 +201,26 @@ def collapse_check(model, x: np.ndarray) -> float:
 REPLAY_STEPS = 300  # steps of each Keras replay
 
 
-def keras_replays(layers, output_units: int, relu_layers, activation: str, n_examples: int, n_numbers: int,
-                  largest: int, batch_size: int, seed: int, steps: int = REPLAY_STEPS) -> list:
+def keras_replays(P: Params, steps: int = REPLAY_STEPS) -> list:
     """The chapter's engine configurations replayed in plain Keras from the same initial weights on the same
     batches: the linear stack on both tasks, the commenter's network on the post's inputs and standardized."""
-    rng = np.random.default_rng([seed, 7])
-    cases = [(Config("linear stack, sum", task="sum"), layers, output_units),
-             (Config("linear stack, square"), layers, output_units)]
-    cases += [(c, relu_layers, 1) for c in comment_configs(activation)[::2]]
+    rng = np.random.default_rng([P.seed, 7])
+    cases = [(Config("linear stack, sum", task="sum"), P.layers, P.output_units),
+             (Config("linear stack, square"), P.layers, P.output_units)]
+    cases += [(c, P.relu_layers, 1) for c in comment_configs(P.activation)[::2]]
     out = []
     for c, hidden, heads in cases:
-        d = n_numbers if c.task == "sum" else 1
-        X, y = make_data(c.task, n_examples, d, largest, rng)
-        tr = transform(c, X, y, d, largest)
+        d = n_inputs(c.task, P.n_numbers)
+        X, y = make_data(c.task, P.n_examples, d, P.largest, rng)
+        tr = transform(c, X, y, d, P.largest)
         acts = (c.activation,) * len(hidden) + ("linear",)
         out.append(replay.keras_replay(c.name, (d, *hidden, heads), acts, tr.x(X),
-                                       np.repeat(tr.y(y)[:, None], heads, axis=1), batch_size=batch_size,
-                                       steps=steps, lr=1e-3, seed=seed))
+                                       np.repeat(tr.y(y)[:, None], heads, axis=1), batch_size=P.batch_size,
+                                       steps=steps, lr=LR, seed=P.seed))
     return out
 
 
-# ------------------------------------------------------------------------------------- the sweep
+# ------------------------------------------------------------------------------------- the runs
 def comment_configs(activation: str) -> list[Config]:
     """The commenter's nonlinear network on the post's inputs, on inputs / largest, and standardized."""
     return [Config("nonlinear, inputs / largest^2 (the comment)", activation=activation),
@@ -211,21 +229,18 @@ def comment_configs(activation: str) -> list[Config]:
                    x_norm="standardize", y_norm="standardize")]
 
 
-def run_all(layers, output_units: int, relu_layers, activation: str, n_seeds: int, rng: np.random.Generator,
-            epochs: int, batch_size: int, n_examples: int, n_numbers: int, largest: int,
-            progress=None, n_comment_seeds: int | None = None) -> dict[str, Result]:
-    """The chapter's three runs: the linear stack on the sum and on the square, and the commenter's
-    nonlinear network in its three input treatments (``n_comment_seeds`` for the comment's own inputs,
-    whose verdict is about whether the result is "still the same")."""
-    common = dict(rng=rng, epochs=epochs, batch_size=batch_size, n_examples=n_examples,
-                  n_numbers=n_numbers, largest=largest, progress=progress)
-    nl_seeds = [n_comment_seeds or n_seeds, n_seeds, n_seeds]
-    return {"linear, sum": run([Config("linear stack, sum", task="sum")], layers, output_units, n_seeds, **common),
-            "linear, square": run([Config("linear stack, square")], layers, output_units, n_seeds, **common),
-            "nonlinear": run(comment_configs(activation), relu_layers, 1, nl_seeds, **common)}
+def train_all(P: Params, rng: np.random.Generator, progress=None) -> dict[str, StackRuns]:
+    """The chapter's three runs, P.n_seeds seeds each: the linear stack on the sum and on the square, and the
+    commenter's nonlinear network in its three input treatments (P.n_comment_seeds for the comment's own
+    inputs, whose verdict is about whether the result is "still the same")."""
+    stack = (P.layers, P.output_units, P.n_seeds, rng, progress)
+    nl_seeds = [P.n_comment_seeds, P.n_seeds, P.n_seeds]
+    return {"linear, sum": train(P, [Config("linear stack, sum", task="sum")], *stack),
+            "linear, square": train(P, [Config("linear stack, square")], *stack),
+            "nonlinear": train(P, comment_configs(P.activation), P.relu_layers, 1, nl_seeds, rng, progress)}
 
 
-def summarize(runs: dict[str, Result], rng: np.random.Generator) -> list[dict]:
+def summarize(runs: dict[str, StackRuns], rng: np.random.Generator) -> list[dict]:
     """One row per configuration, ranked by median RMSE: median and IQR, a bootstrap interval of the
     median (lo, hi), how many diverged, and the per-seed values."""
     rows = []
@@ -267,7 +282,7 @@ CLAIMS = (
 
 def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
                  best_affine: float) -> list[claims.Verdict]:
-    """The post's, the answer's and the comment's claims against the sweep's rows (their per-seed RMSEs)
+    """The post's, the answer's and the comment's claims against the runs' rows (their per-seed RMSEs)
     and the collapse check of the Keras reproduction."""
     by = {r["config"]: r["values"] for r in rows}
     affine_text = (f"kernel product matches model.predict to {collapse_gap:.0e}; RMSE "
@@ -299,7 +314,7 @@ def hidden_outputs(params, x: np.ndarray, activation: str) -> list[np.ndarray]:
     return outs
 
 
-def modes(r: Result, i: int, activation: str) -> dict:
+def modes(r: StackRuns, i: int, activation: str) -> dict:
     """Configuration i's seeds split into the runs that collapsed to a constant and the rest: the collapsed
     share with its Wilson interval, the median RMSE of each mode, and per hidden layer the median share of
     units that are dead (zero on every training input) in each mode, at the start and at the end."""
@@ -341,12 +356,12 @@ def _dead(m: dict, mode: str) -> str:
     return f"{tables.pct(s[0])} → {tables.pct(e[0])}" if s else "none"
 
 
-def modes_rows(r: Result, activation: str) -> list[dict]:
+def modes_rows(r: StackRuns, activation: str) -> list[dict]:
     """:func:`modes` for every configuration of a nonlinear run, with the configuration's name."""
     return [dict(config=c.name, **modes(r, i, activation)) for i, c in enumerate(r.configs)]
 
 
-def weight_steps(r: Result, i: int) -> list[float]:
+def weight_steps(r: StackRuns, i: int) -> list[float]:
     """Per layer, the median over configuration i's seeds of |W_end - W_start| / |W_start| (Frobenius): how
     far training moved each layer's kernel."""
     m = np.flatnonzero(r.member_config == i)
@@ -354,7 +369,7 @@ def weight_steps(r: Result, i: int) -> list[float]:
             for (w0, _), (w1, _) in zip(r.init, r.params)]
 
 
-def mechanism(r: Result) -> list[dict]:
+def mechanism(r: StackRuns) -> list[dict]:
     """Per nonlinear configuration: the median share of first-layer kinks inside the data, the median
     straight-line R^2 of the learned function, and the largest |input| the network sees."""
     mech = []
@@ -371,14 +386,14 @@ def mechanism(r: Result) -> list[dict]:
     return mech
 
 
-def panels(runs: dict[str, Result]) -> list[tuple[str, Result, int]]:
+def panels(runs: dict[str, StackRuns]) -> list[tuple[str, StackRuns, int]]:
     """(name, run, configuration index) of the linear stack on the square and each nonlinear configuration."""
     nonlinear = runs["nonlinear"]
     return [("linear stack, square", runs["linear, square"], 0)] + \
         [(c.name, nonlinear, i) for i, c in enumerate(nonlinear.configs)]
 
 
-def median_seed(r: Result, i: int) -> int:
+def median_seed(r: StackRuns, i: int) -> int:
     """The member of configuration i whose RMSE is the median one."""
     m = np.flatnonzero(r.member_config == i)
     return int(m[np.argsort(r.rmse[m])[len(m) // 2]])
@@ -408,18 +423,3 @@ def kinks_in_range(W1: np.ndarray, b1: np.ndarray, lo: float, hi: float) -> floa
     with np.errstate(divide="ignore", invalid="ignore"):
         kink = -b / w
     return float(np.mean((kink >= lo) & (kink <= hi)))
-
-
-# ------------------------------------------------------------------ the doctor's broken/fixed pair
-def doctor_case(fixed: bool, rng, task="square", layers=(20, 100, 1000), output_units=100, n_numbers=2,
-                largest=1000, n=1000, activation="relu", linear=None, x_div=None, out=None) -> Case:
-    """Chapter 2: the post's stack of Dense layers without activations ending in Dense(output_units), inputs
-    and targets divided by the post's divisor; fixed: activations, Dense(1), standardized X and y.
-    ``linear``, ``x_div`` and ``out`` override one aspect of the broken model for the variations."""
-    X, y = make_data(task, n, n_numbers, largest, rng)
-    if fixed:
-        return Case(mlp(n_numbers, layers, activation, rng=rng), stats.standardize(X), stats.standardize(y))
-    div = post_scale(task, n_numbers, largest)
-    acts = None if (linear if linear is not None else True) else activation
-    return Case(mlp(n_numbers, layers, acts, out=output_units if out is None else out, rng=rng),
-                X / (div if x_div is None else x_div), y / div)

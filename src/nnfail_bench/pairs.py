@@ -2,23 +2,26 @@
 
 Each :class:`Pair` builds a *broken* model with its data and the *fixed* one (the same story with the
 chapter's fix applied), and names the doctor check(s) whose finding counts as finding the root cause.
-The book's own pairs call each chapter's ``doctor_case`` (in ``nnfail.cases.<slug>``) with its default
-parameters; :func:`chapter_doctor` runs the doctor on a chapter's pair at the chapter's own parameters.
+The book's own pairs call each chapter's ``doctor_case`` (in ``nnfail.chapters.<slug>.pair``) with its
+default parameters; the variations change one of them. (A chapter runs the doctor on its own pair at its own
+parameters with ``nnfail.chapters.<slug>.pair.diagnose``.)
 
 Detection: the broken model raises a finding (any severity) of an expected check. False alarm: the
 fixed model raises any high-severity finding.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from nnfail import doctor
-from nnfail.book.registry import BY_SLUG, chapter
-from nnfail.cases import linear_stack, scaling_disaster, two_relu_coverage, unnormalized_sigmoid
+from nnfail.chapters import BY_SLUG
+from nnfail.chapters.linear_stack import pair as linear_stack_pair
+from nnfail.chapters.scaling_disaster import pair as scaling_disaster_pair
+from nnfail.chapters.two_relu_coverage import pair as two_relu_coverage_pair
+from nnfail.chapters.unnormalized_sigmoid import pair as unnormalized_sigmoid_pair
 from nnfail.models import Case, mlp
 from nnfail.stats import Rate, failure_rate, standardize
 
@@ -139,44 +142,44 @@ def _linear_sine(fixed, rng):
 PAIRS: list[Pair] = [
     # chapter 1
     Pair("ch1 (x-50)^2, X/100, y raw", "scaling_disaster", ("target_scale",), True,
-         lambda f, r: scaling_disaster.doctor_case(f, r), "fix: standardize X and y, Glorot init"),
+         lambda f, r: scaling_disaster_pair.doctor_case(f, r), "fix: standardize X and y, Glorot init"),
     Pair("ch1 max(0,x-50), X/100, y raw", "scaling_disaster", ("target_scale",), False,
-         lambda f, r: scaling_disaster.doctor_case(f, r, target="hinge"), "fix: standardize X and y, Glorot init"),
+         lambda f, r: scaling_disaster_pair.doctor_case(f, r, target="hinge"), "fix: standardize X and y, Glorot init"),
     Pair("ch1 notch, X/100, 'normal' init", "scaling_disaster", ("init_scale",), False,
-         lambda f, r: scaling_disaster.doctor_case(f, r, target="notch"), "fix: standardize X and y, Glorot init"),
+         lambda f, r: scaling_disaster_pair.doctor_case(f, r, target="notch"), "fix: standardize X and y, Glorot init"),
     Pair("ch1 (x-50)^2 on [20, 20] elu, y/10", "scaling_disaster", ("target_scale",), False,
-         lambda f, r: scaling_disaster.doctor_case(f, r, hidden=(20, 20), target_scale=10.0), "fix: standardize, Glorot"),
+         lambda f, r: scaling_disaster_pair.doctor_case(f, r, hidden=(20, 20), target_scale=10.0), "fix: standardize, Glorot"),
     # chapter 2
     Pair("ch2 linear stack, square", "linear_stack", ("nonlinearity",), True,
-         lambda f, r: linear_stack.doctor_case(f, r), "fix: relu, Dense(1), standardized X and y"),
+         lambda f, r: linear_stack_pair.doctor_case(f, r), "fix: relu, Dense(1), standardized X and y"),
     Pair("ch2 linear stack, sum", "linear_stack", ("nonlinearity",), False,
-         lambda f, r: linear_stack.doctor_case(f, r, task="sum"), "fix: relu, Dense(1), standardized X and y"),
+         lambda f, r: linear_stack_pair.doctor_case(f, r, task="sum"), "fix: relu, Dense(1), standardized X and y"),
     Pair("ch2 Dense(100) output, 1-D target", "linear_stack", ("target_shape",), False,
-         lambda f, r: linear_stack.doctor_case(f, r, task="sum", linear=False, x_div=1000.0),
+         lambda f, r: linear_stack_pair.doctor_case(f, r, task="sum", linear=False, x_div=1000.0),
          "fix: Dense(1) output"),
     Pair("ch2 relu stack on inputs / 1e6", "linear_stack", ("input_scale",), False,
-         lambda f, r: linear_stack.doctor_case(f, r, linear=False, out=1), "fix: standardized X and y"),
+         lambda f, r: linear_stack_pair.doctor_case(f, r, linear=False, out=1), "fix: standardized X and y"),
     Pair("linear 64-64 stack on sin(2x)", "linear_stack", ("nonlinearity",), False, _linear_sine,
          "fix: tanh hidden layers"),
     # chapter 3
     Pair("ch3 2-3-1 sigmoid, raw iris rows", "unnormalized_sigmoid", ("input_scale",), True,
-         lambda f, r: unnormalized_sigmoid.doctor_case(f, r), "fix: standardized inputs"),
+         lambda f, r: unnormalized_sigmoid_pair.doctor_case(f, r), "fix: standardized inputs"),
     Pair("ch3 iris labels", "unnormalized_sigmoid", ("input_scale",), False,
-         lambda f, r: unnormalized_sigmoid.doctor_case(f, r, labels="iris"), "fix: standardized inputs"),
+         lambda f, r: unnormalized_sigmoid_pair.doctor_case(f, r, labels="iris"), "fix: standardized inputs"),
     Pair("ch3 tanh hidden layer", "unnormalized_sigmoid", ("input_scale",), False,
-         lambda f, r: unnormalized_sigmoid.doctor_case(f, r, activation="tanh"), "fix: standardized inputs"),
+         lambda f, r: unnormalized_sigmoid_pair.doctor_case(f, r, activation="tanh"), "fix: standardized inputs"),
     Pair("iris in mm, tanh 4-8-1", "unnormalized_sigmoid", ("input_scale",), False, _raw_iris,
          "fix: standardized inputs"),
     # chapter 4
     Pair("ch4 article's bad start", "two_relu_coverage", ("kink_coverage",), True,
-         lambda f, r: two_relu_coverage.doctor_case(f, r), "fix: the article's good start"),
+         lambda f, r: two_relu_coverage_pair.doctor_case(f, r), "fix: the article's good start"),
     Pair("ch4 SGD, bad start", "two_relu_coverage", ("kink_coverage",), False,
-         lambda f, r: two_relu_coverage.doctor_case(f, r, optimizer="sgd", lr=1e-3), "fix: the article's good start"),
+         lambda f, r: two_relu_coverage_pair.doctor_case(f, r, optimizer="sgd", lr=1e-3), "fix: the article's good start"),
     Pair("ch4 four units all facing right", "two_relu_coverage", ("kink_coverage",), False,
-         lambda f, r: two_relu_coverage.doctor_case(f, r, broken_init=([0.5, 1.0, 1.5, 2.0], [0.0, 0.0, 0.0, 0.0])),
+         lambda f, r: two_relu_coverage_pair.doctor_case(f, r, broken_init=([0.5, 1.0, 1.5, 2.0], [0.0, 0.0, 0.0, 0.0])),
          "fix: the article's good start"),
     Pair("ch4 both kinks right of the data", "two_relu_coverage", ("kink_coverage", "dead_units"), False,
-         lambda f, r: two_relu_coverage.doctor_case(f, r, broken_init=([1.0, 2.0], [-12.0, -30.0])),
+         lambda f, r: two_relu_coverage_pair.doctor_case(f, r, broken_init=([1.0, 2.0], [-12.0, -30.0])),
          "fix: the article's good start"),
     Pair("relu 16-16 with biases -6", "two_relu_coverage", ("dead_units",), False, _dead, "fix: zero biases"),
     # the checklist's other causes
@@ -212,7 +215,7 @@ def pair(name: str) -> Pair:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PairOutcome:
     pair: Pair
     broken: doctor.Report
     fixed: doctor.Report
@@ -235,37 +238,6 @@ class Outcome:
                     seconds=max(self.broken.seconds, self.fixed.seconds))
 
 
-@dataclass(frozen=True)
-class ChapterDoctor:
-    broken: doctor.Report
-    fixed: doctor.Report
-    causes: tuple[str, ...]
-
-    @property
-    def found(self) -> bool:
-        return any(self.broken.has(c) for c in self.causes)
-
-    @property
-    def found_text(self) -> str:
-        hits = [f"{r.check} ({r.status})" for r in self.broken.findings if r.check in self.causes]
-        return ", ".join(hits) if hits else "none of " + ", ".join(self.causes)
-
-    @property
-    def fixed_high(self) -> int:
-        return self.fixed.severities()["high"]
-
-
-def chapter_doctor(slug: str, seed: int, **params) -> ChapterDoctor:
-    """The doctor on a chapter's broken and fixed model, built with the chapter's parameters."""
-    info = chapter(slug)
-    build = importlib.import_module(info.case_module).doctor_case
-    reports = []
-    for fixed in (False, True):
-        case = build(fixed, np.random.default_rng([seed, 9]), **params)
-        reports.append(doctor.diagnose(case.model, case.X, case.y, seed=seed))
-    return ChapterDoctor(*reports, info.causes)
-
-
 def quick_set() -> list[Pair]:
     """A small subset for smoke runs: the book's own pairs, then the first pair that expects each check
     not yet covered, so every check the pair set exercises is exercised once."""
@@ -278,7 +250,7 @@ def quick_set() -> list[Pair]:
     return sorted(chosen, key=PAIRS.index)
 
 
-def run_pairs(seed: int = 0, pairs=None, probe: bool = True, **kw) -> list[Outcome]:
+def run_pairs(seed: int = 0, pairs=None, probe: bool = True, **kw) -> list[PairOutcome]:
     """Diagnose every pair's broken and fixed model, each built from its own seeded generator (the same
     one whether the pair runs in the whole set or a subset)."""
     outcomes = []
@@ -287,18 +259,18 @@ def run_pairs(seed: int = 0, pairs=None, probe: bool = True, **kw) -> list[Outco
         for fixed in (False, True):
             case = pair.build(fixed, np.random.default_rng([seed, PAIRS.index(pair)]))
             reports.append(doctor.diagnose(case.model, case.X, case.y, probe=probe, seed=seed, **kw))
-        outcomes.append(Outcome(pair, *reports))
+        outcomes.append(PairOutcome(pair, *reports))
     return outcomes
 
 
-def rates(outcomes: list[Outcome]) -> dict[str, Rate]:
+def rates(outcomes: list[PairOutcome]) -> dict[str, Rate]:
     """Detection on the broken models, false alarms on the fixed ones, detection on the book's own."""
     return dict(detection=failure_rate([o.detected for o in outcomes]),
                 false_alarm=failure_rate([o.false_alarm for o in outcomes]),
                 book_detection=failure_rate([o.detected for o in outcomes if o.pair.book]))
 
 
-def detection_by_check(outcomes: list[Outcome]) -> dict[str, str]:
+def detection_by_check(outcomes: list[PairOutcome]) -> dict[str, str]:
     """For each check that some pair expects: "k of n" broken models on which it was detected."""
     found = {}
     for check in doctor.CHECKS:

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from nnfail.book.params import ParameterError
+from nnfail.params import ParameterError
 
 EXIT_BAD_INPUT = 2
 
@@ -209,6 +209,25 @@ def cmd_sync_launch(args) -> int:
     return 0
 
 
+def cmd_sync(args) -> int:
+    from nnfail.book.runner import find_root
+    from nnfail.book.sync import sync
+
+    root = Path(args.root) if args.root else find_root()
+    try:
+        changed = sync(root, write=not args.check)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"nnfail sync: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for path in changed:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        print(f"{'stale' if args.check else 'rewrote'}: {shown}")
+    if args.check and changed:
+        print("files written from the chapters' specs are stale; run `nnfail sync`", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from nnfail import __version__
 
@@ -275,6 +294,11 @@ def parser() -> argparse.ArgumentParser:
                      help="exit 1 when a finding of this severity or worse is raised (for CI)")
     doc.set_defaults(func=cmd_doctor)
 
+    sync_specs = sub.add_parser(
+        "sync", parents=[common], help="rewrite the notebooks' parameters cells, the chapter list of _toc.yml, "
+        "sources.md and the doctor's chapter links from the chapters' specs")
+    sync_specs.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is stale")
+    sync_specs.set_defaults(func=cmd_sync)
     sync_launch = sub.add_parser(
         "sync-launch", parents=[common], help="rewrite launch links and install addresses from _config.yml",
         description="Rewrites each chapter's Colab bootstrap cell, the README's Binder/Colab badges and "

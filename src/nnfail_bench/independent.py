@@ -1,7 +1,7 @@
 """An independent pair set for the doctor: broken/fixed Keras models written from the bug categories of
 published studies, not from the book's chapters.
 
-The book's own pairs (:mod:`nnfail.doctor.pairs`) come from the same chapters as the doctor's rules, so
+The book's own pairs (:mod:`nnfail_bench.pairs`) come from the same chapters as the doctor's rules, so
 scoring well on them shows only that the rules capture what the book measured. These pairs are written
 from the fault and symptom categories of four studies of real training failures:
 
@@ -432,7 +432,7 @@ def measured_effect() -> dict | None:
     from importlib import resources
 
     try:
-        text = resources.files("nnfail.doctor").joinpath("independent_effect.json").read_text()
+        text = resources.files("nnfail_bench").joinpath("independent_effect.json").read_text()
     except FileNotFoundError:
         return None
     data = json.loads(text)

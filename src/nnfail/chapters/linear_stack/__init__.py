@@ -1,0 +1,4 @@
+"""Chapter 2, the linear-only Keras stack.
+
+``spec`` declares the chapter; ``experiments`` holds its computations; ``pair`` (where the chapter has one)
+builds the broken and fixed Keras model the doctor is run on. Importing this package imports nothing else."""

@@ -1,0 +1,61 @@
+"""Chapter 2, the linear-only Keras stack: its parameters (default, type, allowed values, meaning), the estimate of the
+work a parameter set asks for, its time budget, the source it retells and the doctor causes it explains.
+
+Imports no TensorFlow: `nnfail list` and the runner read it."""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from nnfail.params import CC_BY_SA_4, DSSE, QUICK, SEED, ChapterSpec, Param, Source, Spec
+
+
+def _cost(p: Mapping[str, Any]) -> float:
+    def flops(sizes):
+        return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+    steps = p["epochs"] * math.ceil(p["n_examples"] / p["batch_size"])
+    # seconds per multiply-add at the engine's measured ~84 GFLOP/s on these stacks (the training cell of the
+    # fresh-clone build of 2026-12-02: 2.7e13 FLOPs in 320 s; benchmarks/roofline.py has the breakdown)
+    per_step = 3 * 2 * p["batch_size"] / 8.4e10
+    engine = steps * p["n_seeds"] * per_step * (
+        flops([p["n_numbers"], *p["layers"], p["output_units"]]) + flops([1, *p["layers"], p["output_units"]])
+        + (2 * p["n_seeds"] + p["n_comment_seeds"]) / p["n_seeds"] * flops([1, *p["relu_layers"], 1]))
+    keras = steps * 3e-3 + 5 + 4 * 300 * 4e-3  # the posted fit, and the Keras replays of 300 steps each
+    return 15 + engine + keras
+
+
+PARAMS = Spec((
+    SEED,
+    QUICK,
+    Param("task", "square", str, "task of the Keras reproduction (the runs train both)", choices=("sum", "square")),
+    Param("n_numbers", 2, int, "how many integers the sum task adds", low=1, high=10),
+    Param("largest", 1000, int, "integers are drawn from 1 to this", low=2, high=10**6),
+    Param("activation", "relu", str, "activation the commenter added", choices=("relu", "elu", "tanh", "sigmoid")),
+    Param("x_norm", "post", str, "inputs of the Keras reproduction: the post's divisor, /largest, or standardized",
+          choices=("post", "largest", "standardize")),
+    Param("y_norm", "post", str, "targets of the Keras reproduction: the post's divisor or standardized",
+          choices=("post", "standardize")),
+    Param("layers", [20, 100, 1000], int, "hidden widths of the linear stack", low=1, high=4096, sequence=True,
+          min_len=1, max_len=6),
+    Param("output_units", 100, int, "width of the stack's last layer (the post: 100)", low=1, high=4096),
+    Param("relu_layers", [20, 100, 1000, 100, 20], int, "hidden widths of the commenter's network", low=1,
+          high=4096, sequence=True, min_len=1, max_len=8),
+    Param("epochs", 500, int, "training epochs", low=1, high=100_000),
+    Param("batch_size", 100, int, "minibatch size", low=1, high=100_000),
+    Param("n_examples", 1000, int, "training examples", low=10, high=10**6),
+    Param("n_seeds", 6, int, "seeds per configuration (6 is the fewest that bound a median at 95%)", low=2,
+          high=1024),
+    Param("n_comment_seeds", 20, int, "seeds of the commenter's network on the post's inputs (its verdict)",
+          low=2, high=4096),
+), cost=_cost)
+
+
+# 840 s: the comment's network needs 20 seeds for its verdict (issue 15) and 44 members of these wide
+# stacks took ~730 s on this machine on 2026-11-25; 401 s in the fresh-clone build of 2026-12-02 after the
+# engine's unmasked optimizer update (issue 17)
+CHAPTER = ChapterSpec(
+    2, "linear_stack", "2. The linear-only Keras stack", PARAMS, 840,
+    Source("why multiplication (squares) doesn't work for neural networks?", DSSE,
+           "https://datascience.stackexchange.com/questions/60170/why-multiplication-squares-doesnt-work-for-neural-networks", CC_BY_SA_4),
+    causes=("nonlinearity",), pages=("target_shape", "input_scale/tiny", "kink_coverage/affine"))

@@ -1,0 +1,126 @@
+"""Scoring the doctor on the real programs, side by side with the four published tools.
+
+A program counts as *diagnosed* when one of the doctor's **high** findings is a check that names one of the
+fault types its repair fixed (``GROUND_TRUTH``), through :data:`FAULT_TYPES` below: the DeepFD authors'
+criterion ("names at least one ground-truth fault type"), at the doctor's strongest severity. A *false
+alarm* is any high finding on the repaired twin. A program the doctor refuses (``DoctorError``) or crashes
+on is not diagnosed; both are recorded with their message.
+
+:data:`FAULT_TYPES` was written once, from what each check measures, before the doctor was run on any of
+these programs; it is not to be tuned to the results.
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+import pkgutil
+import time
+import traceback
+from importlib import resources
+
+import numpy as np
+
+# Each doctor check -> the DeepFD fault types (act, loss, lr, opt, epoch, init, batch_size, missing_prep,
+# wrong_prep, missing_layers, redundant_layers, wrong_layers, model_type&properties) whose presence it
+# reports. A check names a type when the fix it prints changes that part of the program.
+FAULT_TYPES: dict[str, tuple[str, ...]] = {
+    "input_scale": ("missing_prep", "wrong_prep"),  # fix: scale/standardize the inputs
+    "target_scale": ("missing_prep", "wrong_prep"),  # fix: scale the targets
+    "output_bias": ("init",),  # fix: start the output bias at the target mean
+    "target_shape": ("loss", "wrong_layers"),  # fix: match the output layer / labels to the loss
+    "nonlinearity": ("act", "missing_layers"),  # fix: activations between Dense layers
+    "output_loss": ("act", "loss"),  # fix: the output activation or the loss
+    "init_scale": ("init",),  # fix: a standard initializer
+    "initial_loss": ("init", "loss"),  # the loss at init is far from its trivial value
+    "dead_units": ("act", "init", "lr"),  # fix: leaky activation, smaller step, other init
+    "kink_coverage": ("init",),  # fix: a start whose kinks cover the data
+    "saturation": ("act", "init", "missing_prep"),  # fix: scale inputs, other init or activation
+    "gradient_flow": ("act", "init"),  # vanishing/exploding gradients across layers
+    "update_ratio": ("lr", "opt"),  # fix: the learning rate / optimizer
+    "loss_curve": ("lr", "opt", "epoch"),  # diverging, oscillating or stalled loss
+    "overfit_batch": ("model_type&properties", "missing_layers", "lr", "opt"),  # cannot fit one batch
+}
+TOOLS = ("deepfd", "umlaut", "autotrainer", "deeplocalize")
+
+
+def modules() -> list:
+    """Every reconstructed program, by its row number."""
+    pkg = importlib.import_module(__package__)
+    found = [importlib.import_module(f"{__package__}.{m.name}") for m in pkgutil.iter_modules(pkg.__path__)
+             if m.name.startswith("p") and m.name[1:].split("_")[0].isdigit()]
+    return sorted(found, key=lambda m: m.NO)
+
+
+def published() -> dict[int, dict]:
+    """The published per-program outcomes of the four tools (the DeepFD authors' evaluation sheet)."""
+    text = resources.files(__package__).joinpath("deepfd-evaluation.csv").read_text()
+    return {int(r["no"]): r for r in csv.DictReader(text.splitlines())}
+
+
+def ground_truth(row: dict) -> tuple[str, ...]:
+    return tuple(t.strip() for t in row["ground_truth"].split(",") if t.strip())
+
+
+def diagnose_program(module, fixed: bool, seed: int = 0, **kw) -> dict:
+    """The doctor on one twin: its high and other findings, or why it refused or crashed (never raises)."""
+    from nnfail import doctor
+
+    t0 = time.perf_counter()
+    try:
+        case = module.build(fixed, np.random.default_rng([seed, module.NO]))
+    except Exception as err:  # noqa: BLE001 - a reconstruction that cannot be built is reported, not hidden
+        return dict(status="build failed", error=f"{type(err).__name__}: {err}", high=[], other=[], seconds=0.0)
+    try:
+        report = doctor.diagnose(case.model, case.X, case.y, seed=seed, **kw)
+    except doctor.DoctorError as err:
+        return dict(status="refused", error=str(err), high=[], other=[], seconds=time.perf_counter() - t0)
+    except Exception as err:  # noqa: BLE001 - the measurement records a crash; the doctor should never crash
+        last = traceback.format_exception(err)[-1].strip()
+        return dict(status="crashed", error=f"{type(err).__name__}: {str(err)[:300]}", where=last[:300], high=[],
+                    other=[], seconds=time.perf_counter() - t0)
+    return dict(status="diagnosed", error="", high=[r.check for r in report.findings if r.status == "high"],
+                other=[f"{r.check} ({r.status})" for r in report.findings if r.status != "high"],
+                seconds=report.seconds)
+
+
+def score(module, broken: dict, fixed: dict, sheet: dict) -> dict:
+    truth = ground_truth(sheet) if sheet else tuple(module.GROUND_TRUTH)
+    named = sorted({t for c in broken["high"] for t in FAULT_TYPES.get(c, ()) if t in truth})
+    return dict(no=module.NO, subject=module.SUBJECT, title=module.TITLE, ground_truth=list(truth),
+                doctor=dict(broken=broken, fixed=fixed), diagnosed=bool(named), named=named,
+                detected=bool(broken["high"]), false_alarm=bool(fixed["high"]),
+                published={t: int(sheet[f"diagnose_{t}"]) for t in TOOLS} if sheet else {})
+
+
+def run(seed: int = 0, only=None, echo=print, **kw) -> list[dict]:
+    sheet = published()
+    rows = []
+    for m in modules():
+        if only and m.NO not in only:
+            continue
+        b, f = diagnose_program(m, False, seed, **kw), diagnose_program(m, True, seed, **kw)
+        rows.append(score(m, b, f, sheet.get(m.NO)))
+        r = rows[-1]
+        echo(f"p{m.NO:<3} {b['status']:<10} diagnosed={'yes' if r['diagnosed'] else 'no ':<3} "
+             f"high={','.join(b['high']) or '-'} | fixed high={','.join(f['high']) or '-'}"
+             + (f" | {b['error'][:90]}" if b["error"] else ""))
+    return rows
+
+
+def totals(rows: list[dict]) -> dict:
+    """Diagnosed and false-alarm counts with Wilson intervals, the doctor's and each published tool's on the
+    same programs."""
+    from nnfail.stats import failure_rate
+
+    out = {"n": len(rows)}
+    r = failure_rate([x["diagnosed"] for x in rows])
+    out["doctor"] = dict(count=r.failures, rate=r.rate, low=r.low, high=r.high)
+    fa = failure_rate([x["false_alarm"] for x in rows])
+    out["false_alarm"] = dict(count=fa.failures, rate=fa.rate, low=fa.low, high=fa.high)
+    for status in ("refused", "crashed", "build failed"):
+        out[status] = sum(x["doctor"]["broken"]["status"] == status or x["doctor"]["fixed"]["status"] == status
+                          for x in rows)
+    for t in TOOLS:
+        pr = failure_rate([bool(x["published"].get(t)) for x in rows])
+        out[t] = dict(count=pr.failures, rate=pr.rate, low=pr.low, high=pr.high)
+    return out

@@ -178,7 +178,7 @@ def test_overfit_probe_flags_a_model_without_capacity():
 @pytest.mark.parametrize("make,message", [
     (lambda: ("not a model", X3, Y3), "expected a Keras model"),
     (lambda: (keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
-                                keras.layers.Dense(1)]), X3, Y3), "is not supported"),
+                                keras.layers.Dense(1)]), X3, Y3), "expects inputs of shape [4, 4, 1] per example but X has [3]"),
     (lambda: (healthy(), X3[:, :2], Y3), "takes 3 input feature(s) but X has 2"),
     (lambda: (healthy(), X3, Y3[:-1]), "X has 500 rows but y has 499"),
     (lambda: (healthy(), np.where(np.arange(1500).reshape(500, 3) == 7, np.nan, X3), Y3),
@@ -498,3 +498,111 @@ def test_independent_quick_subset_is_detected_without_false_alarms():
     outcomes, well = independent.run(seed=0, pairs=pairs_, healthy=healthy_, probe_steps=100, overfit_steps=100)
     assert [o.pair.name for o in outcomes if not o.detected] == []
     assert [o.pair.name for o in outcomes if o.false_alarm] == [] and not any(r.severities()["high"] for _, r in well)
+
+
+# ------------------------------------------------------------------ any Keras model, labels vs loss, no traceback
+K_CLASSES = 3
+
+
+def _classifier(loss, out_units, out_act):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(out_units, activation=out_act)])
+    model.compile(loss=loss, optimizer="adam")
+    return model
+
+
+LABELS = {  # one way each to encode 3 classes of 120 examples
+    "indices 0..K-1": lambda c: c,
+    "indices 1..K": lambda c: c + 1,
+    "one-hot": lambda c: np.eye(K_CLASSES)[c],
+    "column of indices": lambda c: c[:, None],
+    "0/1 of class 0": lambda c: (c == 0).astype(float),
+    "negative codes": lambda c: c - 1.0,
+}
+
+
+@pytest.mark.parametrize("loss", ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+                                  "mse"])
+@pytest.mark.parametrize("encoding", list(LABELS))
+def test_no_label_encoding_against_any_loss_gets_a_traceback(loss, encoding):
+    """The fuzz the doctor issue asks for: every encoding against every loss, with a K-unit softmax and a
+    one-unit sigmoid output, gives a report; the encodings a loss cannot take are named before any probe."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = LABELS[encoding](rng.integers(0, K_CLASSES, 120))
+    for units, act in ((K_CLASSES, "softmax"), (1, "sigmoid")):
+        report = doctor.diagnose(_classifier(loss, units, act), X, y, probe_steps=20, overfit_steps=20)
+        assert isinstance(report, doctor.Report) and {r.check for r in report.results} >= {"labels", "fit_error"}
+        labels = next(r for r in report.results if r.check == "labels")
+        if loss == "sparse_categorical_crossentropy" and units == K_CLASSES and encoding in ("one-hot", "indices 1..K"):
+            assert labels.status == "high", labels  # the two crashes of the issue: named, not raised
+
+
+def test_labels_name_the_two_sparse_mistakes_and_the_integer_cce_one():
+    rng = np.random.default_rng(1)
+    X, c = rng.normal(size=(150, 4)), rng.integers(0, 3, 150)
+    scce = "sparse_categorical_crossentropy"
+    one_hot = doctor.diagnose(_classifier(scce, 3, "softmax"), X, np.eye(3)[c], probe=False)
+    assert one_hot.has("labels", "high") and "one-hot" in _evidence(one_hot, "labels")
+    shifted = doctor.diagnose(_classifier(scce, 3, "softmax"), X, c + 1, probe=False)
+    assert shifted.has("labels", "high") and "labels go 1..K" in _evidence(shifted, "labels")
+    ints = doctor.diagnose(_classifier("categorical_crossentropy", 3, "softmax"), X, c, probe=False)
+    assert ints.has("labels", "high") and "to_categorical" in next(r.fix for r in ints.results if r.check == "labels")
+    right = doctor.diagnose(_classifier(scce, 3, "softmax"), X, c, probe_steps=20, overfit_steps=20)
+    assert next(r for r in right.results if r.check == "labels").status == "ok"
+    assert next(r for r in right.results if r.check == "fit_error").status == "ok"
+
+
+def _evidence(report, check):
+    return next(r.evidence for r in report.results if r.check == check)
+
+
+def test_an_error_inside_the_probe_is_a_finding_that_quotes_keras(monkeypatch):
+    import nnfail.doctor as D
+
+    def broken(*args, **kw):
+        raise ValueError("Arguments `target` and `output` must have the same rank")
+
+    monkeypatch.setattr(D, "_probe_checks", broken)
+    report = doctor.diagnose(healthy(), X3, Y3)
+    found = next(r for r in report.findings if r.check == "fit_error")
+    assert found.status == "high" and "same rank" in found.evidence and "ValueError" in found.evidence
+    assert "fit_error" in str(report)
+
+
+def test_conv_and_recurrent_models_are_diagnosed_not_refused():
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, size=(160, 10, 10, 1)).astype("uint8")  # pixels not divided by 255
+    labels = (images[:, :5].mean(axis=(1, 2, 3)) > images[:, 5:].mean(axis=(1, 2, 3))).astype(float)
+    conv = keras.Sequential([keras.Input((10, 10, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                             keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
+    conv.compile(loss="binary_crossentropy", optimizer="adam")
+    report = doctor.diagnose(conv, images, labels, probe_steps=30, overfit_steps=30)
+    assert report.has("input_scale", "high")  # 0..255 pixels: named on any model
+    status = {r.check: r.status for r in report.results}
+    assert status["nonlinearity"] == "skipped" and "not applicable" in _evidence(report, "nonlinearity")
+    assert status["update_ratio"] in ("ok", "high", "medium", "low") and status["fit_error"] == "ok"
+    assert "Conv2D" in report.summary["layers"]
+    series = rng.normal(size=(120, 8, 2))
+    lstm = keras.Sequential([keras.Input((8, 2)), keras.layers.LSTM(6), keras.layers.Dense(1)])
+    lstm.compile(loss="mse", optimizer="adam")
+    report = doctor.diagnose(lstm, series, series[:, :, 0].sum(axis=1), probe_steps=30, overfit_steps=30)
+    assert {r.check: r.status for r in report.results}["fit_error"] == "ok"
+    assert report.summary["x_shape"] == [120, 8, 2]
+
+
+def test_the_probe_minimizes_the_loss_fit_minimizes_regularization_included():
+    from nnfail.doctor.probe import Trainer, loss_function
+
+    import tensorflow as tf
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
+        16, activation="relu", kernel_regularizer=keras.regularizers.l2(1.0)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.0))  # a zero step: the value is the start's
+    x, y = X3[:32].astype(np.float32), Y3[:32, None].astype(np.float32)
+    data = float(tf.reduce_mean(loss_function("mse")(y, model(x, training=True))))
+    reg = float(tf.add_n(model.losses))
+    assert reg > data  # the regularization dominates this model's loss
+    trainer = Trainer(model, "mse", None, (3,), y.shape)
+    values, _, _ = trainer.chunk(tf.constant(x[None]), tf.constant(y[None]), tf.constant(x), tf.constant(y))
+    assert float(values[0]) == pytest.approx(data + reg, rel=1e-5)

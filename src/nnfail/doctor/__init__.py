@@ -34,7 +34,8 @@ import numpy as np
 
 from nnfail.doctor import checks as C
 from nnfail.doctor.io import check_files, load_data, load_model
-from nnfail.doctor.model import Dense, as_arrays, forward, loss_name_of, read_layers
+from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, is_dense_stack, loss_name_of, output_layer,
+                                 predict, read_layers, require_model)
 from nnfail.doctor.probe import Trainer, loss_function, overfit_probe, relative_gradients, train_probe
 from nnfail.doctor.report import Finding, Report, Result
 from nnfail.doctor.rules import CHECKS, SEVERITIES, THRESHOLDS, DoctorError
@@ -70,18 +71,27 @@ def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: boo
         if history is not None:
             curve = history.history["loss"] if hasattr(history, "history") else list(history)
             results.append(C.check_loss_curve(curve, C.trivial_loss(case.loss, case.ys), source="your training"))
-        dead, sat = C.check_dead_units(case.layers, case.outs), C.check_saturation(case.layers, case.pres)
-        shape_ok = next(r for r in results if r.check == "target_shape").status == "ok"
+        if case.stack:
+            dead, sat = C.check_dead_units(case.layers, case.outs), C.check_saturation(case.layers, case.pres)
+        else:
+            dead, sat = C.not_applicable("dead_units"), C.not_applicable("saturation")
+        blocked = [r.check for r in results if r.check in ("target_shape", "labels") and r.status == "high"]
         if not probe:
             probe_note = "no probe"
             results += [Result(check, "skipped", "probe=False") for check in
-                        ("update_ratio", "overfit_batch") + (() if history is not None else ("loss_curve",))]
-        elif not shape_ok:
-            probe_note = "probe skipped (shape mismatch)"
+                        ("update_ratio", "overfit_batch", "fit_error") + (() if history is not None else ("loss_curve",))]
+        elif blocked:
+            probe_note = f"probe skipped ({' and '.join(c.replace('_', ' ') for c in blocked)} mismatch)"
+            results.append(Result("fit_error", "skipped", probe_note))
         else:
-            probed, dead, sat, probe_note = _probe_checks(case, dead, sat, optimizer, history is None, probe_steps,
-                                                          batch_size, overfit_examples, overfit_steps)
-            results += probed
+            try:
+                probed, dead, sat, probe_note = _probe_checks(case, dead, sat, optimizer, history is None,
+                                                              probe_steps, batch_size, overfit_examples,
+                                                              overfit_steps)
+                results += probed + [Result("fit_error", "ok", "the probe trained a copy of the model without error")]
+            except Exception as exc:  # noqa: BLE001 - the reader gets a finding that quotes Keras, never a traceback
+                results.append(C.fit_error(exc, "training a copy of the model on this data"))
+                probe_note = "probe stopped by an error (see fit_error)"
     results = C.raise_by_effect(results + [dead, sat])
     order = list(CHECKS)
     results.sort(key=lambda r: order.index(r.check))
@@ -95,15 +105,23 @@ class _Case:
     model: object  # the reader's Keras model (never changed: the probe trains a copy)
     X: np.ndarray
     y: np.ndarray
-    layers: list[Dense]
+    layers: list[Dense]  # a Dense stack's layers; otherwise the output Dense layer (or none)
     loss: str  # normalized loss name
     from_logits: bool
     loss_obj: object  # what the probe trains with
     rng: np.random.Generator
     Xs: np.ndarray  # the sampled rows the statistics use
     ys: np.ndarray
-    pres: list[np.ndarray]  # pre-activations of every layer on Xs
-    outs: list[np.ndarray]  # outputs of every layer on Xs
+    pres: list[np.ndarray]  # pre-activations of every layer on Xs (Dense stacks only)
+    outs: list[np.ndarray]  # outputs of every layer on Xs (any other model: its output only)
+    stack: bool = True  # a plain stack of Dense layers (the Dense-specific checks apply)
+    first: str = "linear"  # the activation the inputs meet first
+
+    @property
+    def units(self) -> int | None:
+        """Output units per example (None for outputs that are not [examples, units])."""
+        out = self.outs[-1]
+        return int(out.shape[1]) if out.ndim == 2 else (1 if out.ndim == 1 else None)
 
 
 def _check_settings(**settings: tuple) -> None:
@@ -114,26 +132,44 @@ def _check_settings(**settings: tuple) -> None:
 
 def _read(model, X, y, loss, max_rows: int, rng: np.random.Generator) -> _Case:
     X, y = as_arrays(X, y)
-    layers = read_layers(model, X.shape[1])
+    stack = X.ndim == 2 and is_dense_stack(model)
+    if stack:
+        layers = read_layers(model, X.shape[1])
+    else:
+        require_model(model, X.shape[1:])
+        layers = output_layer(model)
     name, from_logits, loss_obj = loss_name_of(model, loss)
     rows = rng.choice(len(X), size=max_rows, replace=False) if len(X) > max_rows else np.arange(len(X))
     Xs, ys = X[rows], y[rows]
-    pres, outs = forward(layers, Xs)
-    return _Case(model, X, y, layers, name, from_logits, loss_obj, rng, Xs, ys, pres, outs)
+    if stack:
+        pres, outs = forward(layers, Xs)
+        first = layers[0].activation
+    else:
+        pres, outs, first = [], [predict(model, Xs)], first_activation(model)
+    return _Case(model, X, y, layers, name, from_logits, loss_obj, rng, Xs, ys, pres, outs, stack, first)
 
 
 def _static_checks(c: _Case) -> list[Result]:
-    """The checks that need no training: data scales, shapes, activations, initialization, kinks."""
+    """The checks that need no training: data scales, labels and shapes, activations, initialization, kinks.
+    On a model that is not a Dense stack the checks of its output layer run when it ends in a Dense layer,
+    and the Dense-specific ones say they do not apply."""
     pred0 = c.outs[-1]
-    return [C.check_input_scale(c.Xs, c.layers),
-            *C.check_target(c.ys, c.loss, c.layers, pred0),
-            C.check_target_shape(c.y, c.loss, c.layers),
-            C.check_nonlinearity(c.layers),
-            C.check_output_loss(c.ys, c.loss, c.from_logits, c.layers),
-            C.check_init_scale(c.layers),
-            C.check_initial_loss(c.loss, c.from_logits, c.ys, pred0, _model_loss(c)),
-            C.check_kink_coverage(c.Xs, c.layers, c.pres),
-            C.check_gradient_flow(_relative_gradients(c))]
+    out = [C.check_input_scale(c.Xs.reshape(len(c.Xs), -1), c.first), C.check_labels(c.ys, c.loss, c.units)]
+    if c.layers:
+        out += [*C.check_target(c.ys, c.loss, c.layers, pred0), C.check_target_shape(c.y, c.loss, c.layers),
+                C.check_output_loss(c.ys, c.loss, c.from_logits, c.layers)]
+    else:
+        why = "the model's output is not a Dense layer's"
+        out += [Result(check, "skipped", why) for check in ("target_scale", "output_bias", "target_shape",
+                                                             "output_loss")]
+    if c.stack:
+        out += [C.check_nonlinearity(c.layers), C.check_init_scale(c.layers)]
+    else:
+        out += [C.not_applicable("nonlinearity"), C.not_applicable("init_scale")]
+    out.append(C.check_initial_loss(c.loss, c.from_logits, c.ys, pred0, _model_loss(c)))
+    out.append(C.check_kink_coverage(c.Xs, c.layers, c.pres) if c.stack else C.not_applicable("kink_coverage"))
+    out.append(C.check_gradient_flow(_relative_gradients(c)))
+    return out
 
 
 def _relative_gradients(c: _Case) -> dict[str, float]:
@@ -141,14 +177,14 @@ def _relative_gradients(c: _Case) -> dict[str, float]:
     compute the loss for these shapes (the shape check says why)."""
     n = min(len(c.Xs), 512)
     try:
-        return relative_gradients(c.model, c.loss_obj, c.Xs[:n], _as_fitted(c, c.ys[:n]))
+        return relative_gradients(c.model, c.loss_obj, c.Xs[:n], _as_fitted(c, c.ys[:n]), dense_only=c.stack)
     except Exception:  # noqa: BLE001 - a loss Keras cannot apply to these shapes
         return {}
 
 
 def _as_fitted(c: _Case, y: np.ndarray) -> np.ndarray:
     """y as Keras fits it against the model's outputs: a 1-D target becomes a column for one output unit."""
-    return y.reshape(len(y), -1) if y.ndim == 1 and c.layers[-1].kernel.shape[1] == 1 else y
+    return y.reshape(len(y), -1) if y.ndim == 1 and c.units == 1 else y
 
 
 def _model_loss(c: _Case) -> float | None:
@@ -172,7 +208,7 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
     t0 = time.perf_counter()
     X, y = c.X, c.y
     y_fit = _as_fitted(c, y)
-    trainer = Trainer(c.model, c.loss_obj, optimizer, X.shape[1], y_fit.shape)
+    trainer = Trainer(c.model, c.loss_obj, optimizer, X.shape[1:], y_fit.shape, dense_only=c.stack)
     pr = train_probe(trainer, X, y_fit, c.rng, steps, batch_size)
     losses, weights = pr.losses, pr.weights
     diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)
@@ -183,7 +219,7 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
     dead, sat = dead0, sat0
     trained = [Dense(layer.name, k, b, layer.activation, layer.fn)
                for layer, k, b in zip(c.layers, weights[0::2], weights[1::2])] \
-        if len(weights) == 2 * len(c.layers) else None
+        if c.stack and len(weights) == 2 * len(c.layers) else None
     if trained is not None and all(np.isfinite(w).all() for w in weights):
         pres1, outs1 = forward(trained, c.Xs)
         dead = _worse(dead0, C.check_dead_units(trained, outs1, when=f"after {steps} probe steps"))
@@ -197,9 +233,13 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
 
 def _summary(model, c: _Case, loss, probe_note: str) -> dict:
     assumed = loss is None and getattr(model, "loss", None) is None
-    return dict(model=getattr(model, "name", "?"),
-                layers=" -> ".join([str(c.layers[0].kernel.shape[0])]
-                                   + [f"{layer.kernel.shape[1]} {layer.activation}" for layer in c.layers]),
+    if c.stack:
+        layers = " -> ".join([str(c.layers[0].kernel.shape[0])]
+                             + [f"{layer.kernel.shape[1]} {layer.activation}" for layer in c.layers])
+    else:
+        layers = " -> ".join(type(layer).__name__ for layer in model.layers
+                             if type(layer).__name__ not in ("InputLayer",))
+    return dict(model=getattr(model, "name", "?"), layers=layers,
                 x_shape=list(c.X.shape), y_shape=list(c.y.shape),
                 loss=c.loss + (" (logits)" if c.from_logits else "")
                 + (" (assumed: no loss given and the model is not compiled)" if assumed else ""),

@@ -20,7 +20,9 @@ def _scale(a: np.ndarray) -> np.ndarray:
     return np.maximum(np.abs(a.mean(axis=0)), a.std(axis=0))
 
 
-def check_input_scale(X, layers) -> Result:
+def check_input_scale(X, first: str) -> Result:
+    """``X`` as [examples, features] (N-D inputs flattened: each pixel or time step a feature); ``first``: the
+    activation the inputs meet first."""
     t = THRESHOLDS
     top = float(np.abs(X).max())
     scales = _scale(X)
@@ -30,7 +32,6 @@ def check_input_scale(X, layers) -> Result:
     # but the same [0, 1] range as the others, and one learning rate suits both
     reach = np.abs(X).max(axis=0)[X.std(axis=0) > 0]
     ratio = float(reach.max() / reach.min()) if len(reach) > 1 and reach.min() > 0 else 1.0
-    first = layers[0].activation
     if top < t["input_too_small"]:
         return Result("input_scale", "high", f"max |X| = {fmt(top)}, below {fmt(t['input_too_small'])}: the first "
                       "layer sees almost nothing, so it stays near affine and its updates are tiny",
@@ -92,15 +93,75 @@ def check_target(y, loss, layers, pred0) -> list[Result]:
     return [scale, bias]
 
 
+def check_labels(y, loss: str, units: int | None) -> Result:
+    """Labels against the loss, before any training: sparse categorical cross-entropy needs one integer
+    label per example in [0, K); categorical cross-entropy one-hot rows of width K; binary cross-entropy
+    values in [0, 1] with one column per output unit (K: the model's output units)."""
+    if loss not in ("scce", "cce", "bce"):
+        return Result("labels", "skipped", f"loss {loss} takes no class labels")
+    flat = y.reshape(len(y), -1)
+    integer = bool(np.all(flat == np.round(flat)))
+    onehot_rows = flat.shape[1] > 1 and integer and bool(np.isin(flat, (0.0, 1.0)).all()) \
+        and bool(np.all(flat.sum(axis=1) == 1))
+    k = "K" if units is None else str(units)
+    problem = None
+    if loss == "scce":
+        if onehot_rows:
+            problem = (f"y is one-hot ({flat.shape[1]} columns) but sparse categorical cross-entropy expects one "
+                       "integer class index per example", "use categorical_crossentropy, or pass y.argmax(axis=1)")
+        elif flat.shape[1] != 1:
+            problem = (f"y has {flat.shape[1]} columns but sparse categorical cross-entropy expects one integer "
+                       "class index per example", "give one class index per example")
+        elif not integer or flat.min() < 0:
+            problem = (f"y holds values in [{fmt(float(flat.min()))}, {fmt(float(flat.max()))}] that are not class "
+                       "indices (integers from 0)", "encode the classes as 0, 1, ..., K-1")
+        elif units is not None and flat.max() >= units:
+            start = "1..K" if flat.min() == 1 and flat.max() == units else f"up to {int(flat.max())}"
+            problem = (f"labels go {start} but the model has {units} output units: sparse categorical cross-entropy "
+                       f"needs labels in [0, {units})", "subtract 1 from 1-based labels (or give the model as many "
+                       "outputs as classes)")
+    elif loss == "cce":
+        if flat.shape[1] == 1 and units not in (None, 1):
+            problem = (f"y holds one class index per example but categorical cross-entropy expects one-hot rows of "
+                       f"width {k}", "one-hot encode y (keras.utils.to_categorical), or use "
+                       "sparse_categorical_crossentropy")
+        elif units is not None and flat.shape[1] != units:
+            problem = (f"y has {flat.shape[1]} columns but the model has {units} output units",
+                       f"one-hot rows of width {units} (or a last layer of {flat.shape[1]} units)")
+        elif flat.min() < 0 or np.any(np.abs(flat.sum(axis=1) - 1) > 1e-3):
+            problem = ("the rows of y are not probability distributions (one-hot or summing to 1)",
+                       "one-hot encode the classes")
+    else:  # bce (targets outside [0, 1]: output_loss says so)
+        if units is not None and flat.shape[1] != units and not (units == 1 and flat.shape[1] == 1):
+            problem = (f"y has {flat.shape[1]} column(s) but the model has {units} output unit(s)",
+                       "one column of 0/1 labels per output unit")
+    if problem:
+        return Result("labels", "high", problem[0], fix=problem[1])
+    return Result("labels", "ok", f"{flat.shape[1]} label column(s) fit the {loss} loss"
+                  + ("" if units is None else f" and {units} output unit(s)"))
+
+
 def check_target_shape(y, loss, layers) -> Result:
     units = layers[-1].kernel.shape[1]
     cols = 1 if y.ndim == 1 else y.shape[1]
-    if loss == "scce" or units == cols or (loss == "cce" and y.ndim == 2 and y.shape[1] == units):
+    if loss in ("scce", "cce") or units == cols:
         return Result("target_shape", "ok", f"the model outputs {units} value(s) per example, y has {cols}")
     return Result("target_shape", "high", f"the model outputs {units} values per example but y has {cols}: "
                   "Keras broadcasts the two, so each output unit is compared with the wrong targets (or fit "
                   "raises for most batch sizes)", units, cols,
                   f"make the last layer Dense({cols}) (or give y {units} columns)")
+
+
+def fit_error(exc: Exception, where: str) -> Result:
+    """A training error Keras raised inside a probe, as a finding that quotes it and names the usual causes."""
+    text = " ".join(str(exc).split())[:300] or type(exc).__name__
+    return Result("fit_error", "high", f"Keras raised {type(exc).__name__} while {where}: {text}",
+                  fix="the labels' encoding, the loss and the output layer's shape are the usual causes; "
+                      "model.fit on a few rows shows the same error")
+
+
+def not_applicable(check: str) -> Result:
+    return Result(check, "skipped", "not applicable: the model is not a stack of Dense layers")
 
 
 def check_nonlinearity(layers) -> Result:

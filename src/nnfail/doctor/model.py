@@ -28,17 +28,100 @@ def activation_name(keras, fn) -> str:
     return str(name).lower()
 
 
-def read_layers(model, n_features: int) -> list[Dense]:
+SKIPPED_LAYERS = ("InputLayer", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout")
+ACTIVATION_LAYERS = {"Activation": None, "ReLU": "relu", "ELU": "elu", "LeakyReLU": "leaky_relu",
+                     "Softmax": "softmax"}
+
+
+def is_dense_stack(model) -> bool:
+    """True for a plain stack of Dense layers (with activation and dropout layers between them): the
+    model the Dense-specific checks read weight by weight."""
+    import keras
+
+    if not isinstance(model, keras.Sequential):
+        return False
+    kinds = [type(layer).__name__ for layer in model.layers]
+    return bool(kinds) and all(k == "Dense" or k in SKIPPED_LAYERS or k in ACTIVATION_LAYERS for k in kinds)
+
+
+def require_model(model, sample_shape: tuple) -> None:
+    """Refuse what is not a Keras model, or a model that cannot be built for inputs of this shape."""
     import keras
 
     if not isinstance(model, keras.Model):
         raise DoctorError(f"expected a Keras model (keras.Sequential or keras.Model), got {type(model).__name__}")
     if not model.built:
         try:
-            model.build((None, n_features))
+            model.build((None, *sample_shape))
         except Exception as exc:  # noqa: BLE001
-            raise DoctorError(f"the model is not built and cannot be built for {n_features} input "
-                              f"feature(s): {exc}") from None
+            raise DoctorError(f"the model is not built and cannot be built for inputs of shape {sample_shape}: "
+                              f"{_first_line(exc)}") from None
+
+
+def _keras_reason(exc: Exception) -> str:
+    """The informative line of a Keras error (its first line is often only 'Exception encountered ...')."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.startswith(("Exception encountered", "Arguments received", "•"))]
+    return (useful or lines or [type(exc).__name__])[0][:300]
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def output_layer(model) -> list[Dense]:
+    """The model's last Dense layer (with an activation layer after it, if any) as a one-layer list, for the
+    checks that read only the output: empty when the model does not end in a Dense layer."""
+    import keras
+
+    found = None
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if isinstance(layer, keras.layers.Dense):
+            kernel, *rest = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+            found = Dense(layer.name, kernel, rest[0] if rest else np.zeros(kernel.shape[1]),
+                          activation_name(keras, layer.activation), layer.activation)
+        elif kind in ACTIVATION_LAYERS and found is not None and found.activation == "linear":
+            found.activation = ACTIVATION_LAYERS[kind] or activation_name(keras, layer.activation)
+            found.fn = layer
+        elif kind not in SKIPPED_LAYERS and found is not None and layer.get_weights():
+            found = None  # a weighted layer after the last Dense: the output is not a Dense layer's
+    return [] if found is None else [found]
+
+
+def first_activation(model) -> str:
+    """The activation of the first layer that has one (what the inputs meet first)."""
+    import keras
+
+    for layer in model.layers:
+        if hasattr(layer, "activation"):
+            return activation_name(keras, layer.activation)
+    return "linear"
+
+
+def predict(model, X: np.ndarray, batch: int = 512) -> np.ndarray:
+    """The model's outputs on X in inference mode, float64; DoctorError (with Keras's message) when the model
+    cannot take X."""
+    import keras
+
+    try:
+        out = [np.asarray(keras.ops.convert_to_numpy(model(X[i:i + batch].astype(np.float32), training=False)))
+               for i in range(0, len(X), batch)]
+    except Exception as exc:  # noqa: BLE001 - the reader's model and data disagree: say how
+        expects = getattr(model, "input_shape", None)
+        want = f"inputs of shape {list(expects)[1:]} per example" if isinstance(expects, tuple) else "other inputs"
+        raise DoctorError(f"the model expects {want} but X has {list(X.shape[1:])} per example "
+                          f"(Keras says: {_keras_reason(exc)})") from None
+    if any(isinstance(o, (list, tuple)) for o in out):
+        raise DoctorError("the model has several outputs; the doctor diagnoses single-output models")
+    return np.concatenate(out).astype(np.float64)
+
+
+def read_layers(model, n_features: int) -> list[Dense]:
+    import keras
+
+    require_model(model, (n_features,))
     skip = (keras.layers.InputLayer, keras.layers.Dropout, keras.layers.GaussianNoise,
             keras.layers.GaussianDropout, keras.layers.AlphaDropout)
     act_layers = {keras.layers.Activation: None, keras.layers.ReLU: "relu", keras.layers.ELU: "elu",
@@ -129,8 +212,6 @@ def as_arrays(X, y) -> tuple[np.ndarray, np.ndarray]:
     X, y = convert(X, "X"), convert(y, "y")
     if X.ndim == 1:
         X = X[:, None]
-    if X.ndim != 2:
-        raise DoctorError(f"X must be [examples, features], got shape {X.shape}")
     if y.ndim > 2:
         raise DoctorError(f"y must be [examples] or [examples, outputs], got shape {y.shape}")
     if len(X) != len(y):

@@ -35,12 +35,15 @@ class Trainer:
     several training steps per call. Built once per diagnosis: the probe and the overfit probe both start
     from the model's own weights and a fresh optimizer state (``reset``), and share one trace."""
 
-    def __init__(self, model, loss_obj, optimizer, n_features: int, y_shape: tuple):
+    def __init__(self, model, loss_obj, optimizer, x_shape: tuple, y_shape: tuple, dense_only: bool = True):
+        """``x_shape``: one example's shape; ``dense_only``: measure update sizes on the Dense kernels (a Dense
+        stack) or on every weight matrix and filter bank (any other model)."""
         import keras
         import tensorflow as tf
 
+        x_shape = tuple(int(d) for d in x_shape)
         clone = keras.models.clone_model(model)
-        clone.build((None, n_features))
+        clone.build((None, *x_shape))
         self.initial = model.get_weights()
         clone.set_weights(self.initial)
         if optimizer is None:
@@ -49,14 +52,21 @@ class Trainer:
                else keras.optimizers.Adam())
         self.loss_fn = loss_fn = loss_function(loss_obj)
         variables = clone.trainable_variables
-        self.dense = [layer for layer in clone.layers if isinstance(layer, keras.layers.Dense)]
-        kernels = self.kernels = [layer.kernel for layer in self.dense]
+        if dense_only:
+            self.dense = [layer for layer in clone.layers if isinstance(layer, keras.layers.Dense)]
+            self.names = [layer.name for layer in self.dense]
+            kernels = self.kernels = [layer.kernel for layer in self.dense]
+        else:
+            kernels = self.kernels = [v for v in variables if len(v.shape) >= 2]
+            self.dense = []
+            self.names = [v.path for v in kernels]
         opt.build(variables)
         self.clone, self.opt = clone, opt
         self.opt_initial = [v.numpy() for v in opt.variables]
         rest = list(y_shape[1:])
-        signature = [tf.TensorSpec([None, None, n_features], tf.float32), tf.TensorSpec([None, None] + rest, tf.float32),
-                     tf.TensorSpec([None, n_features], tf.float32), tf.TensorSpec([None] + rest, tf.float32)]
+        xs = list(x_shape)
+        signature = [tf.TensorSpec([None, None] + xs, tf.float32), tf.TensorSpec([None, None] + rest, tf.float32),
+                     tf.TensorSpec([None] + xs, tf.float32), tf.TensorSpec([None] + rest, tf.float32)]
 
         @tf.function(input_signature=signature)  # one trace for both probes and any chunk length
         def chunk(xb_all, yb_all, x_eval, y_eval):
@@ -69,7 +79,10 @@ class Trainer:
             for i in tf.range(k):
                 before = [tf.identity(v) for v in kernels]
                 with tf.GradientTape() as tape:
+                    # as fit trains: layers in training mode, the loss plus the layers' own (regularization) losses
                     value = tf.reduce_mean(loss_fn(yb_all[i], clone(xb_all[i], training=True)))
+                    if clone.losses:
+                        value = value + tf.add_n(clone.losses)
                 grads = tape.gradient(value, variables)
                 opt.apply_gradients(zip(grads, variables))
                 values = values.write(i, tf.cast(value, tf.float32))
@@ -92,7 +105,7 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
     import tensorflow as tf
 
     trainer.reset()
-    clone, loss_fn, chunk, dense, kernels = trainer.clone, trainer.loss_fn, trainer.chunk, trainer.dense, trainer.kernels
+    clone, loss_fn, chunk, kernels = trainer.clone, trainer.loss_fn, trainer.chunk, trainer.kernels
 
     Xf, yf = X.astype(np.float32), y.astype(np.float32)
     ev = rng.choice(len(X), size=min(len(X), 2048), replace=False)
@@ -121,35 +134,41 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
         if not math.isfinite(evaluated):
             diverged = (start + len(idx), evaluated)
             break
-    names = [layer.name for layer in dense]
+    names = trainer.names
     finite = [m for m in ratios if np.isfinite(m).all()]
     moved = np.array(finite).reshape(len(finite), len(kernels), 2)
     med = np.median(moved[..., 0] / (moved[..., 1] + 1e-12), axis=0) if finite else []
     # a single step's size against the kernel's norm, or against half the norm a Glorot kernel of its shape
     # would have when it is smaller (a kernel started at 0 grows by more than its own norm, rightly)
-    floor = np.array([0.5 * math.sqrt(2 / sum(k.shape)) * math.sqrt(k.shape[0] * k.shape[1]) for k in kernels])
+    floor = np.array([0.5 * math.sqrt(2 / (k.shape[-2] + k.shape[-1])) * math.sqrt(float(np.prod(k.shape)))
+                      for k in kernels])
     peak = np.max(moved[..., 0] / np.maximum(moved[..., 1], floor), axis=0) if finite else []
     return Probe(losses, dict(zip(names, map(float, med))), clone.get_weights(), dict(zip(names, map(float, peak))),
                  *(diverged or (None, None)), last)
 
 
-def relative_gradients(model, loss_obj, X, y) -> dict[str, float]:
-    """|dL/dW| / |W| of every Dense kernel of the untrained model on (X, y), with the model's own loss; layers
-    whose kernel is all zeros are left out (the initialization check reports them)."""
+def relative_gradients(model, loss_obj, X, y, dense_only: bool = True) -> dict[str, float]:
+    """|dL/dW| / |W| of every Dense kernel (or, with ``dense_only=False``, every weight matrix and filter bank)
+    of the untrained model on (X, y), with the model's own loss; kernels that are all zeros are left out (the
+    initialization check reports them)."""
     import keras
     import tensorflow as tf
 
     loss_fn = loss_function(loss_obj)
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    kernels = [layer.kernel for layer in dense]
+    if dense_only:
+        dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+        kernels, names = [layer.kernel for layer in dense], [layer.name for layer in dense]
+    else:
+        kernels = [v for v in model.trainable_variables if len(v.shape) >= 2]
+        names = [v.path for v in kernels]
     with tf.GradientTape() as tape:
         value = tf.reduce_mean(loss_fn(tf.constant(y, tf.float32), model(tf.constant(X, tf.float32), training=False)))
     grads = tape.gradient(value, kernels)
     out = {}
-    for layer, k, g in zip(dense, kernels, grads):
+    for name, k, g in zip(names, kernels, grads):
         norm = float(tf.norm(k))
         if norm > 0 and g is not None:
-            out[layer.name] = float(tf.norm(g)) / norm
+            out[name] = float(tf.norm(g)) / norm
     return out
 
 

@@ -64,6 +64,7 @@ CHECKS = {  # key: title shown in the report
     "target_scale": "Target scale",
     "output_bias": "Output bias vs target mean",
     "target_shape": "Output shape vs target shape",
+    "labels": "Label encoding vs loss",
     "nonlinearity": "Nonlinearity between Dense layers",
     "output_loss": "Output activation vs loss",
     "init_scale": "Initial weight scale",
@@ -75,7 +76,10 @@ CHECKS = {  # key: title shown in the report
     "update_ratio": "Update-to-weight ratio",
     "loss_curve": "Loss curve",
     "overfit_batch": "Overfit one small batch",
+    "fit_error": "Training raises an error",
 }
+# checks that read a stack of Dense layers; on any other model they say "not applicable"
+DENSE_ONLY = ("nonlinearity", "init_scale", "kink_coverage", "dead_units", "saturation")
 
 SATURATING = ("sigmoid", "tanh", "hard_sigmoid", "softsign")
 RELU_LIKE = ("relu", "relu6")

@@ -39,6 +39,9 @@ FAULT_TYPES: dict[str, tuple[str, ...]] = {
     "update_ratio": ("lr", "opt"),  # fix: the learning rate / optimizer
     "loss_curve": ("lr", "opt", "epoch"),  # diverging, oscillating or stalled loss
     "overfit_batch": ("model_type&properties", "missing_layers", "lr", "opt"),  # cannot fit one batch
+    # checks added after the first run (first_run.json), mapped the same way before the second run:
+    "labels": ("loss", "wrong_prep"),  # fix: encode the labels for the loss, or the loss for the labels
+    "fit_error": (),  # Keras's own error, quoted: names no fault type by itself
 }
 TOOLS = ("deepfd", "umlaut", "autotrainer", "deeplocalize")
 

@@ -606,3 +606,82 @@ def test_the_probe_minimizes_the_loss_fit_minimizes_regularization_included():
     trainer = Trainer(model, "mse", None, (3,), y.shape)
     values, _, _ = trainer.chunk(tf.constant(x[None]), tf.constant(y[None]), tf.constant(x), tf.constant(y))
     assert float(values[0]) == pytest.approx(data + reg, rel=1e-5)
+
+
+def _regression_net(optimizer):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer=optimizer)
+    return model
+
+
+def test_the_learning_rate_probe_names_a_rate_far_too_low_or_too_high_and_leaves_a_good_one_alone():
+    slow = doctor.diagnose(_regression_net(keras.optimizers.SGD(1e-4)), X3, Y3)
+    found = next(r for r in slow.results if r.check == "learning_rate")
+    assert found.status == "high" and "too low" in found.evidence and found.value < 0.5
+    assert "0.0001: " in found.evidence and "0.001: " in found.evidence  # the rates it tried, with their losses
+    wild = doctor.diagnose(_regression_net(keras.optimizers.SGD(5.0)), X3, Y3)
+    found = next(r for r in wild.results if r.check == "learning_rate")
+    assert found.status == "high" and "too high" in found.evidence and "diverged" in found.evidence
+    good = doctor.diagnose(_regression_net(keras.optimizers.Adam(1e-2)), X3, Y3)
+    assert next(r for r in good.results if r.check == "learning_rate").status == "ok"
+
+
+def test_a_schedule_is_not_probed_and_the_compiled_rate_is_restored():
+    from nnfail.doctor.probe import Trainer, learning_rate, lr_probe
+
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-2, 100, 0.5)
+    report = doctor.diagnose(_regression_net(keras.optimizers.Adam(schedule)), X3, Y3, probe_steps=20, overfit_steps=20)
+    assert next(r for r in report.results if r.check == "learning_rate").status == "skipped"
+    trainer = Trainer(_regression_net(keras.optimizers.SGD(0.01)), "mse", None, (3,), (len(Y3), 1))
+    finals = lr_probe(trainer, X3, Y3[:, None], np.random.default_rng(0), 20, 32)
+    assert set(finals) == {0.1, 10.0} and learning_rate(trainer) == pytest.approx(0.01)
+
+
+def test_training_length_from_a_history():
+    falling = doctor.diagnose(healthy(), X3, Y3, history=[1.0, 0.8, 0.6, 0.45, 0.35, 0.27, 0.2, 0.15], probe=False)
+    r = next(r for r in falling.results if r.check == "training_length")
+    assert r.status == "medium" and "still falling" in r.evidence and "train longer" in r.fix
+
+    class History:
+        history = dict(loss=[1.0, 0.5, 0.3, 0.2, 0.15, 0.12, 0.11, 0.105],
+                       val_loss=[1.0, 0.6, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9])
+
+    over = doctor.diagnose(healthy(), X3, Y3, history=History(), probe=False)
+    r = next(r for r in over.results if r.check == "training_length")
+    assert r.status == "medium" and "epoch 3" in r.evidence and "EarlyStopping" in r.fix
+    flat = doctor.diagnose(healthy(), X3, Y3, history=[1.0, 0.5, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1], probe=False)
+    assert next(r for r in flat.results if r.check == "training_length").status == "ok"
+
+
+def test_watch_reports_divergence_as_it_happens_and_stops_the_fit(capsys):
+    model = _regression_net(keras.optimizers.SGD(50.0))
+    watch = doctor.Watch(X3)
+    history = model.fit(X3, Y3, epochs=20, batch_size=32, callbacks=[watch], verbose=0)
+    assert watch.diverged is not None and watch.diverged[0] == 1  # in the first epoch
+    assert len(history.history["loss"]) < 20  # it stopped the fit
+    out = capsys.readouterr().out
+    assert "nnfail Watch, epoch 1: [HIGH] Loss curve: the loss became" in out and "nnfail doctor:" in out
+    assert watch.report.has("loss_curve", "high")
+
+
+def test_watch_on_a_healthy_fit_says_how_training_ended_with_the_chapter_links(capsys):
+    model = _regression_net(keras.optimizers.Adam(1e-2))
+    watch = doctor.Watch(X3, every=2, verbose=False)
+    model.fit(X3, Y3, epochs=6, batch_size=32, callbacks=[watch], verbose=0, validation_split=0.2)
+    assert capsys.readouterr().out == ""  # verbose=False
+    status = {r.check: r.status for r in watch.report.results}
+    assert status["dead_units"] in ("ok", "medium") and status["saturation"] in ("ok", "skipped")
+    assert status["training_length"] in ("ok", "medium") and len(watch.losses) == 6 == len(watch.val_losses)
+    assert watch.diverged is None and not watch.report.has("loss_curve", "high")
+
+
+def test_watch_reports_units_that_die_during_training():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(16, activation="relu",
+                                                                    bias_initializer=keras.initializers.Constant(-8.0)),
+                              keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    watch = doctor.Watch(X3, every=1, verbose=False)
+    model.fit(X3, Y3, epochs=2, callbacks=[watch], verbose=0)
+    assert watch.report.has("dead_units", "high") and watch.report.findings[0].link()

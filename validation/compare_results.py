@@ -16,7 +16,7 @@ from pathlib import Path
 
 IGNORED = ("timing", "environment", "cache_key", "nnfail")
 # glued values that are wall-clock measurements (the checklist's doctor timings): expected to differ
-TIMING_KEYS = {"demo_seconds", "slowest", "ind_slowest"}
+TIMING_KEYS = {"demo_seconds", "slowest", "ind_slowest", "sweep_seconds"}
 
 
 def numeric(v) -> bool:

@@ -3,6 +3,7 @@
     report = doctor.diagnose(model, X, y)        # a compiled keras.Sequential of Dense layers
     report                                        # a table in a notebook; print(report) for plain text
     report.findings                               # severity, evidence (value and threshold), fix, chapter
+    model.fit(X, y, callbacks=[doctor.Watch(X)])  # the training-time checks inside your own fit
 
 Every check reads the model's weights and the data directly (no fit needed); a short *probe* (on by
 default) then trains a copy of the model, never the model itself, to measure update sizes, the loss
@@ -36,12 +37,21 @@ from nnfail.doctor import checks as C
 from nnfail.doctor.io import check_files, load_data, load_model
 from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, is_dense_stack, loss_name_of, output_layer,
                                  predict, read_layers, require_model)
-from nnfail.doctor.probe import Trainer, loss_function, overfit_probe, relative_gradients, train_probe
+from nnfail.doctor.probe import (Trainer, final_loss, learning_rate, loss_function, lr_probe, overfit_probe,
+                                 relative_gradients, train_probe)
 from nnfail.doctor.report import Finding, Report, Result
 from nnfail.doctor.rules import CHECKS, SEVERITIES, THRESHOLDS, DoctorError
 
-__all__ = ["diagnose", "Report", "Result", "Finding", "DoctorError", "THRESHOLDS", "CHECKS", "SEVERITIES",
+__all__ = ["diagnose", "Watch", "Report", "Result", "Finding", "DoctorError", "THRESHOLDS", "CHECKS", "SEVERITIES",
            "load_model", "load_data", "check_files"]
+
+
+def __getattr__(name):
+    if name == "Watch":  # a Keras callback: importing it imports Keras, so only when asked for
+        from nnfail.doctor.watch import Watch
+
+        return Watch
+    raise AttributeError(f"module 'nnfail.doctor' has no attribute {name!r}")
 
 
 OVERFIT_EXAMPLES = 16  # examples the probe tries to memorize (one small batch)
@@ -50,7 +60,8 @@ OVERFIT_EXAMPLES = 16  # examples the probe tries to memorize (one small batch)
 def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: bool = True,
              probe_steps: int = 300, batch_size: int = 32, overfit_examples: int = OVERFIT_EXAMPLES,
              overfit_steps: int = 300, max_rows: int = 4096, seed: int = 0) -> Report:
-    """Run every check on ``model`` (Keras, Dense layers) with its training data ``X`` [n, d], ``y``.
+    """Run every check on ``model`` (any Keras model; the Dense-stack checks where they apply) with its training
+    data ``X`` [examples, ...] and ``y``.
 
     ``loss``/``optimizer`` default to the model's compiled ones. ``history`` (a Keras ``History`` or a
     sequence of per-epoch losses from the reader's own training) is checked for stagnation, oscillation and
@@ -70,7 +81,11 @@ def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: boo
         results = _static_checks(case)
         if history is not None:
             curve = history.history["loss"] if hasattr(history, "history") else list(history)
+            val = history.history.get("val_loss") if hasattr(history, "history") else None
             results.append(C.check_loss_curve(curve, C.trivial_loss(case.loss, case.ys), source="your training"))
+            results.append(C.check_training_length(curve, val))
+        else:
+            results.append(Result("training_length", "skipped", "no history given (pass history=model.fit(...))"))
         if case.stack:
             dead, sat = C.check_dead_units(case.layers, case.outs), C.check_saturation(case.layers, case.pres)
         else:
@@ -79,7 +94,8 @@ def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: boo
         if not probe:
             probe_note = "no probe"
             results += [Result(check, "skipped", "probe=False") for check in
-                        ("update_ratio", "overfit_batch", "fit_error") + (() if history is not None else ("loss_curve",))]
+                        ("update_ratio", "overfit_batch", "fit_error", "learning_rate")
+                        + (() if history is not None else ("loss_curve",))]
         elif blocked:
             probe_note = f"probe skipped ({' and '.join(c.replace('_', ' ') for c in blocked)} mismatch)"
             results.append(Result("fit_error", "skipped", probe_note))
@@ -226,9 +242,23 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
         sat = _worse(sat0, C.check_saturation(trained, pres1, when=f"after {steps} probe steps"))
     first, last, idx = overfit_probe(trainer, X, y_fit, c.rng, overfit_examples, overfit_steps)
     results.append(C.check_overfit(first, last, C.trivial_loss(c.loss, y_fit[idx]), len(idx), overfit_steps))
-    note = (f"probe {steps} steps of {min(batch_size, len(X))} + overfit {len(idx)} examples "
+    # the learning-rate probe last, on its own generator, so the checks above see the draws they always saw
+    rate = learning_rate(trainer)
+    base = final_loss(pr)
+    if steps < THRESHOLDS["lr_min_steps"]:
+        results.append(Result("learning_rate", "skipped", f"a probe of {steps} steps is too short to compare rates "
+                              f"(at least {THRESHOLDS['lr_min_steps']})"))
+        return results, dead, sat, _note(steps, batch_size, X, idx, t0)
+    finals = {} if rate is None else {1.0: base, **lr_probe(trainer, X, y_fit, np.random.default_rng(
+        [int(c.rng.integers(2**31)), 7]), steps, batch_size, factors=(1 / THRESHOLDS["lr_factor"], THRESHOLDS["lr_factor"]),
+        base=base)}
+    results.append(C.check_learning_rate(rate, finals, C.trivial_loss(c.loss, c.ys), steps))
+    return results, dead, sat, _note(steps, batch_size, X, idx, t0)
+
+
+def _note(steps, batch_size, X, idx, t0) -> str:
+    return (f"probe {steps} steps of {min(batch_size, len(X))} + overfit {len(idx)} examples "
             f"({time.perf_counter() - t0:.1f} s)")
-    return results, dead, sat, note
 
 
 def _summary(model, c: _Case, loss, probe_note: str) -> dict:

@@ -509,6 +509,62 @@ def check_loss_curve(losses: Sequence[float], trivial: float | None, source: str
                   drop, t["stagnation"])
 
 
+def check_learning_rate(rate: float | None, finals: dict[float, float], trivial: float | None, steps: int) -> Result:
+    """The compiled rate's final probe loss against the same probe at its neighbours (``finals``: factor ->
+    final loss; factor 1 is the compiled rate; NaN/inf where the run diverged)."""
+    t = THRESHOLDS
+    if rate is None or 1.0 not in finals:
+        return Result("learning_rate", "skipped", "the optimizer's learning rate is a schedule or unreadable")
+    base = finals[1.0]
+    shown = ", ".join(f"{fmt(rate * f)}: {fmt(v) if math.isfinite(v) else 'diverged'}" for f, v in sorted(finals.items()))
+    others = {f: v for f, v in finals.items() if f != 1.0 and math.isfinite(v)}
+    if not others:
+        return Result("learning_rate", "ok", f"final probe loss after {steps} steps at rates {shown}")
+    best_f = min(others, key=others.get)
+    best = others[best_f]
+    better = not math.isfinite(base) or best < t["lr_better"] * base
+    # high when the compiled rate diverged or left the loss no better than a constant; medium while it is
+    # still above half the constant's loss (it may be learning, only slowly)
+    stuck = not math.isfinite(base) or trivial is None or base > t["slow_level"] * trivial
+    slow = trivial is not None and base > t["stagnation_level"] * trivial
+    if better and (stuck or slow):
+        which = "too high" if best_f < 1 else "too low"
+        ratio = best / base if math.isfinite(base) and base > 0 else 0.0
+        versus = (f"{fmt(rate * best_f)} ends at {fmt(ratio)}x the compiled rate's loss" if math.isfinite(base)
+                  else f"the compiled rate diverged, {fmt(rate * best_f)} did not")
+        return Result("learning_rate", "high" if stuck else "medium", f"the learning rate {fmt(rate)} looks {which}: "
+                      f"final probe loss after {steps} steps at rates {shown}; {versus}", ratio, t["lr_better"],
+                      f"try a learning rate near {fmt(rate * best_f)} (and compare a few around it)")
+    return Result("learning_rate", "ok", f"final probe loss after {steps} steps at rates {shown}")
+
+
+def check_training_length(losses: Sequence[float], val_losses: Sequence[float] | None = None) -> Result:
+    """From a per-epoch history: still falling at the end (train longer), or the validation loss turned up
+    while the training loss fell (stop earlier)."""
+    t = THRESHOLDS
+    L = np.asarray(losses, dtype=float)
+    if len(L) < 4 or not np.isfinite(L).all():
+        return Result("training_length", "skipped", "fewer than 4 finite epochs in the history")
+    if val_losses is not None and len(val_losses) == len(L) and np.isfinite(val_losses).all():
+        V = np.asarray(val_losses, dtype=float)
+        best = int(np.argmin(V))
+        rise = (V[-1] - V[best]) / V[best] if V[best] > 0 else 0.0
+        if best < len(V) - 1 and rise > t["val_rise"] and L[-1] < L[best]:
+            return Result("training_length", "medium", f"the validation loss was lowest at epoch {best + 1} "
+                          f"({fmt(V[best])}) and ended {rise:.0%} higher ({fmt(V[-1])}) while the training loss kept "
+                          "falling: overfitting", rise, t["val_rise"],
+                          f"stop earlier (keras.callbacks.EarlyStopping(restore_best_weights=True)), near epoch {best + 1}")
+    q = max(2, len(L) // 4)
+    start, end = float(L[-q]), float(L[-1])
+    drop = (start - end) / start if start > 0 else 0.0
+    if drop > t["still_falling"]:
+        per_epoch = (start - end) / (q - 1)
+        return Result("training_length", "medium", f"the loss was still falling when training stopped: {drop:.0%} over "
+                      f"the last {q} epochs ({fmt(per_epoch)} per epoch)", drop, t["still_falling"],
+                      "train longer (more epochs), or with a larger learning rate")
+    return Result("training_length", "ok", f"the loss changed {drop:.0%} over the last {q} epochs")
+
+
 def check_overfit(first: float, last: float, trivial: float | None, n: int, steps: int) -> Result:
     t = THRESHOLDS["overfit"]
     if trivial is None or trivial <= 0:

@@ -20,6 +20,8 @@ PAGES: dict[str, tuple[str, str]] = {
     'loss_curve': ('00_checklist', 'Start here: a checklist, and a doctor for your own network'),
     'overfit_batch': ('00_checklist', 'Start here: a checklist, and a doctor for your own network'),
     'fit_error': ('00_checklist', 'Start here: a checklist, and a doctor for your own network'),
+    'learning_rate': ('00_checklist', 'Start here: a checklist, and a doctor for your own network'),
+    'training_length': ('00_checklist', 'Start here: a checklist, and a doctor for your own network'),
     'input_scale/ratio': ('00_checklist', 'Start here: a checklist, and a doctor for your own network'),
     'input_scale/saturating': ('03_unnormalized_sigmoid', '3. The unnormalized sigmoid network'),
     'input_scale/tiny': ('02_linear_stack', '2. The linear-only Keras stack'),

@@ -92,6 +92,14 @@ class Trainer:
 
         self.chunk = chunk
 
+    def set_learning_rate(self, value: float) -> None:
+        """The rate the next probes train at (kept through ``reset``, which restores the other optimizer state)."""
+        variable = self.opt._learning_rate
+        variable.assign(value)
+        for i, v in enumerate(self.opt.variables):
+            if v is variable or getattr(v, "path", None) == getattr(variable, "path", object()):
+                self.opt_initial[i] = np.asarray(value, dtype=self.opt_initial[i].dtype)
+
     def reset(self) -> None:
         """Back to the reader's weights and a fresh optimizer state."""
         self.clone.set_weights(self.initial)
@@ -180,3 +188,49 @@ def overfit_probe(trainer: Trainer, X, y, rng, n: int, steps: int):
     return p.losses[0], last, idx
 
 
+
+
+def learning_rate(trainer: Trainer) -> float | None:
+    """The copy's optimizer's learning rate, or None when it is a schedule."""
+    lr = getattr(trainer.opt, "_learning_rate", None)
+    if lr is None or not hasattr(lr, "assign"):
+        return None
+    return float(np.asarray(lr.numpy()))
+
+
+def lr_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, factors=(0.1, 10.0), base: float | None = None,
+             farther: int = 2) -> dict[float, float]:
+    """The same probe from the same start at the compiled rate times each factor: factor -> final loss (the
+    lowest of the last three evaluations; inf where the run diverged). With ``base`` (the compiled rate's
+    final loss), a neighbour that does better is followed up to ``farther`` more steps of the same factor
+    while the loss keeps falling, so a rate a hundred times off is found too. The rate is restored afterwards."""
+    rate = learning_rate(trainer)
+    out = {}
+
+    def run(f):
+        trainer.set_learning_rate(rate * f)
+        out[f] = final_loss(train_probe(trainer, X, y, rng, steps, batch_size))
+        return out[f]
+
+    try:
+        for f in factors:
+            run(f)
+        if base is not None and math.isfinite(base):
+            best = min(factors, key=lambda f: out[f])
+            previous, f = out[best], best
+            for _ in range(farther):
+                if not previous < base:
+                    break
+                f = f * best
+                value = run(f)
+                if not value < previous:
+                    break
+                previous = value
+    finally:
+        trainer.set_learning_rate(rate)
+        trainer.reset()
+    return out
+
+
+def final_loss(p: Probe) -> float:
+    return min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")

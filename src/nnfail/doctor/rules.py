@@ -57,6 +57,21 @@ THRESHOLDS = dict(
     oscillation=0.5,            # share of sign changes between successive loss differences ...
     oscillation_size=0.1,       # ... with swings above 10% of the mean loss
     overfit=0.1,                # one small batch not brought below 10% of its trivial loss
+    # The learning-rate probe trains the same copy from the same start at the compiled rate times 0.1 and 10
+    # (following a better neighbour up to two more factors of 10 while the loss keeps falling).
+    # A neighbour is "clearly better" when its final probe loss is below lr_better times the compiled rate's;
+    # high when the compiled rate diverged or ends no better than the trivial predictor (slow_level), medium
+    # while it ends above stagnation_level of it (a model that is learning is not told to change its rate).
+    # Chosen, then checked on the book's pairs: with "above stagnation_level" as the high bar, 6 of the 30
+    # fixed twins (Adam 1e-3, 300 probe steps: learning, slowly) were told their rate was too low.
+    lr_better=0.5,
+    lr_factor=10.0,
+    lr_min_steps=100,           # shorter probes favour large rates (every rate is still far from its end)
+    # training length from a history (the reader's per-epoch losses, or Watch): still falling over the last
+    # quarter of the epochs by more than this share of the loss -> "train longer"; the validation loss up by
+    # more than this share from its minimum while the training loss fell -> "stop earlier"
+    still_falling=0.05,
+    val_rise=0.1,
 )
 
 CHECKS = {  # key: title shown in the report
@@ -77,6 +92,8 @@ CHECKS = {  # key: title shown in the report
     "loss_curve": "Loss curve",
     "overfit_batch": "Overfit one small batch",
     "fit_error": "Training raises an error",
+    "learning_rate": "Learning rate vs its neighbours",
+    "training_length": "Training length",
 }
 # checks that read a stack of Dense layers; on any other model they say "not applicable"
 DENSE_ONLY = ("nonlinearity", "init_scale", "kink_coverage", "dead_units", "saturation")

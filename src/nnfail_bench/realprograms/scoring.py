@@ -42,6 +42,8 @@ FAULT_TYPES: dict[str, tuple[str, ...]] = {
     # checks added after the first run (first_run.json), mapped the same way before the second run:
     "labels": ("loss", "wrong_prep"),  # fix: encode the labels for the loss, or the loss for the labels
     "fit_error": (),  # Keras's own error, quoted: names no fault type by itself
+    "learning_rate": ("lr", "opt"),  # fix: the learning rate
+    "training_length": ("epoch",),  # fix: train longer / stop earlier (needs the reader's history)
 }
 TOOLS = ("deepfd", "umlaut", "autotrainer", "deeplocalize")
 

@@ -682,6 +682,6 @@ def test_watch_reports_units_that_die_during_training():
                                                                     bias_initializer=keras.initializers.Constant(-8.0)),
                               keras.layers.Dense(1)])
     model.compile(loss="mse", optimizer="adam")
-    watch = doctor.Watch(X3, every=1, verbose=False)
+    watch = doctor.Watch(X3, verbose=False, budget=1.0)
     model.fit(X3, Y3, epochs=2, callbacks=[watch], verbose=0)
     assert watch.report.has("dead_units", "high") and watch.report.findings[0].link()

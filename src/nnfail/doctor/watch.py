@@ -29,15 +29,19 @@ class Watch(keras.callbacks.Callback):
     """A Keras callback that runs the doctor's training-time checks during ``fit``.
 
     ``X_sample``: some training inputs (up to ``max_rows`` are kept) for the dead-unit and saturation checks;
-    ``every``: check units every this many epochs; ``stop_on_divergence``: stop training at the first
-    non-finite loss; ``verbose``: print each finding when it appears and the report at the end.
+    ``every``: check units at most every this many epochs, and only as often as keeps their cost within
+    ``budget`` (a share of the fit's time: a check that took 0.05 s waits for 0.05 / budget s of training);
+    ``stop_on_divergence``: stop training at the first non-finite loss; ``verbose``: print each finding when
+    it appears and the report at the end.
     """
 
-    def __init__(self, X_sample=None, every: int = 5, stop_on_divergence: bool = True, verbose: bool = True,
-                 max_rows: int = 1024):
+    def __init__(self, X_sample=None, every: int = 1, stop_on_divergence: bool = True, verbose: bool = True,
+                 max_rows: int = 256, budget: float = 0.02):
         super().__init__()
         self.X = None if X_sample is None else np.asarray(X_sample, dtype=np.float64)[:max_rows]
         self.every, self.stop, self.verbose = max(1, int(every)), stop_on_divergence, verbose
+        self.budget = budget
+        self._next_check = 0.0  # perf_counter time before which no unit check runs
         self.losses: list[float] = []
         self.val_losses: list[float] = []
         self.events: list[Result] = []
@@ -84,9 +88,12 @@ class Watch(keras.callbacks.Callback):
             self.losses.append(float(logs["loss"]))
         if "val_loss" in logs:
             self.val_losses.append(float(logs["val_loss"]))
-        if self.diverged is None and (epoch + 1) % self.every == 0:
+        if self.diverged is None and (epoch + 1) % self.every == 0 and time.perf_counter() >= self._next_check:
+            t = time.perf_counter()
             for r in self._unit_checks(f"after epoch {epoch + 1}"):
                 self._say(r)
+            done = time.perf_counter()
+            self._next_check = done + (done - t) / self.budget
             if len(self.losses) >= 8:
                 r = C.check_loss_curve(self.losses, None, source="your training")
                 if r.status == "high":

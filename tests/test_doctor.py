@@ -685,3 +685,54 @@ def test_watch_reports_units_that_die_during_training():
     watch = doctor.Watch(X3, verbose=False, budget=1.0)
     model.fit(X3, Y3, epochs=2, callbacks=[watch], verbose=0)
     assert watch.report.has("dead_units", "high") and watch.report.findings[0].link()
+
+
+# ------------------------------------------------------------------ the new causes, each built as a reader would
+def _dense_net(layers, loss="mse", n_in=3):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((n_in,))] + layers)
+    model.compile(loss=loss, optimizer="adam")
+    return model
+
+
+def _static(model, X=X3, y=Y3):
+    return {r.check: r for r in doctor.diagnose(model, X, y, probe=False).results}
+
+
+def test_new_causes_are_named_and_a_healthy_model_raises_none_of_them():
+    D = keras.layers.Dense
+    new = ("architecture", "loss_target", "sentinel", "relation", "regularization")
+    fine = _static(_dense_net([D(16, activation="relu"), D(16, activation="relu"), D(1)]))
+    assert all(fine[c].status in ("ok", "skipped") for c in new), {c: fine[c].evidence for c in new}
+    assert _static(_dense_net([D(16, activation="softmax"), D(1)]))["architecture"].status == "high"
+    dropped = _static(_dense_net([D(16, activation="relu"), keras.layers.Dropout(0.9), D(1)]))["architecture"]
+    assert dropped.status == "high" and "keep-probability" in dropped.evidence
+    assert _static(_dense_net([D(16, activation="relu"), keras.layers.Dropout(0.6), D(1)]))["architecture"].status == "medium"
+    assert _static(_dense_net([D(16, activation="relu"), keras.layers.Dropout(0.2), D(1)]))["architecture"].status == "ok"
+    l2 = keras.regularizers.l2(1.0)
+    assert _static(_dense_net([D(16, activation="relu", kernel_regularizer=l2), D(1, kernel_regularizer=l2)]))[
+        "regularization"].status == "high"
+    assert _static(_dense_net([D(16, activation="relu"), D(1)], loss="mape"))["loss_target"].status == "high"
+    shuffled = _static(_dense_net([D(16, activation="relu"), D(1)]), y=np.random.default_rng(5).permutation(Y3))
+    assert shuffled["relation"].status == "high" and "paired" in shuffled["relation"].fix
+    coded = np.where(np.random.default_rng(6).random(X3.shape) < 0.05, -999.0, X3)
+    sentinel = _static(_dense_net([D(16, activation="relu"), D(1)]), X=coded)["sentinel"]
+    assert sentinel.status == "high" and "-999" in sentinel.evidence
+
+
+def test_a_bottleneck_narrower_than_the_classes_is_named():
+    D = keras.layers.Dense
+    X = np.random.default_rng(7).normal(size=(300, 8))
+    y = np.random.default_rng(7).integers(0, 5, 300)
+    narrow = _dense_net([D(1, activation="relu"), D(5, activation="softmax")], "sparse_categorical_crossentropy", 8)
+    found = _static(narrow, X=X, y=y)["architecture"]
+    assert found.status == "high" and "fewer than the 5 classes" in found.evidence
+    wide = _dense_net([D(8, activation="relu"), D(5, activation="softmax")], "sparse_categorical_crossentropy", 8)
+    assert _static(wide, X=X, y=y)["architecture"].status == "ok"
+
+
+def test_a_binary_or_categorical_feature_is_not_a_sentinel():
+    rng = np.random.default_rng(8)
+    X = np.c_[rng.normal(size=400), np.where(rng.random(400) < 0.5, -0.94, 1.06), rng.integers(0, 4, 400)]
+    assert _static(_dense_net([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)]), X=X,
+                   y=X[:, 0])["sentinel"].status == "ok"

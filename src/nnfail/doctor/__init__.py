@@ -35,8 +35,8 @@ import numpy as np
 
 from nnfail.doctor import checks as C
 from nnfail.doctor.io import check_files, load_data, load_model
-from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, is_dense_stack, loss_name_of, output_layer,
-                                 predict, read_layers, require_model)
+from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, is_dense_stack, layer_kinds, loss_name_of,
+                                 output_layer, predict, read_layers, require_model)
 from nnfail.doctor.probe import (Trainer, final_loss, learning_rate, loss_function, lr_probe, overfit_probe,
                                  relative_gradients, train_probe)
 from nnfail.doctor.report import Finding, Report, Result
@@ -182,7 +182,13 @@ def _static_checks(c: _Case) -> list[Result]:
         out += [C.check_nonlinearity(c.layers), C.check_init_scale(c.layers)]
     else:
         out += [C.not_applicable("nonlinearity"), C.not_applicable("init_scale")]
-    out.append(C.check_initial_loss(c.loss, c.from_logits, c.ys, pred0, _model_loss(c)))
+    data_loss = _model_loss(c)
+    out.append(C.check_initial_loss(c.loss, c.from_logits, c.ys, pred0, data_loss))
+    out += [C.check_architecture(layer_kinds(c.model), c.units if c.loss in ("cce", "scce") else None),
+            C.check_loss_target(c.ys, c.loss),
+            C.check_sentinel(c.Xs) if c.Xs.ndim == 2 and c.Xs.shape[1] <= 200
+            else Result("sentinel", "skipped", "inputs with more than 200 features (images, sequences) are not scanned"),
+            _relation(c), C.check_regularization(_penalty(c.model), data_loss)]
     out.append(C.check_kink_coverage(c.Xs, c.layers, c.pres) if c.stack else C.not_applicable("kink_coverage"))
     out.append(C.check_gradient_flow(_relative_gradients(c)))
     return out
@@ -196,6 +202,23 @@ def _relative_gradients(c: _Case) -> dict[str, float]:
         return relative_gradients(c.model, c.loss_obj, c.Xs[:n], _as_fitted(c, c.ys[:n]), dense_only=c.stack)
     except Exception:  # noqa: BLE001 - a loss Keras cannot apply to these shapes
         return {}
+
+
+def _relation(c: _Case) -> Result:
+    n = min(len(c.Xs), 1000)
+    try:
+        return C.check_relation(c.Xs[:n], c.ys[:n], c.loss)
+    except Exception as exc:  # noqa: BLE001 - a baseline that cannot be fitted says so, it does not stop the report
+        return Result("relation", "skipped", f"the nearest-neighbour baseline could not be fitted: {exc}")
+
+
+def _penalty(model) -> float | None:
+    """The layers' own losses (weight penalties) at the current weights."""
+    try:
+        losses = model.losses
+        return float(sum(float(np.asarray(v)) for v in losses)) if losses else 0.0
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _as_fitted(c: _Case, y: np.ndarray) -> np.ndarray:

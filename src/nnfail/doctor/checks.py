@@ -618,3 +618,129 @@ def raise_by_effect(results: list[Result]) -> list[Result]:
                        r.fix, r.cause)
         out.append(r)
     return out
+
+
+# ------------------------------------------------------------------ causes added by the doctor issue (item 6)
+def check_architecture(kinds: Sequence[tuple[str, str, int | None, float | None]], classes: int | None) -> Result:
+    """``kinds``: (layer type, activation, units, dropout rate) of every layer in order; ``classes``: output
+    units of a classification loss. Softmax on a hidden layer, a Dense layer narrower than the classes
+    before the output, and high dropout rates."""
+    t = THRESHOLDS
+    dense = [(i, k) for i, k in enumerate(kinds) if k[0] == "Dense"]
+    last = dense[-1][0] if dense else None
+    soft = [f"layer {i + 1}" for i, (kind, act, _, _) in enumerate(kinds) if act == "softmax" and i != last
+            and kind not in ("Softmax", "Activation")] + \
+           [f"layer {i + 1}" for i, (kind, act, _, _) in enumerate(kinds) if kind in ("Softmax", "Activation")
+            and act == "softmax" and last is not None and i < last]
+    if soft:
+        return Result("architecture", "high", f"softmax on hidden {', '.join(soft)}: each such layer's outputs sum to 1, "
+                      "so the next layer sees a distribution whose size does not grow with the evidence",
+                      fix="use relu/tanh on hidden layers; softmax belongs on the output of a classifier")
+    if classes is not None and classes >= 3 and dense:
+        narrow = [(i, u) for i, (_, _, u, _) in dense[:-1] if u is not None and u < classes]
+        if narrow:
+            i, u = narrow[-1]
+            return Result("architecture", "high", f"Dense layer {i + 1} has {u} unit(s), fewer than the {classes} "
+                          "classes it must separate: a bottleneck that cannot carry the classes to the output", u,
+                          classes, f"widen it to at least {classes} units (or remove it)")
+    rates = [(i, r) for i, (_, _, _, r) in enumerate(kinds) if r is not None]
+    if rates:
+        i, r = max(rates, key=lambda x: x[1])
+        if r >= t["dropout_medium"]:
+            high = r >= t["dropout_high"]
+            return Result("architecture", "high" if high else "medium", f"Dropout rate {fmt(r)} at layer {i + 1}: "
+                          f"{r:.0%} of the units are dropped at every step" + (" (a keep-probability ported as a "
+                          "rate?)" if high else ""), r, t["dropout_high"] if high else t["dropout_medium"],
+                          "Keras's rate is the share dropped: use 0.1-0.3 on small networks (1 - keep_prob)")
+    return Result("architecture", "ok", "no hidden softmax, no bottleneck narrower than the classes, dropout below "
+                  f"{t['dropout_medium']:.0%}")
+
+
+def check_loss_target(y, loss: str) -> Result:
+    """MSLE and MAPE on targets at or below zero: MSLE takes log(1 + y) (undefined at -1, clipped), MAPE divides by y."""
+    if loss not in ("msle", "mape"):
+        return Result("loss_target", "skipped", f"loss {loss}: no sign requirement")
+    lo = float(np.min(y))
+    near = float(np.mean(np.abs(y) < 1e-3 * max(float(np.abs(y).max()), 1e-12)))
+    if loss == "msle" and lo < 0 or loss == "mape" and (lo <= 0 < float(np.max(y)) or near > 0.01):
+        what = "log(1 + y) of targets below 0" if loss == "msle" else "errors divided by targets at or near 0"
+        return Result("loss_target", "high", f"{loss} on y spanning [{fmt(lo)}, {fmt(float(np.max(y)))}]: it takes "
+                      f"{what}, so the loss is dominated by (or undefined at) those rows", lo, 0.0,
+                      "use mse or mae (or shift y to be positive for msle)")
+    return Result("loss_target", "ok", f"{loss} on y in [{fmt(lo)}, {fmt(float(np.max(y)))}]")
+
+
+def check_sentinel(X) -> Result:
+    """A constant far outside a feature's other values (e.g. -999 for 'missing'), before any scaling."""
+    t = THRESHOLDS
+    worst = None
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        values, counts = np.unique(col, return_counts=True)
+        k = int(np.argmax(counts))
+        share = counts[k] / len(col)
+        if share < t["sentinel_share"] or counts[k] == len(col):
+            continue
+        rest = col[col != values[k]]
+        # a code sits outside the range of a feature that takes several other values (a binary or
+        # categorical feature's most frequent level is not a code)
+        if len(np.unique(rest)) < 3 or rest.min() <= values[k] <= rest.max():
+            continue
+        dist = abs(values[k] - np.median(rest)) / rest.std()
+        if dist >= t["sentinel_distance"] and (worst is None or dist > worst[2]):
+            worst = (j, float(values[k]), float(dist), float(share))
+    if worst is None:
+        return Result("sentinel", "ok", "no single value sits far outside a feature's other values")
+    j, v, d, share = worst
+    return Result("sentinel", "high", f"feature {j} holds {fmt(v)} in {share:.1%} of rows, {fmt(d)} std of its other "
+                  f"values away from them: a 'missing' code left in the data", d, t["sentinel_distance"],
+                  "replace the code by NaN and impute (or drop those rows) before scaling")
+
+
+def check_relation(X, y, loss: str, seed: int = 0) -> Result:
+    """A cross-validated nearest-neighbour baseline on a sample: if it does no better than a constant, the
+    rows of X may not be paired with the rows of y (shuffled apart), or X holds nothing about y."""
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    t = THRESHOLDS
+    Xf = X.reshape(len(X), -1)
+    sd = Xf.std(axis=0)
+    Xf = (Xf - Xf.mean(axis=0)) / np.where(sd > 0, sd, 1)
+    yf = y.reshape(len(y), -1)
+    classify = loss in ("bce", "cce", "scce")
+    if classify:
+        target = yf.argmax(axis=1) if yf.shape[1] > 1 else np.round(yf[:, 0]).astype(int)
+        _, counts = np.unique(target, return_counts=True)
+        if len(counts) < 2 or counts.min() < 3:
+            return Result("relation", "skipped", "too few examples of some class for a cross-validated baseline")
+        score = float(np.mean(cross_val_score(KNeighborsClassifier(5), Xf, target, cv=3)))
+        base = float(counts.max() / counts.sum())
+        gain, what = (score - base) / max(1 - base, 1e-12), f"accuracy {score:.2f} against the majority class's {base:.2f}"
+    else:
+        if len(Xf) < 30 or np.all(yf.std(axis=0) == 0):
+            return Result("relation", "skipped", "too few examples, or a constant target")
+        gain = float(np.mean(cross_val_score(KNeighborsRegressor(5), Xf, yf, cv=3, scoring="r2")))
+        what = f"R^2 {gain:.2f}"
+    if gain < t["relation_gain"]:
+        return Result("relation", "high", f"a 5-nearest-neighbour baseline finds nothing: cross-validated {what}",
+                      gain, t["relation_gain"], "check that the rows of X and y are paired (shuffled together, "
+                      "same order), and that X holds what predicts y")
+    return Result("relation", "ok", f"a 5-nearest-neighbour baseline finds a relation: cross-validated {what}",
+                  gain, t["relation_gain"])
+
+
+def check_regularization(penalty: float | None, data_loss: float | None) -> Result:
+    t = THRESHOLDS
+    if not penalty:
+        return Result("regularization", "ok" if penalty == 0 else "skipped", "no weight penalty in the layers"
+                      if penalty == 0 else "the data loss could not be computed")
+    if data_loss is None or data_loss <= 0:
+        return Result("regularization", "skipped", "the data loss could not be computed")
+    ratio = penalty / data_loss
+    if ratio > t["regularization"]:
+        return Result("regularization", "high", f"the layers' penalty at init ({fmt(penalty)}) is {fmt(ratio)}x the data "
+                      "loss: training shrinks the weights instead of fitting the data", ratio, t["regularization"],
+                      "lower the regularization factor (l2 around 1e-4 to 1e-2 is usual)")
+    return Result("regularization", "ok", f"the layers' penalty at init is {fmt(ratio)}x the data loss", ratio,
+                  t["regularization"])

@@ -90,6 +90,23 @@ def output_layer(model) -> list[Dense]:
     return [] if found is None else [found]
 
 
+def layer_kinds(model) -> list[tuple[str, str, int | None, float | None]]:
+    """(layer type, activation name, units, dropout rate) of every layer after the input, in order."""
+    import keras
+
+    out = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        act = activation_name(keras, layer.activation) if hasattr(layer, "activation") else ""
+        if kind == "Softmax":
+            act = "softmax"
+        rate = float(layer.rate) if kind in ("Dropout", "SpatialDropout1D", "SpatialDropout2D") else None
+        out.append((kind, act, getattr(layer, "units", None), rate))
+    return out
+
+
 def first_activation(model) -> str:
     """The activation of the first layer that has one (what the inputs meet first)."""
     import keras

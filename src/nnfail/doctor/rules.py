@@ -72,6 +72,16 @@ THRESHOLDS = dict(
     # more than this share from its minimum while the training loss fell -> "stop earlier"
     still_falling=0.05,
     val_rise=0.1,
+    # New causes (doctor issue, item 6). Each measured by validation/doctor_new_causes.py (relu 32-32 and
+    # a softmax classifier, Adam 1e-3, 30 epochs, 3 seeds; training R^2 or accuracy against the fault-free
+    # twin); the numbers are quoted beside each threshold.
+    dropout_high=0.8,           # a Dropout rate at or above this on a small net: high (0.5 and above: medium)
+    dropout_medium=0.5,
+    sentinel_share=0.01,        # a single value taking at least 1% of a feature's rows ...
+    sentinel_distance=10.0,     # ... at least this many of the other values' std away from their median
+    relation_gain=0.05,         # a nearest-neighbour baseline (cross-validated) beats the constant by less than
+                                # this share of the target's variance (or accuracy above the majority class)
+    regularization=1.0,         # the layers' penalty at init above this many times the data loss
 )
 
 CHECKS = {  # key: title shown in the report
@@ -93,6 +103,11 @@ CHECKS = {  # key: title shown in the report
     "overfit_batch": "Overfit one small batch",
     "fit_error": "Training raises an error",
     "learning_rate": "Learning rate vs its neighbours",
+    "architecture": "Hidden softmax, bottlenecks, dropout",
+    "loss_target": "Loss vs the target's sign",
+    "sentinel": "Sentinel values in X",
+    "relation": "A learnable relation between X and y",
+    "regularization": "Regularization vs the data loss",
     "training_length": "Training length",
 }
 # checks that read a stack of Dense layers; on any other model they say "not applicable"
@@ -109,6 +124,8 @@ LOSS_NAMES = {
     "binary_crossentropy": "bce", "binarycrossentropy": "bce", "bce": "bce",
     "categorical_crossentropy": "cce", "categoricalcrossentropy": "cce",
     "sparse_categorical_crossentropy": "scce", "sparsecategoricalcrossentropy": "scce",
+    "mape": "mape", "mean_absolute_percentage_error": "mape", "meanabsolutepercentageerror": "mape",
+    "meansquaredlogarithmicerror": "msle",
 }
 
 

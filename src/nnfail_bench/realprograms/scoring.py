@@ -44,6 +44,11 @@ FAULT_TYPES: dict[str, tuple[str, ...]] = {
     "fit_error": (),  # Keras's own error, quoted: names no fault type by itself
     "learning_rate": ("lr", "opt"),  # fix: the learning rate
     "training_length": ("epoch",),  # fix: train longer / stop earlier (needs the reader's history)
+    "architecture": ("act", "missing_layers", "redundant_layers", "wrong_layers", "model_type&properties"),
+    "loss_target": ("loss",),  # fix: a loss the targets' sign allows
+    "sentinel": ("missing_prep", "wrong_prep"),  # fix: impute the missing-value code
+    "relation": ("missing_prep", "wrong_prep"),  # fix: pair the rows of X and y
+    "regularization": ("model_type&properties",),  # fix: a smaller penalty
 }
 TOOLS = ("deepfd", "umlaut", "autotrainer", "deeplocalize")
 

@@ -736,3 +736,19 @@ def test_a_binary_or_categorical_feature_is_not_a_sentinel():
     X = np.c_[rng.normal(size=400), np.where(rng.random(400) < 0.5, -0.94, 1.06), rng.integers(0, 4, 400)]
     assert _static(_dense_net([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)]), X=X,
                    y=X[:, 0])["sentinel"].status == "ok"
+
+
+def test_a_common_legitimate_value_far_from_the_rest_is_not_a_sentinel_and_pixels_get_no_baseline():
+    rng = np.random.default_rng(9)
+    port = np.where(rng.random(400) < 0.5, 80.0, rng.integers(49152, 65535, 400))  # port 80 among ephemeral ports
+    X = np.c_[rng.normal(size=400), port]
+    model = _dense_net([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)], n_in=2)
+    assert _static(model, X=X, y=X[:, 0])["sentinel"].status == "ok"
+    age = rng.uniform(20, 80, 400)
+    age[:20] = 999.0  # an all-nines code in a feature of ages
+    assert _static(model, X=np.c_[X[:, 0], age], y=X[:, 0])["sentinel"].status == "high"
+    images = rng.random((64, 16, 16, 1))
+    conv = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+                             keras.layers.Dense(1)])
+    conv.compile(loss="mse", optimizer="adam")
+    assert _static(conv, X=images, y=images.mean(axis=(1, 2, 3)))["relation"].status == "skipped"

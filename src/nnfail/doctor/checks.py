@@ -671,26 +671,28 @@ def check_loss_target(y, loss: str) -> Result:
 
 
 def check_sentinel(X) -> Result:
-    """A constant far outside a feature's other values (e.g. -999 for 'missing'), before any scaling."""
+    """A code far outside a feature's other values (e.g. -999 for 'missing'), left in before any scaling: a
+    value in at least 1% of the rows, outside the range of the feature's other values (which take several
+    values), far from them in units of their std, and shaped like a code (negative in an otherwise
+    non-negative feature, or all nines)."""
     t = THRESHOLDS
     worst = None
     for j in range(X.shape[1]):
         col = X[:, j]
         values, counts = np.unique(col, return_counts=True)
-        k = int(np.argmax(counts))
-        share = counts[k] / len(col)
-        if share < t["sentinel_share"] or counts[k] == len(col):
-            continue
-        rest = col[col != values[k]]
-        # a code sits outside the range of a feature that takes several other values (a binary or
-        # categorical feature's most frequent level is not a code)
-        if len(np.unique(rest)) < 3 or rest.min() <= values[k] <= rest.max():
-            continue
-        dist = abs(values[k] - np.median(rest)) / rest.std()
-        if dist >= t["sentinel_distance"] and (worst is None or dist > worst[2]):
-            worst = (j, float(values[k]), float(dist), float(share))
+        for k in np.flatnonzero(counts >= t["sentinel_share"] * len(col)):
+            v = float(values[k])
+            rest = col[col != v]
+            if counts[k] == len(col) or len(np.unique(rest)) < 3 or rest.min() <= v <= rest.max():
+                continue
+            nines = abs(v) >= 9 and v == int(v) and set(str(int(abs(v)))) == {"9"}
+            if not ((v < 0 <= rest.min()) or nines):
+                continue  # a common legitimate value far from the rest (port 80 among ephemeral ports) is no code
+            dist = abs(v - np.median(rest)) / rest.std()
+            if dist >= t["sentinel_distance"] and (worst is None or dist > worst[2]):
+                worst = (j, v, float(dist), float(counts[k] / len(col)))
     if worst is None:
-        return Result("sentinel", "ok", "no single value sits far outside a feature's other values")
+        return Result("sentinel", "ok", "no missing-value code far outside a feature's other values")
     j, v, d, share = worst
     return Result("sentinel", "high", f"feature {j} holds {fmt(v)} in {share:.1%} of rows, {fmt(d)} std of its other "
                   f"values away from them: a 'missing' code left in the data", d, t["sentinel_distance"],
@@ -699,12 +701,16 @@ def check_sentinel(X) -> Result:
 
 def check_relation(X, y, loss: str, seed: int = 0) -> Result:
     """A cross-validated nearest-neighbour baseline on a sample: if it does no better than a constant, the
-    rows of X may not be paired with the rows of y (shuffled apart), or X holds nothing about y."""
+    rows of X may not be paired with the rows of y (shuffled apart), or X holds nothing about y. Only for
+    tabular X (at most 200 features): on raw pixels or sequences a nearest-neighbour baseline finds nothing
+    even where a convolutional or recurrent network does."""
     from sklearn.model_selection import cross_val_score
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
     t = THRESHOLDS
     Xf = X.reshape(len(X), -1)
+    if X.ndim > 2 or Xf.shape[1] > 200:
+        return Result("relation", "skipped", "not tabular inputs (images, sequences or over 200 features)")
     sd = Xf.std(axis=0)
     Xf = (Xf - Xf.mean(axis=0)) / np.where(sd > 0, sd, 1)
     yf = y.reshape(len(y), -1)

@@ -100,7 +100,15 @@ def test_unnormalized_sigmoid_chapter_core_claims_on_its_quick_sweep(quick_build
     assert r["gradcheck_fd_sse"] < 1e-6 and r["gradcheck_tf_logloss"] < 1e-9
 
 
+def _only_learning_rate():
+    from nnfail.doctor import Report, Result
+
+    return Report([Result("learning_rate", "high", "too low")])
+
+
 def test_checklist_chapter_measures_the_answer_and_the_doctor(quick_build):
+    from nnfail.chapters.checklist import experiments as checklist
+
     r = results(quick_build, "checklist")["results"]
     # the doctor's benchmark, as the chapter reports it
     # quick runs the subset that exercises every check once (the whole set is tested in test_doctor)
@@ -109,7 +117,9 @@ def test_checklist_chapter_measures_the_answer_and_the_doctor(quick_build):
     assert r["detection__n"] == len(pairs.quick_set()) and r["detection__rate"] == 1.0
     assert r["false_alarm__rate"] == 0.0
     assert r["book_detection__rate"] == 1.0
-    assert r["demo_raw_high"] >= 1 and r["demo_std_high"] == 0
+    # standardizing removes every scale finding; what may remain is the learning-rate probe's note that Adam's
+    # default step is slow for one linear unit on three rows
+    assert r["demo_raw_high"] > r["demo_std_high"] and r["demo_std_checks"] in ("none", checklist.remaining_findings(_only_learning_rate()))
     # the answer's examples: Keras and the engine agree; the single unit sits at the noise floor
     assert r["xor_keras_gap"] < 1e-4
     # one linear unit already sits at the least-squares line's error; eight seeds decide no comparison

@@ -225,3 +225,12 @@ def scaling_runs(P, rng: np.random.Generator, epochs: int = SCALE_EPOCHS) -> dic
         trainer = E.Trainer(net, E.init_params(net, n_seeds, rng=rng), E.Adam(lr), loss="mse")
         out[name] = trainer.fit(X, SCALE_Y, epochs=epochs, batch_size=BATCH).array()
     return out
+
+
+def remaining_findings(report) -> str:
+    """What the doctor still says at high severity about the standardized example, in words."""
+    high = [r.check for r in report.findings if r.status == "high"]
+    if not high:
+        return "none"
+    said = {"learning_rate": "the learning-rate probe finds Adam's default step slow for one linear unit on three rows"}
+    return "; ".join(said.get(c, c) for c in high)

@@ -48,6 +48,7 @@ def main() -> int:
                                 text=True).stdout.strip()
         Path(a.out).write_text(json.dumps(dict(date=datetime.date.today().isoformat(), commit=commit,
                                                command="python " + " ".join(sys.argv), seed=a.seed,
+                                               doctor_digest=scoring.doctor_digest(),
                                                totals=tot, programs=rows), indent=1) + "\n")
         print(f"wrote {a.out}")
     return 0

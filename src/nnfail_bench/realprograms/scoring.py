@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import json
 import pkgutil
 import time
 import traceback
@@ -134,3 +135,81 @@ def totals(rows: list[dict]) -> dict:
         pr = failure_rate([bool(x["published"].get(t)) for x in rows])
         out[t] = dict(count=pr.failures, rate=pr.rate, low=pr.low, high=pr.high)
     return out
+
+
+# ------------------------------------------------------------------ the committed runs, as the book shows them
+RUNS = {  # file -> what it is
+    "first_run": "held out: the doctor as it was before it met these programs",
+    "revised_run": "after revisions made while looking at these programs (not held out)",
+}
+
+
+def load_run(name: str) -> dict | None:
+    """A committed output of validation/doctor_realprograms.py, or None if it is not there."""
+    try:
+        return json.loads(resources.files(__package__).joinpath(f"{name}.json").read_text())
+    except FileNotFoundError:
+        return None
+
+
+def doctor_digest() -> str:
+    """A hash of the doctor's source: a run records it, so a page can say whether the doctor changed since."""
+    import hashlib
+    from pathlib import Path
+
+    import nnfail.doctor as doctor_pkg
+
+    h = hashlib.sha256()
+    for path in sorted(Path(doctor_pkg.__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def glued(runs: dict[str, dict]) -> dict:
+    """The numbers the checklist chapter glues from each committed run: per tool (the doctor and the four
+    published ones) the programs with a ground-truth fault type named, with Wilson intervals; the doctor's
+    false alarms, refusals and crashes; when and at which commit the run was made, and whether the
+    doctor's source has changed since."""
+    out = {}
+    now = doctor_digest()
+    for name, run in runs.items():
+        t = run["totals"]
+        out[f"{name}__n"] = t["n"]
+        for who in ("doctor", "false_alarm") + TOOLS:
+            for field in ("count", "rate", "low", "high"):
+                out[f"{name}__{who}__{field}"] = t[who][field]
+        out.update({f"{name}__refused": t["refused"], f"{name}__crashed": t["crashed"],
+                    f"{name}__date": run["date"], f"{name}__commit": run["commit"],
+                    f"{name}__current": "yes" if run.get("doctor_digest") == now else "no"})
+    return out
+
+
+def totals_table(runs: dict[str, dict]):
+    """One row per tool: programs with a ground-truth fault type named, in each run (the four tools'
+    published outcomes are the same in both)."""
+    from nnfail import tables
+
+    rows = [dict(who="nnfail doctor, " + RUNS[name].split(":")[0], t=run["totals"]["doctor"], n=run["totals"]["n"])
+            for name, run in runs.items()]
+    first = next(iter(runs.values()))
+    rows += [dict(who=f"{tool} (published)", t=first["totals"][tool], n=first["totals"]["n"]) for tool in TOOLS]
+    return tables.markdown(rows, [
+        ("tool", lambda r: r["who"]),
+        ("programs with a ground-truth fault type named", lambda r: f"{r['t']['count']} of {r['n']}"),
+        ("rate (95% interval)", lambda r: f"{tables.pct(r['t']['rate'])} {tables.interval(r['t']['low'], r['t']['high'])}")])
+
+
+def programs_table(run: dict):
+    """One row per program of a run: the ground truth, the doctor's high findings, whether they name it,
+    the published tools that did."""
+    from nnfail import tables
+
+    return tables.markdown(run["programs"], [
+        ("program", lambda p: f"[{p['no']}](https://stackoverflow.com/questions/{p['subject']})"
+         if p["subject"].isdigit() else f"{p['no']} ({p['subject']})"),
+        ("ground truth", lambda p: ", ".join(p["ground_truth"])),
+        ("doctor: high findings", lambda p: ", ".join(p["doctor"]["broken"]["high"]) or p["doctor"]["broken"]["status"]),
+        ("names it", lambda p: "yes" if p["diagnosed"] else "no"),
+        ("high on the repaired twin", lambda p: ", ".join(p["doctor"]["fixed"]["high"]) or "none"),
+        ("published tools that named it", lambda p: ", ".join(t for t in TOOLS if p["published"].get(t)) or "none")])

@@ -754,3 +754,11 @@ def test_a_common_legitimate_value_far_from_the_rest_is_not_a_sentinel_and_pixel
                              keras.layers.Dense(1)])
     conv.compile(loss="mse", optimizer="adam")
     assert _static(conv, X=images, y=images.mean(axis=(1, 2, 3)))["relation"].status == "skipped"
+
+
+def test_the_relation_baseline_finds_a_relation_in_rows_stored_in_order():
+    x = np.arange(-100, 100, 0.5)  # sorted, as a reader's np.arange gives them (a row of the real programs)
+    X, y = ((x - x.mean()) / x.std())[:, None], x ** 4
+    y = (y - y.mean()) / y.std()
+    model = _dense_net([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)], n_in=1)
+    assert _static(model, X=X, y=y)["relation"].status == "ok"

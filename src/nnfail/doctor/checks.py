@@ -704,7 +704,7 @@ def check_relation(X, y, loss: str, seed: int = 0) -> Result:
     rows of X may not be paired with the rows of y (shuffled apart), or X holds nothing about y. Only for
     tabular X (at most 200 features): on raw pixels or sequences a nearest-neighbour baseline finds nothing
     even where a convolutional or recurrent network does."""
-    from sklearn.model_selection import cross_val_score
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
     t = THRESHOLDS
@@ -720,13 +720,17 @@ def check_relation(X, y, loss: str, seed: int = 0) -> Result:
         _, counts = np.unique(target, return_counts=True)
         if len(counts) < 2 or counts.min() < 3:
             return Result("relation", "skipped", "too few examples of some class for a cross-validated baseline")
-        score = float(np.mean(cross_val_score(KNeighborsClassifier(5), Xf, target, cv=3)))
+        # shuffled folds: rows are often stored in order (of x, of class), and contiguous folds would ask the
+        # baseline to extrapolate
+        folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+        score = float(np.mean(cross_val_score(KNeighborsClassifier(5), Xf, target, cv=folds)))
         base = float(counts.max() / counts.sum())
         gain, what = (score - base) / max(1 - base, 1e-12), f"accuracy {score:.2f} against the majority class's {base:.2f}"
     else:
         if len(Xf) < 30 or np.all(yf.std(axis=0) == 0):
             return Result("relation", "skipped", "too few examples, or a constant target")
-        gain = float(np.mean(cross_val_score(KNeighborsRegressor(5), Xf, yf, cv=3, scoring="r2")))
+        folds = KFold(3, shuffle=True, random_state=seed)
+        gain = float(np.mean(cross_val_score(KNeighborsRegressor(5), Xf, yf, cv=folds, scoring="r2")))
         what = f"R^2 {gain:.2f}"
     if gain < t["relation_gain"]:
         # medium on its own (a smooth baseline misses some real relations, e.g. a remainder of bits); high when

@@ -24,10 +24,6 @@ Written from the chapters' specs (their ``causes`` and ``pages``) by ``nnfail sy
 '''
 
 
-def parameters_source(spec) -> str:
-    return spec.parameters_cell()
-
-
 def doctor_pages_source() -> str:
     from nnfail.chapters import doctor_pages
 
@@ -61,7 +57,7 @@ def _notebook_with_parameters(path: Path, spec) -> tuple[object, bool]:
     cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
     if cell is None:
         raise ValueError(f"{path.name} has no cell tagged 'parameters'")
-    want = parameters_source(spec)
+    want = spec.parameters_cell()
     changed = cell.source != want
     cell.source = want
     return nb, changed

@@ -90,4 +90,5 @@ def doctor_pages() -> dict[str, tuple[str, str]]:
     from nnfail.doctor.rules import CHECKS
 
     causes = list(CHECKS) + sorted({c for info in CHAPTERS for c in (*info.causes, *info.pages)} - set(CHECKS))
-    return {cause: (BY_SLUG[page_for(cause)].stem, BY_SLUG[page_for(cause)].title) for cause in causes}
+    pages = {cause: BY_SLUG[page_for(cause)] for cause in causes}
+    return {cause: (info.stem, info.title) for cause, info in pages.items()}

@@ -139,10 +139,8 @@ def read_layers(model, n_features: int) -> list[Dense]:
     import keras
 
     require_model(model, (n_features,))
-    skip = (keras.layers.InputLayer, keras.layers.Dropout, keras.layers.GaussianNoise,
-            keras.layers.GaussianDropout, keras.layers.AlphaDropout)
-    act_layers = {keras.layers.Activation: None, keras.layers.ReLU: "relu", keras.layers.ELU: "elu",
-                  keras.layers.LeakyReLU: "leaky_relu", keras.layers.Softmax: "softmax"}
+    skip = tuple(getattr(keras.layers, name) for name in SKIPPED_LAYERS)
+    act_layers = {getattr(keras.layers, name): act for name, act in ACTIVATION_LAYERS.items()}
     dense: list[Dense] = []
     for layer in model.layers:
         kind = type(layer).__name__

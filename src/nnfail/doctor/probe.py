@@ -184,10 +184,7 @@ def overfit_probe(trainer: Trainer, X, y, rng, n: int, steps: int):
     """Full-batch steps on n examples: (loss before, the lowest of the last three evaluations, the rows)."""
     idx = rng.choice(len(X), size=min(n, len(X)), replace=False)
     p = train_probe(trainer, X[idx], y[idx], rng, steps, len(idx))
-    last = min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")
-    return p.losses[0], last, idx
-
-
+    return p.losses[0], final_loss(p), idx
 
 
 def learning_rate(trainer: Trainer) -> float | None:
@@ -233,4 +230,5 @@ def lr_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, factors=(
 
 
 def final_loss(p: Probe) -> float:
+    """A probe's end: the lowest of its last three evaluations, or inf where it diverged."""
     return min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")

@@ -762,3 +762,86 @@ def test_the_relation_baseline_finds_a_relation_in_rows_stored_in_order():
     y = (y - y.mean()) / y.std()
     model = _dense_net([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)], n_in=1)
     assert _static(model, X=X, y=y)["relation"].status == "ok"
+
+
+# ------------------------------------------------------------------------ real-program revisions (issue 27)
+def test_too_few_updates_is_named_from_the_readers_epochs_and_batch_size():
+    model = _regression_net(keras.optimizers.Adam(1e-2))
+    # 2 epochs of one full batch: 2 updates; the probe's 300 steps drive the loss far lower
+    short = doctor.diagnose(model, X3, Y3, epochs=2, fit_batch_size=len(X3))
+    r = result(short, "training_length")
+    assert r.status == "high" and "only 2 updates" in r.evidence and "more" in r.fix
+    # 40 epochs of 16 batches: 640 updates, more than a third of the probe: it cannot tell, and says so
+    long = doctor.diagnose(model, X3, Y3, epochs=40, fit_batch_size=32)
+    r = result(long, "training_length")
+    assert r.status == "ok" and "cannot say" in r.evidence
+    # without the schedule there is nothing to compare
+    assert status(doctor.diagnose(model, X3, Y3), "training_length") == "skipped"
+
+
+def test_a_keras_history_carries_its_own_number_of_updates():
+    model = _regression_net(keras.optimizers.Adam(1e-2))
+    fitted = keras.models.clone_model(model)
+    fitted.compile(loss="mse", optimizer=keras.optimizers.Adam(1e-2))
+    history = fitted.fit(X3, Y3, epochs=1, batch_size=len(X3), verbose=0)  # one update
+    r = result(doctor.diagnose(model, X3, Y3, history=history), "training_length")
+    assert r.status == "high" and "only 1 updates" in r.evidence
+
+
+@pytest.mark.parametrize("kw", [dict(epochs=0), dict(fit_batch_size=0), dict(epochs=1.5)])
+def test_a_bad_schedule_is_refused(kw):
+    with pytest.raises(doctor.DoctorError, match="must be an integer"):
+        doctor.diagnose(healthy(), X3, Y3, **kw)
+
+
+def test_a_python_lambda_layer_is_probed_not_reported_as_an_error():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda t: 2.0 * t),
+                              keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    report = doctor.diagnose(model, X3, Y3, probe_steps=30, overfit_steps=30)
+    assert status(report, "fit_error") == "ok"
+
+
+def test_a_model_keras_cannot_copy_is_probed_in_place_and_given_back_unchanged():
+    class Twice(keras.Model):  # a subclassed model without get_config: clone_model cannot rebuild it
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.out = keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    keras.utils.set_random_seed(0)
+    model = Twice()
+    model.compile(loss="mse", optimizer="adam")
+    model(X3[:2].astype(np.float32))
+    with pytest.raises(Exception):
+        keras.models.clone_model(model)
+    before = [w.copy() for w in model.get_weights()]
+    report = doctor.diagnose(model, X3, Y3, probe_steps=30, overfit_steps=30)
+    assert status(report, "fit_error") == "ok" and result(report, "update_ratio").status != "skipped"
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_raw_inputs_are_fine_when_the_model_standardizes_them_itself():
+    raw = X3 * 1000 + 5000
+    plain = keras.Sequential([keras.Input((3,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    assert status(static(plain, X=raw), "input_scale") == "high"
+    normed = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
+                               keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+    r = result(static(normed, X=raw), "input_scale")
+    assert r.status == "ok" and "BatchNormalization" in r.evidence
+
+
+def test_cli_takes_the_readers_schedule_and_refuses_a_bad_one(tmp_path):
+    model = _regression_net(keras.optimizers.Adam(1e-2))
+    model.save(tmp_path / "m.keras")
+    np.savez(tmp_path / "d.npz", X=X3, y=Y3)
+    ok = doctor_cli(str(tmp_path / "m.keras"), str(tmp_path / "d.npz"), "--epochs", "2", "--fit-batch-size", "500",
+                    "--json")
+    assert ok.returncode == 0, ok.stderr
+    found = {r["check"]: r for r in json.loads(ok.stdout)["results"]}
+    assert found["training_length"]["status"] == "high"
+    bad = doctor_cli(str(tmp_path / "m.keras"), str(tmp_path / "d.npz"), "--epochs", "0")
+    assert bad.returncode == 2 and "epochs must be an integer" in bad.stderr and "Traceback" not in bad.stderr

@@ -185,7 +185,8 @@ def cmd_doctor(args) -> int:
         with _native_stderr_held():
             model = doctor.load_model(args.model)
             report = doctor.diagnose(model, X, y, probe=not args.no_probe, probe_steps=args.steps,
-                                     batch_size=args.batch_size, seed=args.seed)
+                                     batch_size=args.batch_size, seed=args.seed, epochs=args.epochs,
+                                     fit_batch_size=args.fit_batch_size)
     except doctor.DoctorError as err:
         print(f"nnfail doctor: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -289,6 +290,9 @@ def parser() -> argparse.ArgumentParser:
     doc.add_argument("--steps", type=int, default=300, help="probe training steps (default 300)")
     doc.add_argument("--batch-size", type=int, default=32, help="probe batch size (default 32)")
     doc.add_argument("--seed", type=int, default=0, help="seed of the probe's sampling")
+    doc.add_argument("--epochs", type=int, help="the epochs you trained for (checks whether the loss was still "
+                                                "falling fast when you stopped)")
+    doc.add_argument("--fit-batch-size", type=int, help="the batch size you trained with (default: Keras's 32)")
     doc.add_argument("--json", action="store_true", help="print the report as JSON")
     doc.add_argument("--fail-on", choices=("high", "medium", "low"),
                      help="exit 1 when a finding of this severity or worse is raised (for CI)")

@@ -35,8 +35,8 @@ import numpy as np
 
 from nnfail.doctor import checks as C
 from nnfail.doctor.io import check_files, load_data, load_model
-from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, is_dense_stack, layer_kinds, loss_name_of,
-                                 output_layer, predict, read_layers, require_model)
+from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, input_normalizer, is_dense_stack,
+                                 layer_kinds, loss_name_of, output_layer, predict, read_layers, require_model)
 from nnfail.doctor.probe import (Trainer, final_loss, learning_rate, loss_function, lr_probe, overfit_probe,
                                  relative_gradients, train_probe)
 from nnfail.doctor.report import Finding, Report, Result
@@ -57,7 +57,8 @@ def __getattr__(name):
 OVERFIT_EXAMPLES = 16  # examples the probe tries to memorize (one small batch)
 
 
-def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: bool = True,
+def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, epochs: int | None = None,
+             fit_batch_size: int | None = None, probe: bool = True,
              probe_steps: int = 300, batch_size: int = 32, overfit_examples: int = OVERFIT_EXAMPLES,
              overfit_steps: int = 300, max_rows: int = 4096, seed: int = 0) -> Report:
     """Run every check on ``model`` (any Keras model; the Dense-stack checks where they apply) with its training
@@ -65,13 +66,17 @@ def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: boo
 
     ``loss``/``optimizer`` default to the model's compiled ones. ``history`` (a Keras ``History`` or a
     sequence of per-epoch losses from the reader's own training) is checked for stagnation, oscillation and
-    divergence. ``probe`` trains a copy for ``probe_steps`` minibatches of ``batch_size`` and separately
+    divergence. How long the reader trained (from ``history.params``, or ``epochs`` and ``fit_batch_size``, the
+    arguments they gave ``fit``; Keras's default batch is 32) is set against the probe: was the loss still
+    falling fast at their number of updates? ``probe`` trains a copy for ``probe_steps`` minibatches of ``batch_size`` and separately
     tries to overfit ``overfit_examples`` examples in ``overfit_steps`` full-batch steps. At most
     ``max_rows`` rows (a random sample) are used for the statistics.
     """
     _check_settings(probe_steps=(probe_steps, 10), batch_size=(batch_size, 1),
                     overfit_examples=(overfit_examples, 2), overfit_steps=(overfit_steps, 10),
-                    max_rows=(max_rows, 10))
+                    max_rows=(max_rows, 10), **{k: (v, 1) for k, v in dict(epochs=epochs,
+                                                                      fit_batch_size=fit_batch_size).items()
+                                                 if v is not None})
     start = time.perf_counter()
     with warnings.catch_warnings():
         # Keras warns about some of the very mistakes the checks report (softmax over one unit, logits
@@ -103,7 +108,9 @@ def diagnose(model, X, y, *, loss=None, optimizer=None, history=None, probe: boo
             try:
                 probed, dead, sat, probe_note = _probe_checks(case, dead, sat, optimizer, history is None,
                                                               probe_steps, batch_size, overfit_examples,
-                                                              overfit_steps)
+                                                              overfit_steps, _updates(history, epochs,
+                                                                                      fit_batch_size, len(X)))
+                results = _merge_length(results, probed)
                 results += probed + [Result("fit_error", "ok", "the probe trained a copy of the model without error")]
             except Exception as exc:  # noqa: BLE001 - the reader gets a finding that quotes Keras, never a traceback
                 results.append(C.fit_error(exc, "training a copy of the model on this data"))
@@ -170,7 +177,10 @@ def _static_checks(c: _Case) -> list[Result]:
     On a model that is not a Dense stack the checks of its output layer run when it ends in a Dense layer,
     and the Dense-specific ones say they do not apply."""
     pred0 = c.outs[-1]
-    out = [C.check_input_scale(c.Xs.reshape(len(c.Xs), -1), c.first), C.check_labels(c.ys, c.loss, c.units)]
+    lead = input_normalizer(c.model)
+    scale = (Result("input_scale", "ok", f"the model's first layer, {lead}, standardizes each feature itself")
+             if lead else C.check_input_scale(c.Xs.reshape(len(c.Xs), -1), c.first))
+    out = [scale, C.check_labels(c.ys, c.loss, c.units)]
     if c.layers:
         out += [*C.check_target(c.ys, c.loss, c.layers, pred0), C.check_target_shape(c.y, c.loss, c.layers),
                 C.check_output_loss(c.ys, c.loss, c.from_logits, c.layers)]
@@ -240,19 +250,56 @@ def _model_loss(c: _Case) -> float | None:
     return None if np.isnan(value) else value
 
 
+def _updates(history, epochs: int | None, fit_batch_size: int | None, n: int) -> tuple[int, str] | None:
+    """How many optimizer steps the reader's training made, and how that was counted (None: not known)."""
+    params = getattr(history, "params", None) or {}
+    if params.get("epochs") and params.get("steps"):
+        return int(params["epochs"]) * int(params["steps"]), f"{params['epochs']} epochs of {params['steps']} steps"
+    if epochs is not None:
+        size = fit_batch_size or 32  # Keras's default batch size
+        per = -(-n // size)
+        return epochs * per, f"{epochs} epochs of {per} batches of {min(size, n)} rows"
+    return None
+
+
+def _merge_length(results: list[Result], probed: list[Result]) -> list[Result]:
+    """One training-length finding: the worse of the history's and the probe's (the probe's leaves the list)."""
+    extra = [r for r in probed if r.check == "training_length"]
+    probed[:] = [r for r in probed if r.check != "training_length"]
+    for r in extra:
+        mine = [i for i, q in enumerate(results) if q.check == "training_length"]
+        if mine:
+            results[mine[0]] = _worse(results[mine[0]], r)
+        else:
+            results.append(r)
+    return results
+
+
 def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve: bool, steps: int,
-                  batch_size: int, overfit_examples: int, overfit_steps: int):
+                  batch_size: int, overfit_examples: int, overfit_steps: int, updates: tuple[int, str] | None = None):
     """Train copies of the model; return the probe's results, dead units and saturation (the worse of
     before and after training) and a note for the summary."""
     t0 = time.perf_counter()
     X, y = c.X, c.y
     y_fit = _as_fitted(c, y)
     trainer = Trainer(c.model, c.loss_obj, optimizer, X.shape[1:], y_fit.shape, dense_only=c.stack)
+    try:
+        return _run_probes(c, trainer, dead0, sat0, check_curve, steps, batch_size, overfit_examples,
+                           overfit_steps, t0, updates)
+    finally:
+        trainer.release()
+
+
+def _run_probes(c: _Case, trainer: Trainer, dead0: Result, sat0: Result, check_curve: bool, steps: int,
+                batch_size: int, overfit_examples: int, overfit_steps: int, t0: float, updates):
+    X, y_fit = c.X, _as_fitted(c, c.y)
     pr = train_probe(trainer, X, y_fit, c.rng, steps, batch_size)
+    length = ([] if updates is None or pr.diverged_at is not None
+              else [C.check_updates(*updates, pr.losses, pr.every, steps)])
     losses, weights = pr.losses, pr.weights
     diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)
     # with the reader's history checked as the loss curve, the probe's divergence is said by update_ratio
-    results = [C.check_update_ratio(pr.ratios, None if check_curve else diverged, pr.peaks)]
+    results = [C.check_update_ratio(pr.ratios, None if check_curve else diverged, pr.peaks)] + length
     if check_curve:
         results.append(C.check_loss_curve(losses, C.trivial_loss(c.loss, c.ys), diverged=diverged))
     dead, sat = dead0, sat0

@@ -565,6 +565,34 @@ def check_training_length(losses: Sequence[float], val_losses: Sequence[float] |
     return Result("training_length", "ok", f"the loss changed {drop:.0%} over the last {q} epochs")
 
 
+def check_updates(updates: int, how: str, losses: Sequence[float], every: int, steps: int) -> Result:
+    """Whether the reader stopped while the loss was still falling fast: ``updates`` is how many optimizer steps
+    their training made (``how`` says how it was counted); ``losses`` the probe's evaluation losses, taken
+    every ``every`` of its ``steps`` steps from the same start with the same optimizer. The probe is the doctor's
+    "train longer" experiment: its loss at the reader's number of updates against its loss at the end."""
+    t = THRESHOLDS
+    if updates * t["length_probe_factor"] > steps:
+        return Result("training_length", "ok", f"your training made {updates} updates ({how}); the probe's {steps} "
+                      f"steps are not {t['length_probe_factor']:g}x longer, so it cannot say whether more would help")
+    L = np.asarray(losses, dtype=float)
+    pos = updates / every
+    i = min(int(pos), len(L) - 2)
+    at = float(L[i] + (pos - i) * (L[i + 1] - L[i]))
+    end = float(np.min(L[-3:]))
+    if not (np.isfinite(L).all() and at > 0):
+        return Result("training_length", "skipped", "the probe's loss was not finite and positive")
+    gain = 1 - end / at
+    ev = (f"your training made only {updates} updates ({how}); from the same start with the same optimizer the "
+          f"probe's loss was {fmt(at)} after {updates} steps and {fmt(end)} after {steps} ({gain:.0%} lower)")
+    fix = f"train for more updates (the probe's {steps} steps are {steps / updates:.0f}x yours): more epochs or smaller batches"
+    if gain >= t["length_gain_high"]:
+        return Result("training_length", "high", ev + ": the loss was still falling fast when you stopped", gain,
+                      t["length_gain_high"], fix)
+    if gain >= t["length_gain_medium"]:
+        return Result("training_length", "medium", ev, gain, t["length_gain_medium"], fix)
+    return Result("training_length", "ok", ev, gain, t["length_gain_medium"])
+
+
 def check_overfit(first: float, last: float, trivial: float | None, n: int, steps: int) -> Result:
     t = THRESHOLDS["overfit"]
     if trivial is None or trivial <= 0:

@@ -117,6 +117,18 @@ def first_activation(model) -> str:
     return "linear"
 
 
+NORMALIZING = ("BatchNormalization", "Normalization")  # layers that standardize each input feature themselves
+
+
+def input_normalizer(model) -> str | None:
+    """The class name of the model's first layer when it standardizes each feature (so raw inputs are fine)."""
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind != "InputLayer":
+            return kind if kind in NORMALIZING else None
+    return None
+
+
 def predict(model, X: np.ndarray, batch: int = 512) -> np.ndarray:
     """The model's outputs on X in inference mode, float64; DoctorError (with Keras's message) when the model
     cannot take X."""

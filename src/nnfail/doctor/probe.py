@@ -15,6 +15,23 @@ def loss_function(loss_obj):
     return keras.losses.get(loss_obj) if isinstance(loss_obj, str) else loss_obj
 
 
+def _clone(model):
+    """``keras.models.clone_model`` with Keras's safe mode off for the copy: cloning serializes each layer, and
+    safe mode refuses to rebuild a ``Lambda`` whose function is a Python lambda. That function is already
+    live code in the reader's own process, so rebuilding it in the same process runs nothing new."""
+    import contextlib
+
+    import keras
+
+    try:
+        from keras.src.saving.serialization_lib import SafeModeScope
+        scope = SafeModeScope(False)
+    except ImportError:  # a Keras without the scope: clone as is (a refusal becomes a fit_error finding)
+        scope = contextlib.nullcontext()
+    with scope:
+        return keras.models.clone_model(model)
+
+
 @dataclass
 class Probe:
     """What a probe measured: the loss on an evaluation sample every few steps, the median per-step
@@ -28,6 +45,7 @@ class Probe:
     diverged_at: int | None = None
     diverged_value: float | None = None
     last_finite: float | None = None  # the last finite training loss before the divergence
+    every: int = 1  # steps between two evaluations (losses[i] is the loss after i * every steps)
 
 
 class Trainer:
@@ -42,10 +60,15 @@ class Trainer:
         import tensorflow as tf
 
         x_shape = tuple(int(d) for d in x_shape)
-        clone = keras.models.clone_model(model)
-        clone.build((None, *x_shape))
-        self.initial = model.get_weights()
-        clone.set_weights(self.initial)
+        self.model, self.initial = model, model.get_weights()
+        try:
+            clone = _clone(model)
+            clone.build((None, *x_shape))
+            clone.set_weights(self.initial)
+        except Exception:  # noqa: BLE001 - a model Keras cannot copy (a Lambda whose output shape it cannot
+            # infer, a subclassed model): the probes train the reader's model itself, and ``release`` puts
+            # every weight back
+            clone = model
         if optimizer is None:
             optimizer = getattr(model, "optimizer", None)
         opt = (keras.optimizers.deserialize(keras.optimizers.serialize(optimizer)) if optimizer is not None
@@ -100,6 +123,11 @@ class Trainer:
             if v is variable or getattr(v, "path", None) == getattr(variable, "path", object()):
                 self.opt_initial[i] = np.asarray(value, dtype=self.opt_initial[i].dtype)
 
+    def release(self) -> None:
+        """Leave the reader's model as it was: its weights back when the probes had to train it directly."""
+        if self.clone is self.model:
+            self.model.set_weights(self.initial)
+
     def reset(self) -> None:
         """Back to the reader's weights and a fresh optimizer state."""
         self.clone.set_weights(self.initial)
@@ -152,7 +180,7 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
                       for k in kernels])
     peak = np.max(moved[..., 0] / np.maximum(moved[..., 1], floor), axis=0) if finite else []
     return Probe(losses, dict(zip(names, map(float, med))), clone.get_weights(), dict(zip(names, map(float, peak))),
-                 *(diverged or (None, None)), last)
+                 *(diverged or (None, None)), last, every)
 
 
 def relative_gradients(model, loss_obj, X, y, dense_only: bool = True) -> dict[str, float]:

@@ -72,6 +72,13 @@ THRESHOLDS = dict(
     # more than this share from its minimum while the training loss fell -> "stop earlier"
     still_falling=0.05,
     val_rise=0.1,
+    # training length from the reader's number of updates (History.params, or epochs and batch size): when the
+    # probe runs at least length_probe_factor times as many steps, its loss at the reader's count against its
+    # loss at the end; a drop of length_gain_high or more is high, of length_gain_medium medium. Measured by
+    # validation/doctor_training_length.py (output kept beside it).
+    length_probe_factor=3.0,
+    length_gain_high=0.5,
+    length_gain_medium=0.2,
     # New causes (doctor issue, item 6), measured by validation/doctor_new_causes.py (its output is kept in
     # validation/doctor_new_causes.txt): relu 32-32 on Friedman #1, Adam 1e-3, 30 epochs, 3 seeds, training R^2
     # (median) 0.987 fault-free; a 32-unit softmax classifier on digits, accuracy 0.983.

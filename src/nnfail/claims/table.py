@@ -59,6 +59,10 @@ def table(verdicts: Sequence[Verdict]):
     return tables.markdown(verdicts, TABLE_COLUMNS)
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def tally_text(verdicts: Sequence[Verdict]) -> str:
     """The tally in words, claims judged on runs apart from computed checks."""
     c = count(verdicts)
@@ -66,10 +70,11 @@ def tally_text(verdicts: Sequence[Verdict]) -> str:
              f"{c['n_undecided']} undecided"]
     if c["n_depends"]:
         parts.append(f"{c['n_depends']} depend on a setting the source leaves open")
-    text = f"of {c['n_judged']} claims judged on runs, " + ", ".join(parts[:-1]) + " and " + parts[-1]
+    text = f"of {_plural(c['n_judged'], 'claim')} judged on runs, " + ", ".join(parts[:-1]) + " and " + parts[-1]
     if c["n_checks"]:
-        text += (f"; {c['n_checks']} computed checks (not counted as reproductions): {c['n_checks_hold']} hold, "
-                 f"{c['n_checks_fail']} do not")
+        text += (f"; {_plural(c['n_checks'], 'computed check')} (not counted as reproductions): "
+                 f"{c['n_checks_hold']} {'holds' if c['n_checks_hold'] == 1 else 'hold'}, {c['n_checks_fail']} "
+                 f"{'does' if c['n_checks_fail'] == 1 else 'do'} not")
     return text
 
 

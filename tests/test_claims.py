@@ -296,8 +296,7 @@ def test_an_open_claim_that_flips_inside_its_range_depends_on_the_setting_with_i
     assert v.n == 3 * N
     text = claims.table([v]).data
     assert "tried at 0.01, 0.1, 0.3" in text and "“a large initial learning rate”" in text
-    assert "does not reproduce at initial learning rate 0.01" in text and "reproduces at initial learning rate 0.1" in text
-    assert "between 0.01 (does not reproduce) and 0.1 (reproduces)" in text
+    assert "does not reproduce at 0.01; reproduces at 0.1, 0.3; it changes between 0.01 and 0.1" in text
     glued = {}
     claims.glue_verdicts([v], lambda k, x: glued.__setitem__(k, x))
     assert glued["verdict__lr"] == v.label and glued["verdict__lr__at0"] == claims.DOES_NOT
@@ -335,6 +334,9 @@ def test_a_grid_of_two_open_settings_names_the_setting_that_moves_the_verdict():
     assert v.outcome == claims.DEPENDS and v.setting == "outer epochs"
     assert {(b.below, b.above, b.at) for b in v.boundary} == {("20", "200", "hidden layers [15, 15, 15]"),
                                                               ("20", "200", "hidden layers [20, 20, 20, 20]")}
+    text = claims.table([v]).data
+    assert "does not reproduce at hidden layers \\[15, 15, 15\\], outer epochs 20" in text  # brackets escaped
+    assert "it changes with outer epochs between 20 and 200 at hidden layers \\[15, 15, 15\\]" in text
 
 
 def test_open_evidence_is_keyed_by_point_and_must_cover_the_range():

@@ -11,10 +11,20 @@ from nnfail.claims.rules import (DEPENDS, MIN_SEEDS, REPRODUCES, THRESHOLDS, UND
 
 def _grouped(v: Verdict) -> str:
     """An open claim's per-point verdicts, the points grouped by outcome in the order tried."""
+    one = v.claim.open[0] if len(v.claim.open) == 1 else None
     groups: dict[str, list[str]] = {}
     for p, pv in v.points:
-        groups.setdefault(pv.label, []).append(v.claim.point_text(p))
+        groups.setdefault(pv.label, []).append(one.text(p[0]) if one else v.claim.point_text(p))
     return "; ".join(f"{o} at {', '.join(pts)}" for o, pts in groups.items())
+
+
+def _changes(v: Verdict) -> str:
+    """Where a "depends on" verdict changes: between which tried values (of which setting, at which values of
+    the others, when more than one is open)."""
+    if len(v.claim.open) == 1:
+        return "; ".join(f"between {b.below} and {b.above}" for b in v.boundary)
+    return "; ".join(f"with {b.setting} between {b.below} and {b.above}" + (f" at {b.at}" if b.at else "")
+                     for b in v.boundary) or "only when the settings move together"
 
 
 def outcome_text(v: Verdict) -> str:
@@ -23,7 +33,7 @@ def outcome_text(v: Verdict) -> str:
     if v.is_check:
         return f"**{'holds' if v.outcome == REPRODUCES else 'does not hold'}** (a computed check)"
     if v.outcome == DEPENDS:
-        return f"**{v.label}**: {_grouped(v)}; it changes with {v.boundary_text()}"
+        return f"**{v.label}**: {_grouped(v)}; it changes {_changes(v)}"
     if v.outcome == UNDECIDED:
         more = v.decides or (f"about {v.seeds_needed:,} seeds would decide it" if v.seeds_needed
                              else "more seeds at this rate would not decide it")
@@ -69,7 +79,8 @@ def tally_text(verdicts: Sequence[Verdict]) -> str:
     parts = [f"{c['n_reproduced']} reproduce", f"{c['n_partly']} partly", f"{c['n_not_reproduced']} do not",
              f"{c['n_undecided']} undecided"]
     if c["n_depends"]:
-        parts.append(f"{c['n_depends']} depend on a setting the source leaves open")
+        parts.append(f"{c['n_depends']} {'depends' if c['n_depends'] == 1 else 'depend'} on a setting the source "
+                     "leaves open")
     text = f"of {_plural(c['n_judged'], 'claim')} judged on runs, " + ", ".join(parts[:-1]) + " and " + parts[-1]
     if c["n_checks"]:
         text += (f"; {_plural(c['n_checks'], 'computed check')} (not counted as reproductions): "

@@ -218,8 +218,10 @@ def test_checks_are_tallied_apart_from_claims_judged_on_runs():
                          claims.Check()).judge(True, evidence="max |y| = 1")
     assert check.is_check and not rate.is_check
     c = claims.count([rate, check])
-    assert c["n_claims"] == 2 and c["n_judged"] == 1 and c["n_reproduced"] == 0 and c["n_not_reproduced"] == 1
+    assert c["n_total"] == 2 and c["n_claims"] == 1 and c["n_reproduced"] == 0 and c["n_not_reproduced"] == 1
     assert c["n_checks"] == 1 and c["n_checks_hold"] == 1 and c["n_checks_fail"] == 0
+    outcomes = ("n_reproduced", "n_partly", "n_not_reproduced", "n_undecided", "n_depends")
+    assert sum(c[k] for k in outcomes) == c["n_claims"]  # the prose's "of n claims, a reproduce, ..." adds up
     text = claims.table([rate, check]).data
     assert "**holds** (a computed check)" in text and text.count("**reproduces**") == 0
     glued = {}
@@ -385,3 +387,19 @@ def test_judge_all_judges_every_claim_from_one_mapping_and_drops_none():
         claims.judge_all(cs, {**evidence, "typo": rate_sample(N)})
     with pytest.raises(ValueError, match="repeat"):
         claims.judge_all([rate, rate], evidence)
+
+
+def test_by_point_splits_one_engine_call_and_each_point_needs_the_rules_seeds():
+    """Members of every point trained side by side (engine.member_configs, here with fewer seeds at one point):
+    the point short of MIN_SEEDS is undecided and the claim says so there."""
+    from nnfail import engine
+
+    c = open_claim(LR)
+    counts = [N, claims.MIN_SEEDS - 1, N]
+    member_point = engine.member_configs(len(c.points()), counts)
+    failed = np.zeros(member_point.size, bool)  # every member works
+    v = c.judge(claims.by_point(c, failed, member_point, text=lambda g: f"start {g['initial learning rate']:g}"))
+    assert [pv.n for _, pv in v.points] == counts
+    assert [pv.outcome for _, pv in v.points] == [claims.REPRODUCES, claims.UNDECIDED, claims.REPRODUCES]
+    assert v.outcome == claims.UNDECIDED and f"at initial learning rate 0.1, at least {claims.MIN_SEEDS} seeds" in v.decides
+    assert v.points[0][1].evidence.startswith("start 0.01; ")

@@ -856,11 +856,12 @@ def undecided(claim: Claim, reason: str, decides: str = "") -> Verdict:
 
 
 def count(verdicts: Sequence[Verdict]) -> dict[str, int]:
-    """How many claims (``n_claims``, checks included), and apart: the claims judged on evidence from runs
-    (``n_judged``) by outcome, and the computed checks (``n_checks``) that hold or do not."""
+    """How many claims are judged on evidence from runs (``n_claims``) and how many of each outcome, so the
+    outcomes add up to ``n_claims``; apart from them the computed checks (``n_checks``) that hold or do not;
+    ``n_total`` counts both."""
     judged = [v for v in verdicts if not v.is_check]
     checks = [v for v in verdicts if v.is_check]
-    return dict(n_claims=len(verdicts), n_judged=len(judged),
+    return dict(n_total=len(verdicts), n_claims=len(judged),
                 n_reproduced=sum(v.outcome == REPRODUCES for v in judged),
                 n_partly=sum(v.outcome == PARTLY for v in judged),
                 n_not_reproduced=sum(v.outcome == DOES_NOT for v in judged),

@@ -81,7 +81,7 @@ def tally_text(verdicts: Sequence[Verdict]) -> str:
     if c["n_depends"]:
         parts.append(f"{c['n_depends']} {'depends' if c['n_depends'] == 1 else 'depend'} on a setting the source "
                      "leaves open")
-    text = f"of {_plural(c['n_judged'], 'claim')} judged on runs, " + ", ".join(parts[:-1]) + " and " + parts[-1]
+    text = f"of {_plural(c['n_claims'], 'claim')} judged on runs, " + ", ".join(parts[:-1]) + " and " + parts[-1]
     if c["n_checks"]:
         text += (f"; {_plural(c['n_checks'], 'computed check')} (not counted as reproductions): "
                  f"{c['n_checks_hold']} {'holds' if c['n_checks_hold'] == 1 else 'hold'}, {c['n_checks_fail']} "

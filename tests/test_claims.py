@@ -69,10 +69,15 @@ def test_typical(center, width, outcome):
     assert claim(claims.Typical(1000)).judge(spread(center, width=width)).outcome == outcome
 
 
-def test_typical_with_five_seeds_has_no_interval_so_is_undecided():
-    v = claim(claims.Typical(1000)).judge(np.full(5, 1000.0))
-    assert v.outcome == claims.UNDECIDED and v.low == -math.inf and v.seeds_needed == 6
-    assert claim(claims.Typical(1000)).judge(np.full(6, 1000.0)).outcome == claims.REPRODUCES
+def test_typical_below_min_seeds_is_undecided_even_with_a_bounded_interval():
+    """Six seeds bound a median at 95%, but a typical figure is one of the rules MIN_SEEDS is documented for."""
+    few = claims.MIN_SEEDS - 1
+    assert claims.median_interval(np.full(few, 1000.0))[1] == 1000.0  # the interval itself is bounded
+    v = claim(claims.Typical(1000)).judge(np.full(few, 1000.0))
+    assert v.outcome == claims.UNDECIDED and v.seeds_needed == claims.MIN_SEEDS and f"only {few} seeds" in v.evidence
+    assert f"at least {claims.MIN_SEEDS} seeds" in v.decides and v.best == claims.REPRODUCES
+    assert claim(claims.Typical(1000)).judge(np.full(claims.MIN_SEEDS, 1000.0)).outcome == claims.REPRODUCES
+    assert claim(claims.Typical(1000)).judge(np.full(5, 1000.0)).low == -math.inf
 
 
 def test_typical_counts_capped_runs_as_larger_than_any():
@@ -204,3 +209,197 @@ def test_table_glue_and_rules_text():
     rules = claims.rules_text(vs).data
     assert f"{claims.MIN_SEEDS} seeds" in rules and f"{claims.MOSTLY:.0%}" in rules and "[0.8, 1.25]" in rules
     assert claims.count(vs)["n_undecided"] == 0
+
+
+def test_checks_are_tallied_apart_from_claims_judged_on_runs():
+    """A computed fact that holds (here a tautology) is not a reproduction."""
+    rate = claim(claims.RateRule("fails")).judge(rate_sample(2))  # does not reproduce
+    check = claims.Claim("t", "answer", "y/max|y| is y", "dividing by 1 changes nothing", "cfg",
+                         claims.Check()).judge(True, evidence="max |y| = 1")
+    assert check.is_check and not rate.is_check
+    c = claims.count([rate, check])
+    assert c["n_total"] == 2 and c["n_claims"] == 1 and c["n_reproduced"] == 0 and c["n_not_reproduced"] == 1
+    assert c["n_checks"] == 1 and c["n_checks_hold"] == 1 and c["n_checks_fail"] == 0
+    outcomes = ("n_reproduced", "n_partly", "n_not_reproduced", "n_undecided", "n_depends")
+    assert sum(c[k] for k in outcomes) == c["n_claims"]  # the prose's "of n claims, a reproduce, ..." adds up
+    text = claims.table([rate, check]).data
+    assert "**holds** (a computed check)" in text and text.count("**reproduces**") == 0
+    glued = {}
+    claims.glue_verdicts([rate, check], lambda k, v: glued.__setitem__(k, v))
+    assert glued["n_reproduced"] == 0 and glued["n_checks_hold"] == 1
+    assert glued["claims_tally"] == ("of 1 claim judged on runs, 0 reproduce, 0 partly, 1 do not and 0 undecided; "
+                                     "1 computed check (not counted as reproductions): 1 holds, 0 do not")
+
+
+# ------------------------------------------------------------------------------------------- what decides
+def test_undecided_says_how_many_seeds_would_decide_it():
+    v = claim(claims.RateRule("fails")).judge(rate_sample(36, 60))
+    assert v.outcome == claims.UNDECIDED and f"about {v.seeds_needed:,} seeds would decide it" in v.decides
+    assert v.best == claims.PARTLY and "could at best partly reproduce" in v.decides  # 60% is below MOSTLY
+    assert v.decides in claims.table([v]).data
+
+
+def test_undecided_says_when_the_estimate_can_at_best_partly_reproduce_or_not_at_all():
+    works_45 = claim(claims.RateRule("works")).judge(rate_sample(33, 60))  # 45% work: more seeds lean to "not"
+    assert works_45.outcome == claims.UNDECIDED and works_45.best == claims.DOES_NOT
+    assert "could at best not reproduce" in works_45.decides
+    works_90 = claim(claims.RateRule("works")).judge(rate_sample(1, 10))  # too few seeds, but could reproduce
+    assert works_90.outcome == claims.UNDECIDED and works_90.best == claims.REPRODUCES and "at best" not in works_90.decides
+
+
+def test_undecided_by_runs_stopped_at_a_cap_asks_for_a_longer_budget_not_more_seeds():
+    values = np.r_[np.full(N // 2 + 2, 10_000.0), spread(1000, n=N // 2 - 2)]  # most runs hit the cap
+    v = claim(claims.Typical(1500, censor=10_000)).judge(values)
+    assert v.outcome == claims.UNDECIDED and math.isinf(v.high)
+    assert "longer budget" in v.decides and f"{N // 2 + 2} of {N} runs reached the cap" in v.decides
+    assert v.seeds_needed is None
+    b = claim(claims.Bound(2000, censor=10_000)).judge(values)
+    assert b.outcome == claims.UNDECIDED and "longer budget" in b.decides
+
+
+def test_undecided_on_a_boundary_says_more_seeds_would_not_decide_it():
+    v = claim(claims.RateRule("fails")).judge(rate_sample(N // 2))
+    assert v.seeds_needed is None and "would not decide it" in v.decides
+
+
+def test_a_comparison_needs_min_seeds_on_both_sides():
+    x, y = spread(100, n=N), spread(1000, n=claims.MIN_SEEDS - 1)
+    v = claim(claims.Compare(), "y").judge(x, y)
+    assert v.outcome == claims.UNDECIDED and "compared with" in v.evidence
+    assert v.best == claims.REPRODUCES and f"at least {claims.MIN_SEEDS} seeds" in v.decides
+    assert claim(claims.Compare(), "y").judge(x, spread(1000, n=claims.MIN_SEEDS)).outcome == claims.REPRODUCES
+    assert claim(claims.Same(), "y").judge(x, spread(100, n=5)).outcome == claims.UNDECIDED
+
+
+# ------------------------------------------------------------------------------------------- open choices
+LR = claims.Open("initial learning rate", (0.01, 0.1, 0.3), "a large initial learning rate", who="answer")
+
+
+def open_claim(*opens, rule=claims.RateRule("works")):
+    return claims.Claim("lr", "answer", "a large initial learning rate with some decay", "the decaying schedule fits",
+                        "scaled X, decaying rate", rule, open=opens)
+
+
+def failures_at(claim_, failures: dict, n=N):
+    """Evidence of one engine call: n members per point, point after point, and each point's failure count."""
+    member_point = np.repeat(np.arange(len(claim_.points())), n)
+    failed = np.concatenate([rate_sample(failures[p], n) for p in claim_.points()])
+    return claims.by_point(claim_, failed, member_point)
+
+
+def test_an_open_claim_that_flips_inside_its_range_depends_on_the_setting_with_its_boundary():
+    c = open_claim(LR)
+    v = c.judge(failures_at(c, {(0.01,): N, (0.1,): 0, (0.3,): 1}))
+    assert v.outcome == claims.DEPENDS and v.label == "depends on initial learning rate"
+    assert [pv.outcome for _, pv in v.points] == [claims.DOES_NOT, claims.REPRODUCES, claims.REPRODUCES]
+    (b,) = v.boundary
+    assert (b.setting, b.below, b.above) == ("initial learning rate", "0.01", "0.1")
+    assert (b.outcome_below, b.outcome_above) == (claims.DOES_NOT, claims.REPRODUCES)
+    assert v.n == 3 * N
+    text = claims.table([v]).data
+    assert "tried at 0.01, 0.1, 0.3" in text and "“a large initial learning rate”" in text
+    assert "does not reproduce at 0.01; reproduces at 0.1, 0.3; it changes between 0.01 and 0.1" in text
+    glued = {}
+    claims.glue_verdicts([v], lambda k, x: glued.__setitem__(k, x))
+    assert glued["verdict__lr"] == v.label and glued["verdict__lr__at0"] == claims.DOES_NOT
+    assert glued["verdict__lr__at1__n"] == N and "0.01" in glued["verdict__lr__boundary"] and glued["n_depends"] == 1
+    assert "depends on" in claims.rules_text([v]).data
+
+
+def test_an_open_claim_that_holds_across_its_range_gets_one_verdict():
+    c = open_claim(LR)
+    v = c.judge(failures_at(c, {(0.01,): 0, (0.1,): 1, (0.3,): 0}))
+    assert v.outcome == claims.REPRODUCES and not v.boundary and len(v.points) == 3
+    assert all(pv.outcome == claims.REPRODUCES for _, pv in v.points)
+    assert "at every point tried (3)" in claims.table([v]).data
+
+
+def test_undecided_points_are_skipped_when_placing_the_boundary():
+    c = open_claim(claims.Open("initial learning rate", (0.01, 0.03, 0.1), "large"))
+    v = c.judge(failures_at(c, {(0.01,): N, (0.03,): N // 2, (0.1,): 0}))
+    assert v.outcome == claims.DEPENDS and [(b.below, b.above) for b in v.boundary] == [("0.01", "0.1")]
+
+
+def test_an_open_claim_decided_at_some_points_and_undecided_at_others_is_undecided_and_says_where():
+    c = open_claim(LR)
+    v = c.judge(failures_at(c, {(0.01,): 0, (0.1,): N // 2 - 3, (0.3,): 0}))
+    assert v.outcome == claims.UNDECIDED and v.best == claims.REPRODUCES
+    assert v.decides.startswith("at initial learning rate 0.1, about") and v.seeds_needed > N
+
+
+def test_a_grid_of_two_open_settings_names_the_setting_that_moves_the_verdict():
+    widths = claims.Open("hidden layers", ([15, 15, 15], [20, 20, 20, 20]), "a few layers of 15-20 neurons")
+    c = open_claim(widths, claims.Open("outer epochs", (20, 200), "train for more epochs"))
+    assert c.points()[1] == ((15, 15, 15), 200) and c.grid()[1] == {"hidden layers": (15, 15, 15), "outer epochs": 200}
+    fail = {p: (N if p[1] == 20 else 0) for p in c.points()}  # only the epochs matter
+    v = c.judge(failures_at(c, fail))
+    assert v.outcome == claims.DEPENDS and v.setting == "outer epochs"
+    assert {(b.below, b.above, b.at) for b in v.boundary} == {("20", "200", "hidden layers [15, 15, 15]"),
+                                                              ("20", "200", "hidden layers [20, 20, 20, 20]")}
+    text = claims.table([v]).data
+    assert "does not reproduce at hidden layers \\[15, 15, 15\\], outer epochs 20" in text  # brackets escaped
+    assert "it changes with outer epochs between 20 and 200 at hidden layers \\[15, 15, 15\\]" in text
+
+
+def test_open_evidence_is_keyed_by_point_and_must_cover_the_range():
+    c = open_claim(LR)
+    ok = {0.01: rate_sample(0), (0.1,): rate_sample(0), 0.3: (rate_sample(0), None, "words")}  # value or tuple
+    assert c.judge(ok).outcome == claims.REPRODUCES
+    with pytest.raises(ValueError, match="no evidence at initial learning rate 0.3"):
+        c.judge({0.01: rate_sample(0), 0.1: rate_sample(0)})
+    with pytest.raises(ValueError, match="not a point of its range"):
+        c.judge({**ok, 0.5: rate_sample(0)})
+    with pytest.raises(ValueError, match="map each point"):
+        c.judge(rate_sample(0))
+    with pytest.raises(ValueError, match="members"):
+        claims.by_point(c, rate_sample(0, 2 * N), np.repeat([0, 1], N))  # no members at the third point
+
+
+def test_an_open_setting_needs_values_and_the_sources_words():
+    with pytest.raises(ValueError, match="source's words"):
+        claims.Open("initial learning rate", (0.1, 0.3), " ")
+    with pytest.raises(ValueError, match="repeat"):
+        claims.Open("initial learning rate", (0.1, 0.1), "large")
+    with pytest.raises(ValueError, match="no values"):
+        claims.Open("initial learning rate", (), "large")
+
+
+# ------------------------------------------------------------------------------------------- one loop
+def test_judge_all_judges_every_claim_from_one_mapping_and_drops_none():
+    rate = claims.Claim("rate", "post", "it fails", "it fails", "cfg", claims.RateRule("fails"))
+    cmp_ = claims.Claim("cmp", "answer", "faster", "x is faster", "x", claims.Compare(), against="y")
+    fact = claims.Claim("fact", "answer", "dy/dw = x", "the derivative", "formula", claims.Check())
+    late = claims.Claim("late", "comment", "at iteration 32,000", "a late figure", "cfg", claims.Single(1.0))
+    opened = open_claim(LR)
+    cs = [rate, cmp_, fact, late, opened]
+    evidence = {"rate": rate_sample(N), "cmp": (spread(100), spread(1000)), "fact": claims.Evidence(True, text="computed"),
+                "late": claims.Unavailable("our runs stop earlier", "runs of 32,000 iterations"),
+                "lr": failures_at(opened, {(0.01,): N, (0.1,): 0, (0.3,): 0})}
+    vs = claims.judge_all(cs, evidence)
+    assert [v.claim.id for v in vs] == ["rate", "cmp", "fact", "late", "lr"]
+    assert [v.outcome for v in vs] == [claims.REPRODUCES, claims.REPRODUCES, claims.REPRODUCES, claims.UNDECIDED,
+                                       claims.DEPENDS]
+    assert vs[2].evidence == "computed" and vs[3].decides == "runs of 32,000 iterations"
+    assert vs[0] == rate.judge(rate_sample(N))  # the same verdict as the claim's own judge
+    with pytest.raises(ValueError, match=r"no evidence for \['late'\]"):
+        claims.judge_all(cs, {k: x for k, x in evidence.items() if k != "late"})
+    with pytest.raises(ValueError, match="evidence for no claim"):
+        claims.judge_all(cs, {**evidence, "typo": rate_sample(N)})
+    with pytest.raises(ValueError, match="repeat"):
+        claims.judge_all([rate, rate], evidence)
+
+
+def test_by_point_splits_one_engine_call_and_each_point_needs_the_rules_seeds():
+    """Members of every point trained side by side (engine.member_configs, here with fewer seeds at one point):
+    the point short of MIN_SEEDS is undecided and the claim says so there."""
+    from nnfail import engine
+
+    c = open_claim(LR)
+    counts = [N, claims.MIN_SEEDS - 1, N]
+    member_point = engine.member_configs(len(c.points()), counts)
+    failed = np.zeros(member_point.size, bool)  # every member works
+    v = c.judge(claims.by_point(c, failed, member_point, text=lambda g: f"start {g['initial learning rate']:g}"))
+    assert [pv.n for _, pv in v.points] == counts
+    assert [pv.outcome for _, pv in v.points] == [claims.REPRODUCES, claims.UNDECIDED, claims.REPRODUCES]
+    assert v.outcome == claims.UNDECIDED and f"at initial learning rate 0.1, at least {claims.MIN_SEEDS} seeds" in v.decides
+    assert v.points[0][1].evidence.startswith("start 0.01; ")

@@ -61,3 +61,24 @@ def test_a_program_is_scored_without_ever_raising():
     rows = [scoring.score(small, out, out, scoring.published()[45])]
     assert rows[0]["published"] and set(rows[0]["published"]) == set(scoring.TOOLS)
     assert np.isclose(scoring.totals(rows)["doctor"]["rate"], float(rows[0]["diagnosed"]))
+
+
+def test_left_in_place_names_real_checks_and_a_twin_is_never_both_counted_and_apart():
+    for m in MODULES:
+        for check, fact in getattr(m, "LEFT_IN_PLACE", {}).items():
+            assert check in doctor.CHECKS and len(fact) > 20, (m.NO, check)
+    rows = [dict(no=1, false_alarm=True, left_in_place={}, doctor=dict(fixed=dict(high=["saturation"]))),
+            dict(no=2, false_alarm=False, left_in_place={}, doctor=dict(fixed=dict(high=[]))),
+            dict(no=3, false_alarm=True, left_in_place={"init_scale": "kept U[-0.05, 0.05]"},
+                 doctor=dict(fixed=dict(high=["init_scale", "gradient_flow"]))),
+            dict(no=4, false_alarm=True, left_in_place={}, doctor=dict(fixed=dict(high=["labels"])))]
+    effect = dict(programs=[dict(no=1, better=True), dict(no=2, better=True), dict(no=3, better=True),
+                            dict(no=4, better=False)])
+    out = scoring.false_alarms(rows, effect)
+    fa = out["false_alarm_better"]
+    assert (fa["count"], fa["n"], fa["programs"]) == (1, 2, [1])  # 4 trains no better: neither counted nor apart
+    assert out["better_twins"] == 3
+    assert out["left_in_place"] == [dict(no=3, left={"init_scale": "kept U[-0.05, 0.05]"},
+                                         high=["init_scale", "gradient_flow"], names_left=["init_scale"],
+                                         other=["gradient_flow"])]
+    assert scoring.false_alarms(rows, None) == {}

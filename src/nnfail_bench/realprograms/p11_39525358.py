@@ -33,6 +33,11 @@ ASSUMED = ("The post does not show its CSV. As in the benchmark's copy, each row
            "the 14 training rows of the 67/33 split are what fit sees (matching val_acc = 1/7). The DeepFD patch "
            "only says 'sigmoid' for the activation fault; we read it with the answer as sigmoid in both hidden "
            "layers.")
+# Faults the repair leaves in place (facts about the repaired code), with the check that names each:
+# a high finding of one of these checks on the repaired twin is reported apart, not as a false alarm.
+LEFT_IN_PLACE = {
+    'init_scale': "every layer still starts from Keras-1 'uniform' (U[-0.05, 0.05])",
+}
 TASK = "binary"
 FIT = dict(epochs=150, batch_size=10)
 

@@ -31,6 +31,11 @@ ASSUMED = ("The post's title could not be retrieved offline. MNIST is replaced b
            "512 28x28 'digit' images: each class is a fixed random blocky stroke pattern, every sample a jittered, "
            "noisy copy in [0, 1] (float32, mostly zero pixels), labels one-hot float32. The ground truth lists lr "
            "but neither published repair changes SGD's 3.0, so the repaired twin keeps it.")
+# Faults the repair leaves in place (facts about the repaired code), with the check that names each:
+# a high finding of one of these checks on the repaired twin is reported apart, not as a false alarm.
+LEFT_IN_PLACE = {
+    'init_scale': 'kernels and biases still start from RandomNormal(stddev=1) (the repair keeps the initializers)',
+}
 TASK = "multiclass"
 FIT = dict(epochs=30, batch_size=10)
 

@@ -35,6 +35,11 @@ ASSUMED = ("The post's title could not be retrieved offline. The data are drawn 
            "but not the new count; we assume 200. The DeepLocalize copy also standardises X, which is not in "
            "the ground truth, so the repaired twin keeps the raw inputs (its first sigmoid then saturates "
            "and it is not expected to learn much).")
+# Faults the repair leaves in place (facts about the repaired code), with the check that names each:
+# a high finding of one of these checks on the repaired twin is reported apart, not as a false alarm.
+LEFT_IN_PLACE = {
+    'input_scale': 'the one input stays in 15,000-25,000, unscaled (the repair says so)',
+}
 TASK = "binary"
 FIT = dict(epochs=100, batch_size=200)
 FIT_FIXED = dict(epochs=200, batch_size=200)

@@ -31,6 +31,11 @@ RECOVERED = ("Inputs: 20 random bits per row (np.random.randint(2, size=(n, 20))
 ASSUMED = ("We train on 2,000 random numbers instead of the post's 10,000 to keep one run short. The "
            "question's own fit call was cut off in the copy we could read; epochs and batch size are those of "
            "the DeepFD-derived copy.")
+# Faults the repair leaves in place (facts about the repaired code), with the check that names each:
+# a high finding of one of these checks on the repaired twin is reported apart, not as a false alarm.
+LEFT_IN_PLACE = {
+    'labels': 'the target stays a 20-bit vector under categorical cross-entropy (not one class per row)',
+}
 TASK = "multiclass"
 FIT = dict(epochs=10, batch_size=50)
 

@@ -33,6 +33,11 @@ ASSUMED = ("The ground truth also lists init, but the recovered repair keeps ini
            "swaps SGD for Adam(lr=0.001), which we do not apply. 'decay=1e-6' becomes an InverseTimeDecay "
            "schedule. The longer training and smaller batches are FIT_FIXED (an extra module attribute: "
            "build() cannot change epochs or batch size).")
+# Faults the repair leaves in place (facts about the repaired code), with the check that names each:
+# a high finding of one of these checks on the repaired twin is reported apart, not as a false alarm.
+LEFT_IN_PLACE = {
+    'init_scale': "every layer still starts from Keras-1 'uniform' (U[-0.05, 0.05])",
+}
 TASK = "binary"
 FIT = dict(epochs=20, batch_size=32)
 FIT_FIXED = dict(epochs=10000, batch_size=4)

@@ -82,7 +82,10 @@ def diagnose_program(module, fixed: bool, seed: int = 0, **kw) -> dict:
     except Exception as err:  # noqa: BLE001 - a reconstruction that cannot be built is reported, not hidden
         return dict(status="build failed", error=f"{type(err).__name__}: {err}", high=[], other=[], seconds=0.0)
     try:
-        report = doctor.diagnose(case.model, case.X, case.y, seed=seed, **kw)
+        # what the reader knows about their own training: the epochs and batch size of the program's fit call
+        fit = (getattr(module, "FIT_FIXED", None) if fixed else None) or getattr(module, "FIT", None) or {}
+        schedule = dict(epochs=fit["epochs"], fit_batch_size=fit.get("batch_size", 32)) if "epochs" in fit else {}
+        report = doctor.diagnose(case.model, case.X, case.y, seed=seed, **schedule, **kw)
     except doctor.DoctorError as err:
         return dict(status="refused", error=str(err), high=[], other=[], seconds=time.perf_counter() - t0)
     except Exception as err:  # noqa: BLE001 - the measurement records a crash; the doctor should never crash
@@ -100,6 +103,7 @@ def score(module, broken: dict, fixed: dict, sheet: dict) -> dict:
     return dict(no=module.NO, subject=module.SUBJECT, title=module.TITLE, ground_truth=list(truth),
                 doctor=dict(broken=broken, fixed=fixed), diagnosed=bool(named), named=named,
                 detected=bool(broken["high"]), false_alarm=bool(fixed["high"]),
+                left_in_place=dict(getattr(module, "LEFT_IN_PLACE", {})),
                 published={t: int(sheet[f"diagnose_{t}"]) for t in TOOLS} if sheet else {})
 
 
@@ -131,10 +135,33 @@ def totals(rows: list[dict]) -> dict:
     for status in ("refused", "crashed", "build failed"):
         out[status] = sum(x["doctor"]["broken"]["status"] == status or x["doctor"]["fixed"]["status"] == status
                           for x in rows)
+    out.update(false_alarms(rows, load_run("effect")))
     for t in TOOLS:
         pr = failure_rate([bool(x["published"].get(t)) for x in rows])
         out[t] = dict(count=pr.failures, rate=pr.rate, low=pr.low, high=pr.high)
     return out
+
+
+def false_alarms(rows: list[dict], effect: dict | None) -> dict:
+    """False alarms as the doctor issue defines them: high findings on repaired twins that train measurably
+    better than their broken version (``effect``: validation/realprograms_effect.py's committed output), with
+    the twins whose repair leaves another fault in place (``LEFT_IN_PLACE``) reported apart, each with the
+    findings it gets and whether they name that fault. Twins that do not train measurably better are neither."""
+    from nnfail.stats import failure_rate
+
+    if effect is None:
+        return {}
+    better = {p["no"] for p in effect["programs"] if p["better"]}
+    clean = [x for x in rows if x["no"] in better and not x.get("left_in_place")]
+    r = failure_rate([x["false_alarm"] for x in clean]) if clean else None
+    apart = [dict(no=x["no"], left=x["left_in_place"], high=x["doctor"]["fixed"]["high"],
+                  names_left=[c for c in x["doctor"]["fixed"]["high"] if c in x["left_in_place"]],
+                  other=[c for c in x["doctor"]["fixed"]["high"] if c not in x["left_in_place"]])
+             for x in rows if x["no"] in better and x.get("left_in_place")]
+    return dict(better_twins=len([x for x in rows if x["no"] in better]),
+                false_alarm_better=dict(count=r.failures, n=len(clean), rate=r.rate, low=r.low, high=r.high,
+                                        programs=[x["no"] for x in clean if x["false_alarm"]]) if r else None,
+                left_in_place=apart)
 
 
 # ------------------------------------------------------------------ the committed runs, as the book shows them

@@ -845,3 +845,11 @@ def test_cli_takes_the_readers_schedule_and_refuses_a_bad_one(tmp_path):
     assert found["training_length"]["status"] == "high"
     bad = doctor_cli(str(tmp_path / "m.keras"), str(tmp_path / "d.npz"), "--epochs", "0")
     assert bad.returncode == 2 and "epochs must be an integer" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_feature_far_off_centre_for_its_spread_is_high_but_a_wide_centred_one_is_not():
+    codes = 65 + RNG.integers(0, 6, size=(500, 3)).astype(float)  # character codes 65-70: mean ~67, std ~1.7
+    r = result(static(healthy(), X=codes), "input_scale")
+    assert r.status == "high" and "times its std" in r.evidence and r.value > 10
+    assert status(static(healthy(), X=X3 * 50), "input_scale") == "medium"  # wide but centred: the old medium
+    assert status(static(healthy(), X=X3 + 3), "input_scale") == "ok"

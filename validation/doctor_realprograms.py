@@ -42,6 +42,13 @@ def main() -> int:
     fa = tot["false_alarm"]
     print(f"  doctor false alarms on the repaired twins: {fa['count']}/{n} [{fa['low']:.0%}, {fa['high']:.0%}]; "
           f"refused {tot['refused']}, crashed {tot['crashed']}, build failed {tot['build failed']}")
+    fb = tot.get("false_alarm_better")
+    if fb:
+        print(f"  false alarms on repaired twins that train measurably better and keep no other fault: "
+              f"{fb['count']}/{fb['n']} [{fb['low']:.0%}, {fb['high']:.0%}] {fb['programs']}")
+        for x in tot["left_in_place"]:
+            print(f"    apart, p{x['no']} keeps {', '.join(x['left'])}: high {', '.join(x['high']) or '-'} "
+                  f"(naming the kept fault: {', '.join(x['names_left']) or '-'}; other: {', '.join(x['other']) or '-'})")
     if a.out:
         root = Path(__file__).resolve().parents[1]
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,

@@ -37,6 +37,15 @@ def check_input_scale(X, first: str) -> Result:
                       "layer sees almost nothing, so it stays near affine and its updates are tiny",
                       top, t["input_too_small"], "standardize X (or divide by its max |X|, not by a far larger number)",
                       "input_scale/tiny")
+    sd, mu = X.std(axis=0), np.abs(X.mean(axis=0))
+    off = np.where(sd > 0, mu / np.where(sd > 0, sd, 1.0), 0.0)
+    j = int(np.argmax(off))
+    if mu[j] > t["input_scale"] and off[j] > t["input_offset"]:
+        return Result("input_scale", "high", f"feature {j} has mean {fmt(float(mu[j]))}, {fmt(float(off[j]))} times its "
+                      f"std ({fmt(float(sd[j]))}): every row gives the first layer nearly the same input, and the "
+                      "differences that carry the signal are a ripple on a large constant", float(off[j]),
+                      t["input_offset"], "standardize X with the training set's mean and std (e.g. sklearn StandardScaler)",
+                      "input_scale/saturating" if first in SATURATING else "input_scale/unscaled")
     limit = t["input_scale_saturating"] if first in SATURATING else t["input_scale"]
     if s > limit or s > t["input_scale_high"]:
         high = s > t["input_scale_high"] or first in SATURATING

@@ -199,10 +199,10 @@ def test_nnfail_serve_prints_its_address_and_serves_the_site(quick_build):
         proc.wait(timeout=10)
 
 
-def _checklist_section(browser, site, ids, script: str):
-    """Run ``script`` (JavaScript, with ``sec`` the section) on the checklist page's section whose label or
-    heading id is one of ``ids``; None when there is no such section."""
-    browser.get(urljoin(site, "chapters/00_checklist.html"))
+def _section(browser, site, page: str, ids, script: str):
+    """Run ``script`` (JavaScript, with ``sec`` the section) on ``page``'s section whose label or heading id
+    is one of ``ids``; None when there is no such section."""
+    browser.get(urljoin(site, page))
     _settle(browser)
     find = " || ".join(f"document.getElementById('{i}')" for i in ids)
     return browser.execute_script(f"""
@@ -212,16 +212,16 @@ def _checklist_section(browser, site, ids, script: str):
         {script}""")
 
 
-def test_the_checklist_shows_its_sweep_or_says_why_not(browser, site):
-    """The "Going further" section: in a full build, the sweep's command, a table of its points and its
+def test_going_further_shows_the_sweep_or_says_why_not(browser, site):
+    """The "Going further" page, pasted from the executed checklist notebook: in a full build, the sweep's command, a table of its points and its
     figure (drawn, with alt text); in a quick build, the note that quick builds run no sweeps. Both give the
     full-size cluster command in a code block."""
-    got = _checklist_section(browser, site, ("going-further-sweep",
-                                             "going-further-a-chapter-as-a-function-of-its-parameters"), """
+    got = _section(browser, site, "going_further.html", ("going-further-sweep",
+                                                          "a-chapter-as-a-function-of-its-parameters"), """
         const img = Array.from(sec.querySelectorAll('img')).find(i => i.src.startsWith('data:image/png'));
         return {text: sec.innerText, pre: Array.from(sec.querySelectorAll('pre')).map(p => p.innerText),
                 img: img ? [img.naturalWidth, img.alt] : null, rows: sec.querySelectorAll('table tbody tr').length};""")
-    assert got, "no Going further section on the checklist page"
+    assert got, "no sweep section on the Going further page"
     assert any(p.startswith("nnfail sweep 1 -p input_scale") and "--scheduler" in p for p in got["pre"]), got["pre"]
     if got["img"] is None:
         assert "quick builds run no sweeps" in got["text"]
@@ -231,15 +231,15 @@ def test_the_checklist_shows_its_sweep_or_says_why_not(browser, site):
                                         for p in got["pre"])
 
 
-def test_the_checklist_reports_the_independent_pair_set(browser, site):
+def test_the_doctor_page_reports_the_independent_pair_set(browser, site):
     """The doctor on models the book did not write: a table with one row per pair and healthy model run, and
     detection and false alarms with their intervals, as numbers on the rendered page."""
     from nnfail_bench import independent
 
-    got = _checklist_section(browser, site, ("doctor-independent", "on-models-this-book-did-not-write"), """
+    got = _section(browser, site, "doctor.html", ("doctor-independent", "on-models-this-book-did-not-write"), """
         const table = Array.from(sec.querySelectorAll('table')).find(t => t.innerText.includes('hurts training'));
         return {text: sec.innerText, rows: table ? table.querySelectorAll('tbody tr').length : 0};""")
-    assert got, "no independent pair set section on the checklist page"
+    assert got, "no independent pair set section on the doctor page"
     pairs_, healthy_ = independent.quick_set()  # the test build is quick; a full build shows every pair
     assert got["rows"] in (len(pairs_) + len(healthy_), len(independent.PAIRS) + len(independent.HEALTHY))
     m = re.search(r"names the injected cause with a high finding on\s+(\d+)\s+of\s+(\d+)\s+broken models\s+\((\d+)%,"
@@ -247,3 +247,32 @@ def test_the_checklist_reports_the_independent_pair_set(browser, site):
     assert m and int(m.group(2)) in (len(pairs_), len(independent.PAIRS)), got["text"][-1500:]
     assert int(m.group(4)) <= int(m.group(3)) <= int(m.group(5))
     assert re.search(r"raises a high finding on\s+\d+\s+of\s+\d+\s+fixed or healthy models", got["text"])
+
+
+def test_the_doctor_page_gives_the_held_out_real_program_figure_and_the_false_alarm_split(browser, site):
+    """The real programs: the held-out first run's figure and the latest run's, as committed (pasted from the
+    executed checklist notebook), the totals table beside the published tools, and the false alarms on
+    twins that train measurably better, with the twins that keep another fault reported apart."""
+    from nnfail_bench.realprograms import scoring
+
+    got = _section(browser, site, "doctor.html", ("doctor-real-programs", "on-real-programs-people-asked-about"), """
+        const table = Array.from(sec.querySelectorAll('table')).find(t => t.innerText.includes('deepfd'));
+        return {text: sec.innerText, rows: table ? table.querySelectorAll('tbody tr').length : 0};""")
+    assert got, "no real-program section on the doctor page"
+    first, latest = scoring.load_run("first_run")["totals"], scoring.load_run("revised_run")["totals"]
+    assert got["rows"] == len(scoring.RUNS) + len(scoring.TOOLS)
+    text = " ".join(got["text"].split())
+    assert (f"named a ground-truth fault type at high severity on {first['doctor']['count']} of {first['n']} "
+            "programs") in text
+    assert f"{latest['doctor']['count']} of {latest['n']} ({latest['doctor']['rate']:.0%}" in text
+    fb = latest["false_alarm_better"]
+    assert (f"On the other {fb['n']}, the doctor raised a high finding on {fb['count']} " in text
+            and f"{len(latest['left_in_place'])} keep another fault" in text), text[-1500:]
+
+
+def test_start_here_links_onward_to_the_doctor_and_going_further_pages(browser, site):
+    browser.get(urljoin(site, "chapters/00_checklist.html"))
+    _settle(browser)
+    hrefs = browser.execute_script("return Array.from(document.querySelectorAll('article a')).map(a => a.href)")
+    assert any(h.split("#")[0].endswith("/doctor.html") for h in hrefs)
+    assert any(h.split("#")[0].endswith("/going_further.html") for h in hrefs)

@@ -25,3 +25,15 @@ def test_brackets_followed_by_parentheses_do_not_become_links():
     md = tables.markdown([dict(a="1 - 1[40,60](x)", b="[22%, 61%]")], [("a", lambda r: r["a"]), ("b", lambda r: r["b"])]).data
     html = MarkdownIt("commonmark").enable("table").render(md)
     assert "<a " not in html and "1[40,60](x)" in html and "[22%, 61%]" in html
+
+
+
+def test_a_markdown_table_converts_to_html_with_cells_escaped_and_bold_kept():
+    from nnfail import tables
+
+    md = tables.markdown([dict(a="x < y | z", b="**no**"), dict(a="[1]", b="")],
+                         [("a & b", lambda r: r["a"]), ("b", lambda r: r["b"])])
+    out = tables.as_html(md).data
+    assert out.startswith('<table class="table">') and "<th>a &amp; b</th>" in out
+    assert "<td>x &lt; y | z</td>" in out and "<td><strong>no</strong></td>" in out
+    assert "<td>[1]</td><td></td>" in out and out.count("<tr>") == 3

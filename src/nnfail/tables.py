@@ -1,5 +1,6 @@
 """Tables for the chapters: tidy rows rendered as (GitHub-flavoured) Markdown, which the site shows as real
-tables (``nb_render_markdown_format: gfm`` in _config.yml)."""
+tables (``nb_render_markdown_format: gfm`` in _config.yml), or as HTML where a page pastes a table glued in
+another notebook (myst-nb pastes only text, HTML and images across documents)."""
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -36,3 +37,23 @@ def markdown(rows: Sequence[dict], columns: Sequence[tuple[str, Callable[[dict],
     rule = "|" + "|".join("---" for _ in columns) + "|"
     body = ["| " + " | ".join(cell(f(r)) for _, f in columns) + " |" for r in rows]
     return Markdown("\n".join([head, rule, *body]))
+
+
+def as_html(table):
+    """A table made by :func:`markdown`, as an IPython HTML table (cells escaped; ``**bold**`` kept bold)."""
+    import html as h
+    import re
+
+    from IPython.display import HTML
+
+    def cells(line: str) -> list[str]:
+        parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+        return [re.sub(r"\\([|\[\]])", r"\1", p.strip()) for p in parts]
+
+    def cell(text: str) -> str:
+        return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", h.escape(text))
+
+    head, _, *body = table.data.split("\n")
+    th = "".join(f"<th>{cell(c)}</th>" for c in cells(head))
+    rows = "".join("<tr>" + "".join(f"<td>{cell(c)}</td>" for c in cells(line)) + "</tr>" for line in body)
+    return HTML(f'<table class="table"><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table>')

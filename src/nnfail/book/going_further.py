@@ -82,6 +82,25 @@ def outputs(demo: dict) -> list:
     return [Markdown(f"```\n{demo['command']}\n```"), table, HTML(figure_html(demo["png"], demo["alt"]))]
 
 
+def glued_outputs(demo: dict) -> dict:
+    """The same outputs as HTML under fixed names, for the "Going further" page to paste from the executed
+    checklist notebook (myst-nb pastes text, HTML and images across documents): the command, the table of
+    points and the figure (empty where the sweep did not run), and the full-size command."""
+    import html
+
+    from IPython.display import HTML
+
+    from nnfail import tables
+
+    shown = outputs(demo)
+    out = dict(sweep_command_html=HTML(f"<pre><code>{html.escape(demo['command'])}</code></pre>") if demo["ran"]
+               else HTML(f"<p><em>{html.escape(shown[0].data.strip('*'))}</em></p>"),
+               sweep_table_html=tables.as_html(shown[1]) if demo["ran"] else HTML(""),
+               sweep_figure_html=shown[2] if demo["ran"] else HTML(""))
+    out["sweep_full_command_html"] = HTML(f"<pre><code>{html.escape(demo['full_command'])}</code></pre>")
+    return out
+
+
 def figure_html(png: bytes, alt: str) -> str:
     import base64
     import html

@@ -206,6 +206,12 @@ def glued(runs: dict[str, dict]) -> dict:
         for who in ("doctor", "false_alarm") + TOOLS:
             for field in ("count", "rate", "low", "high"):
                 out[f"{name}__{who}__{field}"] = t[who][field]
+        fb = t.get("false_alarm_better")
+        if fb:  # runs made after the false-alarm criterion was defined
+            out.update({f"{name}__fa_better__{k}": fb[k] for k in ("count", "n", "rate", "low", "high")})
+            out[f"{name}__better_twins"] = t["better_twins"]
+            out[f"{name}__apart"] = len(t["left_in_place"])
+            out[f"{name}__apart_other"] = sum(bool(x["other"]) for x in t["left_in_place"])
         out.update({f"{name}__refused": t["refused"], f"{name}__crashed": t["crashed"],
                     f"{name}__date": run["date"], f"{name}__commit": run["commit"],
                     f"{name}__current": "yes" if run.get("doctor_digest") == now else "no"})

@@ -85,3 +85,13 @@ def test_glue_from_another_chapter_names_a_format(info):
     bad = [m for _, text in markdown_cells(info) for m in re.findall(r"\{glue(?::text)?\}`([^`]*::[^`]*)`", text)
            if ":" not in m.split("::", 1)[1]]
     assert not bad, bad
+
+
+@pytest.mark.parametrize("page", ["doctor.md", "going_further.md"])
+def test_the_pages_that_paste_from_a_chapter_type_no_number_and_name_a_format(page):
+    """The doctor and Going further pages paste every number from the executed checklist notebook."""
+    text = (ROOT / page).read_text()
+    assert not typed_numbers(text), typed_numbers(text)
+    pasted = re.findall(r"\{glue:text\}`([^`]*)`", text)
+    assert pasted and all(p.startswith("chapters/00_checklist.ipynb::") and ":" in p.split("::", 1)[1]
+                          for p in pasted)

@@ -219,6 +219,7 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
     stop_ll = np.zeros(M, bool) if cfg.stop_logloss is None else np.asarray(cfg.stop_logloss, bool)
     iterations = np.full(M, -1)
     max_rise = np.zeros(M)
+    rise_max = np.zeros(M)  # max_rise of each active row, written back to max_rise when rows drop out
     previous = np.full(M, np.inf)  # each active row's SSE at the previous iteration
     final_sse = np.full(M, np.nan)
     final = [a.copy() for a in params]
@@ -233,10 +234,11 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
     for i in range(max_iter):
         if i % compact_every == 0 and not running.all():
             keep = running
+            max_rise[active] = rise_max
             active, X, Y = active[keep], X[keep], Y[keep]
             params, ms, vs = ([a[keep] for a in p] for p in (params, ms, vs))
             alpha, logloss, shared, opt, mom = alpha[keep], logloss[keep], shared[keep], opt[keep], mom[keep]
-            stop_ll, previous = stop_ll[keep], previous[keep]
+            stop_ll, previous, rise_max = stop_ll[keep], previous[keep], rise_max[keep]
             running = running[keep]
         if active.size == 0:
             break
@@ -245,10 +247,11 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
         error = sse(Y, out)
         if i % record_every == 0:
             curve[i // record_every, active[running]] = error[running]
-        rise = np.where(running, error / previous - 1, 0.0)
-        max_rise[active] = np.maximum(max_rise[active], rise)
+        np.maximum(rise_max, np.where(running, error / previous - 1, 0.0), out=rise_max)
         previous = error
-        stopping = np.where(stop_ll, mean_logloss(Y, out) if stop_ll.any() else np.inf, error)
+        stopping = error.copy()
+        if stop_ll.any():
+            stopping[stop_ll] = mean_logloss(Y[stop_ll], out[stop_ll])
         hit = running & (stopping < target)
         if hit.any():
             idx = active[hit]
@@ -287,6 +290,7 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
             params[j] = np.where(run, a + step, a)
         if progress is not None and i % 1000 == 0:
             progress.update(min(1000, max_iter - i))
+    max_rise[active] = rise_max
     # members that never reached the target: their state at the cap
     if active.size:
         cur = Weights(*params)

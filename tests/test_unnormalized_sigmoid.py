@@ -64,8 +64,11 @@ def test_capped_runs_never_make_a_reported_count_look_typical(short_runs):
     assert np.all(unnormalized_sigmoid.iterations(short_runs, "alt | as posted") == 3000)
     assert v["post_32000"].outcome in (claims.DOES_NOT, claims.UNDECIDED) and "reached the cap" in v["post_32000"].evidence
     assert v["post_32000"].outcome != claims.REPRODUCES and v["answer_209237"].outcome != claims.REPRODUCES
-    # the post's loop is longer than these runs: its final error cannot be judged at all
-    assert v["comment_0039"].outcome == claims.UNDECIDED and "before the post's loop" in v["comment_0039"].evidence
+    # the comment's loops are longer than these runs: its final error cannot be judged at all, at either length
+    for cid in ("comment_0039_10k", "comment_0039_100k"):
+        assert v[cid].outcome == claims.UNDECIDED and "before this loop" in v[cid].evidence
+    # nor can "it does not converge" within the post's loop
+    assert v["logloss_0_01_stalls__sse"].outcome == claims.UNDECIDED
     # four seeds decide no rate
     assert v["logloss_stuck"].outcome == claims.UNDECIDED
 
@@ -121,3 +124,53 @@ def test_sklearn_worker_processes_are_gone_when_the_fits_return():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "fitted" in out.stdout, out.stderr[-2000:]
     assert "leaked" not in out.stderr, out.stderr[-2000:]
+
+
+def test_the_comments_final_error_is_judged_on_the_first_version_that_standardized_its_inputs():
+    cfgs = {c[0]: c[4] for c in unnormalized_sigmoid.COUNT_CLAIMS}
+    first = [cid for cid in cfgs if cid.startswith("comment_0039")]
+    assert first and all(cfgs[cid].startswith("standardized inputs") for cid in first)
+    names = {c.name.split(" | ")[1] for c in unnormalized_sigmoid.configs(unnormalized_sigmoid.baseline(DEFAULTS))}
+    assert all(cfgs[cid] in names for cid in cfgs)  # every count is judged on a configuration that is run
+
+
+def test_every_log_loss_setting_the_thread_leaves_open_is_run_and_judged():
+    names = {c.name.split(" | ")[1] for c in unnormalized_sigmoid.configs(unnormalized_sigmoid.baseline(DEFAULTS))}
+    by_id = {c.id: c for c in unnormalized_sigmoid.OTHER_CLAIMS}
+    for a in unnormalized_sigmoid.LOGLOSS_STEPS:
+        for stop in S.STOPS:
+            c = by_id[f"logloss_scaled_1000__a{unnormalized_sigmoid._k(a)}__{stop}"]
+            assert c.config in names and unnormalized_sigmoid.step_of(c.id) == a
+        for sc in ("raw", "standardized"):
+            assert by_id[f"logloss_efficient__{sc}__a{unnormalized_sigmoid._k(a)}"].config in names
+
+
+def _verdict(cid, outcome):
+    c = claims.Claim(cid, "comment", "q", "s", "cfg", claims.Check())
+    return claims.Verdict(outcome, "check", 1.0, 1.0, 1.0, 1, "", claim=c)
+
+
+def test_points_text_says_where_a_verdict_changes_with_the_setting():
+    U = unnormalized_sigmoid
+    vs = [_verdict("logloss_efficient__raw__a0_5", claims.REPRODUCES),
+          _verdict("logloss_efficient__raw__a0_05", claims.DOES_NOT),
+          _verdict("logloss_efficient__raw__a0_01", claims.DOES_NOT),
+          _verdict("logloss_scaled_1000__a0_5__sse", claims.UNDECIDED)]
+    text = U.points_text(vs, "logloss_efficient__raw", lambda cid: f"{U.step_of(cid):g}", lead="a step of ")
+    assert text == "reproduces at a step of 0.5; does not reproduce at a step of 0.05 and 0.01"
+    assert U.points_text(vs, "logloss_scaled_1000", U.stop_of) == "is undecided at summed squared error"
+    with pytest.raises(ValueError, match="no verdict"):
+        U.points_text(vs, "nothing", str)
+
+
+def test_the_sign_check_finds_a_difference_when_there_is_one(monkeypatch):
+    w = S.init(np.random.default_rng(0), members=3)
+    y = unnormalized_sigmoid.label_vector("alt")[:, None].astype(float)
+    same, text = unnormalized_sigmoid.sign_flip_check(w, unnormalized_sigmoid.ROWS, y, 0.5, 50)
+    assert same.all() and "3 of 3" in text
+    real = S.train_one
+    # a flipped run that is really a different step must be caught
+    monkeypatch.setattr(S, "train_one", lambda *a, flipped=False, **k: real(*a, **{**k, "alpha": k["alpha"] * (
+        1.001 if flipped else 1)}))
+    same, _ = unnormalized_sigmoid.sign_flip_check(w, unnormalized_sigmoid.ROWS, y, 0.5, 50)
+    assert not same.any()

@@ -100,3 +100,55 @@ def test_curves_record_sse_until_a_member_stops():
 def test_saturation_counts_large_preactivations():
     w = S.Weights(np.full((2, 3), 1.0), np.zeros(3), np.ones((3, 1)), np.zeros(1))
     assert S.saturation(w, np.array([[1.0, 1.0], [3.0, 3.0]])) == pytest.approx(0.5)
+
+
+def test_the_engine_stops_on_the_mean_log_loss_as_the_plain_loop_does():
+    """A member may stop when the answer's error (mean log-loss) falls below the target instead of the SSE;
+    the engine and the plain loop agree on when, and the stricter rule stops later on the same start."""
+    members = [("logloss", stop, s) for stop in S.STOPS for s in (0, 3, 4)]  # starts that reach both targets
+    w = S.Weights(*[np.stack(a) for a in zip(*[S.init(np.random.default_rng(s)).arrays() for *_, s in members])])
+    n = len(members)
+    cfg = S.Members(np.full(n, 0.5), np.ones(n, bool), np.zeros(n, bool), np.zeros(n, int), np.full(n, 0.9),
+                    stop_logloss=np.array([stop == "logloss" for _, stop, _ in members]))
+    run = S.train_many(w, XS, Y, cfg, max_iter=5000, compact_every=53)
+    for m, (loss, stop, s) in enumerate(members):
+        it, err, _ = S.train_one(S.init(np.random.default_rng(s)), XS, Y, alpha=0.5, loss=loss, stop=stop,
+                                 max_iter=5000)
+        assert it is not None and run.iterations[m] == it and run.final_sse[m] == err, (stop, s)
+    by_sse, by_logloss = run.iterations[:3], run.iterations[3:]
+    assert np.all(by_logloss > by_sse)
+
+
+def test_mean_logloss_is_the_answers_formula():
+    out = np.array([[0.9], [0.2], [0.5]])
+    y = np.array([[1.0], [0.0], [1.0]])
+    assert S.mean_logloss(y, out) == pytest.approx(-np.mean(y * np.log(out) + (1 - y) * np.log(1 - out)))
+    assert S.mean_logloss(np.array([[1.0]]), np.array([[1.0]])) == 0.0  # a right answer of exactly 1 costs nothing
+
+
+def test_max_rise_is_the_largest_step_to_step_rise_of_the_error():
+    """max_rise must equal what the SSE recorded at every iteration shows, and be zero for a run whose error
+    only falls."""
+    w = S.Weights(*[np.stack(a) for a in zip(*[S.init(np.random.default_rng(s)).arrays() for s in range(3)])])
+    alphas = np.array([0.5, 8.0, 30.0])  # a small step falls smoothly; large ones overshoot
+    cfg = S.Members(alphas, np.zeros(3, bool), np.zeros(3, bool), np.zeros(3, int), np.full(3, 0.9))
+    run = S.train_many(w, XS, Y, cfg, max_iter=3000, record_every=1, compact_every=7)
+    for m in range(3):
+        c = run.curve[:, m]
+        c = c[np.isfinite(c)]
+        expected = max(0.0, float(np.max(c[1:] / c[:-1] - 1))) if c.size > 1 else 0.0
+        assert run.max_rise[m] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert run.max_rise[2] > 0.01
+
+
+def test_the_posts_flipped_sign_trains_exactly_as_gradient_descent():
+    """Error Y - out with every update added is gradient descent written with two minus signs moved: the
+    weights are equal bit for bit."""
+    for s in range(2):
+        a = S.train_one(S.init(np.random.default_rng(s)), X, Y, alpha=0.5, max_iter=2000)
+        b = S.train_one(S.init(np.random.default_rng(s)), X, Y, alpha=0.5, max_iter=2000, flipped=True)
+        assert a[0] == b[0] and a[1] == b[1]
+        for u, v in zip(a[2].arrays(), b[2].arrays()):
+            np.testing.assert_array_equal(u, v)
+    with pytest.raises(ValueError, match="plain gradient descent"):
+        S.train_one(S.init(np.random.default_rng(0)), X, Y, optimizer="adam", flipped=True)

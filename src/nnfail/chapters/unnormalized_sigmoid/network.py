@@ -9,7 +9,9 @@ Two ways to train it, which must agree exactly:
 Losses are the post's: the squared error with gradient ``err * out * (1 - out)`` ("sse", the gradient
 of half the summed squared error) and the answer's log-loss with gradient ``out - y`` ("logloss", the
 gradient of the summed binary cross-entropy). The stopping rule is the post's: stop at the first
-iteration whose summed squared error is below the target (whatever the loss being optimized).
+iteration whose error is below the target. The post's error is the summed squared error ("sse"); the
+answer, switching to the log-loss, also switches the reported error to the mean log-loss per example
+("logloss"), so a run can stop on either (``stop``), whatever the loss being optimized.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 
 OPTIMIZERS = ("gd", "momentum", "adam")
 LOSSES = ("sse", "logloss")
+STOPS = ("sse", "logloss")  # what the target is compared with: summed squared error, or mean log-loss
 BIAS_UPDATES = ("per_unit", "shared")  # shared: the post's first version, one sum for every unit
 
 
@@ -65,10 +68,25 @@ def sse(Y, out):
     return np.sum(np.square(Y - out), axis=(-2, -1))
 
 
-def gradients(w: Weights, X, Y, h, out, loss: str = "sse", bias: str = "per_unit"):
+def mean_logloss(Y, out):
+    """The answer's error once it switches loss: the mean log-loss per example (outputs of exactly 0 or 1
+    give an infinite loss where they are wrong, as the answer's formula does)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = -(np.where(Y > 0, Y * np.log(out), 0.0) + np.where(Y < 1, (1 - Y) * np.log(1 - out), 0.0))
+    return np.mean(v, axis=(-2, -1))
+
+
+def stop_error(Y, out, stop: str = "sse"):
+    """The error a run's stopping rule compares with the target."""
+    return sse(Y, out) if stop == "sse" else mean_logloss(Y, out)
+
+
+def gradients(w: Weights, X, Y, h, out, loss: str = "sse", bias: str = "per_unit", flipped: bool = False):
     """Backward pass: (dW1, db1, dW2, db2). With bias='shared' both bias gradients are the sum over
-    examples *and* units, the same number for every unit (the post's first version)."""
-    err = out - Y
+    examples *and* units, the same number for every unit (the post's first version). With flipped=True the
+    error is ``Y - out`` as in the post's first version, so every returned array is the negated gradient
+    (the direction of ascent)."""
+    err = Y - out if flipped else out - Y
     d2 = err * out * (1 - out) if loss == "sse" else err
     d1 = np.matmul(d2, np.swapaxes(w.W2, -1, -2)) * h * (1 - h)
     dW2 = np.matmul(np.swapaxes(h, -1, -2), d2)
@@ -127,19 +145,25 @@ def max_relative_gap(grads, reference) -> float:
 # ---------------------------------------------------------------------------------------- one network
 def train_one(w: Weights, X, Y, alpha: float = 0.5, loss: str = "sse", bias: str = "per_unit",
               optimizer: str = "gd", momentum: float = 0.9, target: float = 0.001, max_iter: int = 100_000,
-              beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8):
-    """The plain loop. Returns (iterations to reach SSE < target or None, final SSE, weights)."""
+              beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8, stop: str = "sse",
+              flipped: bool = False):
+    """The plain loop. Returns (iterations to reach an error (``stop``) below target or None, final SSE,
+    weights). ``flipped``: the post's first version, error ``Y - out`` and every update added ("gradient
+    ascent" on the negated error; plain gradient descent only)."""
+    if flipped and optimizer != "gd":
+        raise ValueError("the flipped sign is the post's plain gradient descent only")
     w = Weights(*[a.copy() for a in w.arrays()])
     slots_m = [np.zeros_like(a) for a in w.arrays()]
     slots_v = [np.zeros_like(a) for a in w.arrays()]
     for i in range(max_iter):
         h, out = forward(w, X)
-        error = sse(Y, out)
-        if error < target:
-            return i, float(error), w
-        grads = gradients(w, X, Y, h, out, loss, bias)
+        if stop_error(Y, out, stop) < target:
+            return i, float(sse(Y, out)), w
+        grads = gradients(w, X, Y, h, out, loss, bias, flipped)
         for j, (a, g) in enumerate(zip(w.arrays(), grads)):
-            if optimizer == "gd":
+            if flipped:
+                a += alpha * g
+            elif optimizer == "gd":
                 a -= alpha * g
             elif optimizer == "momentum":
                 slots_m[j] = momentum * slots_m[j] - alpha * g
@@ -164,6 +188,7 @@ class Members:
     shared_bias: np.ndarray  # bool: the post's shared bias update
     optimizer: np.ndarray  # 0 gd, 1 momentum, 2 adam
     momentum: np.ndarray
+    stop_logloss: np.ndarray | None = None  # bool: stop on the mean log-loss instead of the SSE (default: SSE)
 
 
 @dataclass
@@ -173,6 +198,7 @@ class Run:
     weights: Weights  # final weights [M, ...]
     curve_at: np.ndarray  # iterations at which the curves were recorded
     curve: np.ndarray  # [len(curve_at), M] SSE (NaN after a member stopped)
+    max_rise: np.ndarray | None = None  # [M] largest relative rise of the SSE from one iteration to the next
 
 
 def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: int = 100_000,
@@ -190,7 +216,11 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
     alpha = np.asarray(cfg.alpha, float)
     logloss, shared = np.asarray(cfg.logloss, bool), np.asarray(cfg.shared_bias, bool)
     opt, mom = np.asarray(cfg.optimizer, int), np.asarray(cfg.momentum, float)
+    stop_ll = np.zeros(M, bool) if cfg.stop_logloss is None else np.asarray(cfg.stop_logloss, bool)
     iterations = np.full(M, -1)
+    max_rise = np.zeros(M)
+    rise_max = np.zeros(M)  # max_rise of each active row, written back to max_rise when rows drop out
+    previous = np.full(M, np.inf)  # each active row's SSE at the previous iteration
     final_sse = np.full(M, np.nan)
     final = [a.copy() for a in params]
     active = np.arange(M)
@@ -204,9 +234,11 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
     for i in range(max_iter):
         if i % compact_every == 0 and not running.all():
             keep = running
+            max_rise[active] = rise_max
             active, X, Y = active[keep], X[keep], Y[keep]
             params, ms, vs = ([a[keep] for a in p] for p in (params, ms, vs))
             alpha, logloss, shared, opt, mom = alpha[keep], logloss[keep], shared[keep], opt[keep], mom[keep]
+            stop_ll, previous, rise_max = stop_ll[keep], previous[keep], rise_max[keep]
             running = running[keep]
         if active.size == 0:
             break
@@ -215,7 +247,12 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
         error = sse(Y, out)
         if i % record_every == 0:
             curve[i // record_every, active[running]] = error[running]
-        hit = running & (error < target)
+        np.maximum(rise_max, np.where(running, error / previous - 1, 0.0), out=rise_max)
+        previous = error
+        stopping = error.copy()
+        if stop_ll.any():
+            stopping[stop_ll] = mean_logloss(Y[stop_ll], out[stop_ll])
+        hit = running & (stopping < target)
         if hit.any():
             idx = active[hit]
             iterations[idx], final_sse[idx] = i, error[hit]
@@ -253,6 +290,7 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
             params[j] = np.where(run, a + step, a)
         if progress is not None and i % 1000 == 0:
             progress.update(min(1000, max_iter - i))
+    max_rise[active] = rise_max
     # members that never reached the target: their state at the cap
     if active.size:
         cur = Weights(*params)
@@ -262,7 +300,7 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
         for f, a in zip(final, params):
             f[active[left]] = a[left]
     at = np.arange(n_rec) * record_every
-    return Run(iterations, final_sse, Weights(*final), at, curve)
+    return Run(iterations, final_sse, Weights(*final), at, curve, max_rise)
 
 
 SATURATION_Z = 5.0  # DeepDiagnosis's rule: a sigmoid unit is saturated where |z| reaches this

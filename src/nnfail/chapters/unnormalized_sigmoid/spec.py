@@ -10,10 +10,12 @@ from nnfail.params import CC_BY_SA_3, DSSE, QUICK, SEED, ChapterSpec, Param, Sou
 
 
 def _cost(p: Mapping[str, Any]) -> float:
-    # 26 configurations of n_seeds members, most converging within ~40,000 iterations at ~0.4 us per
-    # member-iteration; the ones that never converge keep the loop going to max_iter at ~0.2 ms per iteration
-    members = 26 * p["n_seeds"] * min(p["max_iter"], 40_000) * 4e-7
-    return 15 + members + 2e-4 * p["max_iter"] + p["n_sklearn_seeds"] * 2.5
+    # 40 configurations of n_seeds members, most converging within ~40,000 iterations at ~0.4 us per
+    # member-iteration (the log-loss runs stopped on the mean log-loss take up to ~170,000); the ones that
+    # never converge keep the loop going to max_iter at ~0.2 ms per iteration; MLPClassifier's fixed-length
+    # fits take ~2 s of CPU each (plus ~0.4 s for its own stopping rule), two per seed on two workers
+    members = (34 * min(p["max_iter"], 40_000) + 6 * min(p["max_iter"], 120_000)) * p["n_seeds"] * 4e-7
+    return 20 + members + 2e-4 * p["max_iter"] + p["n_sklearn_seeds"] * 2.5
 
 
 PARAMS = Spec((
@@ -34,7 +36,7 @@ PARAMS = Spec((
     Param("target_error", 0.001, float, "stop when the summed squared error falls below this (the post: 0.001)",
           low=0, high=10, low_open=True),
     Param("n_seeds", 64, int, "random initializations per configuration", low=2, high=4096),
-    Param("n_sklearn_seeds", 8, int, "MLPClassifier runs per input scaling", low=1, high=256),
+    Param("n_sklearn_seeds", 20, int, "MLPClassifier runs per input scaling", low=1, high=256),
 ), cost=_cost)
 
 

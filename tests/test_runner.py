@@ -247,3 +247,14 @@ def test_a_run_with_other_parameters_is_kept_beside_the_book(fixture_book, capsy
     assert main(["run", "1", "--force", "--root", str(fixture_book)]) == 0
     out = capsys.readouterr().out
     assert f"results: {bk.results_path(ch)}" in out and "kept beside" not in out
+
+
+def test_kernels_talk_over_unix_sockets_without_the_tcp_warning(fixture_book, capfd):
+    """A reader's build prints one line per chapter, not ipykernel's TCP warning on every execution."""
+    bk = runner.Book(root=fixture_book, progress=False)
+    ch = bk.chapters[0]
+    capfd.readouterr()
+    bk.run(ch, bk.parameters(ch, {"seed": 5}), force=True)
+    out, err = capfd.readouterr()
+    assert "without encryption" not in out + err
+    assert json.loads(bk.results_path(ch).read_text())["results"]["doubled_seed"] == 10

@@ -408,16 +408,46 @@ def execute_notebook(source: Path, out: Path, params: Mapping[str, Any], build: 
     under build), writing the executed copy to out; raises PapermillExecutionError if a cell fails."""
     import papermill as pm
 
-    with kernel_environment(build, root):
+    with kernel_environment(build, root), _socket_dir() as sockets:
         pm.execute_notebook(
             str(source), str(out), parameters=dict(params),
             kernel_name=KERNEL_NAME, cwd=str(out.parent), progress_bar=progress,
+            **({} if sockets is None else {"kernel_manager_class": _ipc_kernel_manager(sockets)}),
             log_output=False, report_mode=False,
             # papermill otherwise rewrites the whole executed notebook before and after every cell: some 80
             # writes of a growing file per chapter, 20-90 ms each (1-2 s a chapter). The copy is written once
             # at the end, and on a failing cell with the error in it, as before
             request_save_on_cell_execute=False,
         )
+
+
+@contextlib.contextmanager
+def _socket_dir() -> Iterator[str | None]:
+    """A private directory for one kernel's Unix sockets (removed afterwards); None where there are none
+    (Windows), and the kernel talks TCP as before."""
+    if os.name == "nt":
+        yield None
+        return
+    import tempfile
+
+    path = tempfile.mkdtemp(prefix="nnfail-kernel-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _ipc_kernel_manager(sockets: str):
+    """A kernel manager whose kernel listens on Unix sockets in ``sockets``: nothing is opened on TCP, and
+    ipykernel does not print its "running over TCP without encryption" warning on every execution."""
+    from jupyter_client.manager import KernelManager
+
+    class IPCKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport, self.ip = "ipc", os.path.join(sockets, "kernel")
+
+    return IPCKernelManager
 
 
 def failure_message(name: str, err, executed: Path) -> str:

@@ -1,5 +1,6 @@
 """Small fixes to the site's scripts, so every page loads with a clean browser console, and the ``{q}`` role.
 
+* ``_static/nnfail.css``: figures on a light panel in the dark theme, tables that wrap to the text column.
 * ``favicon.ico`` is copied to the site root (browsers ask for it even with the SVG icon linked).
 * ``{q}`figure``` marks a figure quoted from the source a chapter retells (the posts' own numbers); it
   renders as the text itself, and the prose test (tests/test_prose.py) accepts such numbers where it
@@ -52,6 +53,7 @@ def _favicon_at_root(app, exception):
 
 def setup(app):
     app.add_role("q", _quote_role)
+    app.add_css_file("nnfail.css")  # _static/nnfail.css: figures on a light panel in dark mode, tables that fit
     app.connect("build-finished", _favicon_at_root)
     app.add_js_file(None, body=NORMALIZE_MODE, priority=1)
     app.connect("html-page-context", _dedupe_scripts, priority=900)  # after every extension added its scripts

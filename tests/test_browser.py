@@ -60,7 +60,8 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-PAGES = ["index.html", "references.html"] + [str(ch.source.with_suffix(".html")) for ch in runner.discover(ROOT)]
+PAGES = (["index.html", "references.html", "doctor.html", "going_further.html"]
+         + [str(ch.source.with_suffix(".html")) for ch in runner.discover(ROOT)])
 
 
 def _settle(driver):
@@ -276,3 +277,38 @@ def test_start_here_links_onward_to_the_doctor_and_going_further_pages(browser, 
     hrefs = browser.execute_script("return Array.from(document.querySelectorAll('article a')).map(a => a.href)")
     assert any(h.split("#")[0].endswith("/doctor.html") for h in hrefs)
     assert any(h.split("#")[0].endswith("/going_further.html") for h in hrefs)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_fits_the_screen_and_its_figures_read_in_both_themes(browser, site, width, mode):
+    """At a laptop's and a phone's width, in the light and the dark theme: no element reaches past the
+    viewport (the page never scrolls sideways; a wide table scrolls inside its own box), every figure is
+    drawn with its alt text, and in the dark theme figures sit on a light panel. Screenshots are kept."""
+    browser.set_window_size(width, 1400)
+    try:
+        for page in PAGES:
+            browser.get(urljoin(site, page))
+            browser.execute_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+            browser.get(urljoin(site, page))
+            _settle(browser)
+            got = browser.execute_script("""
+                const vw = document.documentElement.clientWidth;
+                const wide = Array.from(document.querySelectorAll('article *')).filter(e => {
+                    const r = e.getBoundingClientRect();
+                    return r.width > 0 && r.right > vw + 1 && !e.closest('table, pre, .highlight, mjx-container');
+                }).map(e => e.tagName + '.' + e.className).slice(0, 5);
+                const figs = Array.from(document.querySelectorAll('article img'));
+                return {theme: document.documentElement.dataset.theme, scroll: document.documentElement.scrollWidth,
+                        vw: vw, wide: wide,
+                        figs: figs.map(i => [i.naturalWidth, i.alt || '', getComputedStyle(i).backgroundColor])};""")
+            assert got["theme"] == mode, (page, got["theme"])
+            assert got["scroll"] <= got["vw"] and not got["wide"], (page, width, got["wide"])
+            for natural, alt, background in got["figs"]:
+                assert natural > 0 and alt, (page, alt)
+                if mode == "dark":
+                    assert background == "rgb(255, 255, 255)", (page, background)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            browser.save_screenshot(str(ARTIFACTS / f"{Path(page).stem}-{width}-{mode}.png"))
+    finally:
+        browser.set_window_size(1280, 2000)

@@ -35,6 +35,16 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     _glue(name, plain, display=display)
 
 
+def glue_object(name: str, value: Any) -> None:
+    """Glue a table or figure (an IPython display object) without showing it here: another page pastes it
+    (``{glue} doc.ipynb::name``). Not a result: the results JSON keeps scalars only."""
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:  # the library without the book toolchain (e.g. Colab): nothing will paste it
+        return
+    _glue(name, value, display=False)
+
+
 def read_glued(nb) -> dict[str, Any]:
     """Every glued scalar of an executed notebook (nbformat node), as Python values."""
     found: dict[str, Any] = {}

@@ -97,7 +97,7 @@ def test_a_claim_can_hold_at_one_start_and_not_another_and_the_summary_says_so()
     assert verdict_of(verdicts, *low) == claims.DOES_NOT and verdict_of(verdicts, *high) == claims.REPRODUCES
     points = {scaling_disaster.key(*low): "from 0.01", scaling_disaster.key(*high): "from 0.1"}
     text = scaling_disaster.range_summary(verdicts, points)
-    assert text.startswith("from 0.01: does not reproduce (20 of 20 failed") and "depends on the setting" in text
+    assert text.startswith("from 0.01: does not reproduce, 20 of 20 failed") and "depends on the setting" in text
     same = judge(rows_with({SQUARE_SCALED: 20, low: 0, high: 0}, P=P), P=P)
     assert "the same verdict at every point" in scaling_disaster.range_summary(same, points)
 

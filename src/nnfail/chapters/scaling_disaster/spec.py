@@ -20,13 +20,15 @@ def _width(hidden) -> float:
 
 
 def _cost(p: Mapping[str, Any]) -> float:
-    """Seconds: the main runs (15 configurations per target plus one per decaying start), the phase diagram,
-    the initialization rows at the other networks of the post's description (3 each) and the long runs (4)."""
-    steps = p["outer_epochs"] * math.ceil(p["samples_per_epoch"] / p["batch_size"])
-    member_steps = ((3 * (15 + len(p["big_lrs"])) * p["n_seeds"] + 36 * p["n_phase_seeds"]) * _width(p["hidden"])
-                    + 3 * p["n_seeds"] * sum(_width(w) for w in WIDTH_RANGE)) * steps
-    long_steps = p["long_epochs"] * math.ceil(p["samples_per_epoch"] / p["batch_size"])
-    return 20 + 15e-6 * (member_steps + 4 * p["n_seeds"] * long_steps * _width(p["hidden"]))
+    """Seconds: the main runs (14 configurations per target plus one per decaying start on two targets), the
+    phase diagram, the initialization rows at the other networks of the post's description (3 each) and the
+    long runs (3 configurations)."""
+    batches = math.ceil(p["samples_per_epoch"] / p["batch_size"])
+    main = (3 * 14 + 2 * len(p["big_lrs"])) * p["n_seeds"] + 36 * p["n_phase_seeds"]
+    member_steps = (main * _width(p["hidden"]) + 3 * p["n_seeds"] * sum(_width(w) for w in WIDTH_RANGE)
+                    ) * p["outer_epochs"] * batches
+    long_steps = 3 * p["n_seeds"] * p["long_epochs"] * batches * _width(p["hidden"])
+    return 20 + 15e-6 * (member_steps + long_steps)
 
 
 PARAMS = Spec((

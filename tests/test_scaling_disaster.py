@@ -212,3 +212,10 @@ def test_checkpoints_record_r2_after_each_asked_epoch_and_the_last():
     res = scaling_disaster.train(cfg, 2, np.random.default_rng(0), P, checkpoints=(1,))
     assert list(res.r2_at) == [1, 3] and np.array_equal(res.r2_at[3], res.r2)
     assert not np.array_equal(res.r2_at[1], res.r2)  # training moved on after the first epoch
+
+
+def test_remarks_compare_the_indicators_edges_across_fixes():
+    r = scaling_disaster.remarks(fake_runs(DEFAULTS), DEFAULTS)
+    assert r["edge_big_init"] > 1 > r["edge_as_posted"] == pytest.approx(1e-4)
+    assert r["edge_decay_best_start"] in DEFAULTS.big_lrs and r["edge_big_init_start"] == 0.0
+    assert r["late_loss"] == pytest.approx(1.0, abs=0.01) and r["oscillation_ratio"] < 1  # flat noise only

@@ -569,6 +569,24 @@ def edge_slope(pred: np.ndarray) -> np.ndarray:
     return (np.abs(np.diff(pred, axis=-1)) / np.diff(x))[:, near].max(axis=-1)
 
 
+def remarks(runs: Runs, P) -> dict:
+    """The numbers behind the answer's side remarks. For the square as posted on scaled inputs: the median
+    ratio of its late epoch losses' spread to the spread fresh samples explain (oscillation) and its median
+    late loss over the target's variance. For the indicator on scaled inputs, medians over seeds of the
+    steepest edge slope (edge_slope): as posted, with init std P.big_init_std at the start and at the end, and
+    for the decaying start whose fits are steepest."""
+    def med(name, pred=None):
+        m = runs.member_config == config_index(runs.configs, "notch", f"{SCALED} | {name}")
+        return float(np.median(edge_slope((runs.pred if pred is None else pred)[m])))
+
+    decay = {lr: med(decay_name(lr)) for lr in P.big_lrs}
+    best = max(decay, key=decay.get)
+    osc = oscillation(runs, config_index(runs.configs, "square", f"{SCALED} | as posted"), P.samples_per_epoch)
+    return dict(oscillation_ratio=float(np.median(osc["ratio"])), late_loss=float(np.median(osc["mean"])),
+                edge_as_posted=med("as posted"), edge_big_init_start=med("init std 0.5", runs.init_pred),
+                edge_big_init=med("init std 0.5"), edge_decay_best_start=best, edge_decay_best=decay[best])
+
+
 def strict_rates(res: Runs, threshold: float) -> dict:
     """Failure rate of every configuration of ``res`` at another success threshold, keyed like the rows."""
     fail = failed(res, threshold)

@@ -160,8 +160,10 @@ def test_the_phase_boundary_is_tested_against_the_product_of_the_two_scales():
     by_product = (prod < 0.04).astype(float)  # fails below one product: a clean threshold
     d = scaling_disaster.phase_by_product(by_product, scales, stds)
     assert d["phase_product_exceptions"] == 0 and d["phase_fail_max_product"] < d["phase_ok_min_product"]
+    assert d["phase_product_cut"] == pytest.approx(0.05) and d["phase_exception_factor"] == 1.0
     by_std_only = np.tile([1.0, 0.0], (3, 1))  # fails at the small std whatever the input scale
-    assert scaling_disaster.phase_by_product(by_std_only, scales, stds)["phase_product_exceptions"] >= 1
+    e = scaling_disaster.phase_by_product(by_std_only, scales, stds)
+    assert e["phase_product_exceptions"] >= 1 and e["phase_exception_factor"] > 1
 
 
 def test_mean_reached_is_the_first_epoch_near_the_loss_of_the_mean():

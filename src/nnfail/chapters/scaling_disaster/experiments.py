@@ -643,15 +643,20 @@ def phase_rates(res: Runs, success: float, shape: tuple[int, int]) -> np.ndarray
 def phase_by_product(rate: np.ndarray, scales: Sequence[float], stds: Sequence[float]) -> dict:
     """Does the failure region follow the product input scale x init std (the scale of the first layer's
     pre-activations)? Cells failing in more than half their seeds against the rest: the largest product
-    among failing cells, the smallest among the others, and how many cells lie on the wrong side of the
-    best single threshold on the product (0: the product alone separates them)."""
+    among failing cells, the smallest among the others, the best single threshold on the product (cells
+    below it fail, at or above it work), how many cells lie on its wrong side (0: the product alone separates
+    them) and how far, as a factor, the farthest of those lies from it."""
     prod = np.multiply.outer(np.asarray(scales, float), np.asarray(stds, float)).ravel()
     bad = rate.ravel() > 0.5
-    cuts = np.concatenate([[0.0], np.sort(prod) * (1 + 1e-9)])
-    wrong = [int(np.sum(bad & (prod >= c)) + np.sum(~bad & (prod < c))) for c in cuts]
+    cuts = np.sort(prod)
+    wrong = [bad & (prod >= c) | ~bad & (prod < c) for c in cuts]  # fails at or above the cut, or works below
+    best = int(np.argmin([w.sum() for w in wrong]))
+    far = np.abs(np.log(prod[wrong[best]] / cuts[best]))
     return dict(phase_fail_max_product=float(prod[bad].max()) if bad.any() else float("nan"),
                 phase_ok_min_product=float(prod[~bad].min()) if (~bad).any() else float("nan"),
-                phase_product_exceptions=int(min(wrong)), phase_failing_cells=int(bad.sum()))
+                phase_product_cut=float(cuts[best]), phase_product_exceptions=int(wrong[best].sum()),
+                phase_exception_factor=float(np.exp(far.max())) if far.size else 1.0,
+                phase_failing_cells=int(bad.sum()))
 
 
 # ------------------------------------------------------------------------------------- Keras side

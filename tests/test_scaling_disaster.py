@@ -10,12 +10,12 @@ from nnfail.chapters.scaling_disaster.spec import CHAPTER
 DEFAULTS = CHAPTER.record(CHAPTER.spec.defaults())
 
 
-def rows_with(rates: dict[tuple[str, str], int], n: int = 20) -> list[dict]:
+def rows_with(rates: dict[tuple[str, str], int], n: int = 20, P=DEFAULTS) -> list[dict]:
     """Summary rows for every (target, configuration) a claim names; failures from ``rates`` (default 0)."""
     labels = {v: k for k, v in scaling_disaster.TARGET_LABELS.items()}
     names = set()
-    for c in scaling_disaster.CLAIMS:
-        if isinstance(c.rule, claims.RateRule):
+    for c in scaling_disaster.chapter_claims(P):
+        if c.id not in scaling_disaster.FACT_CLAIMS:
             label, config = c.config.split(": ", 1)
             names |= {(labels[label], x) for x in (config, c.against) if x is not None}
     rows = []
@@ -26,6 +26,14 @@ def rows_with(rates: dict[tuple[str, str], int], n: int = 20) -> list[dict]:
 
 
 SQUARE_SCALED = ("square", f"{scaling_disaster.SCALED} | as posted")
+# the claims judged on facts rather than rows, given neutral evidence
+NO_FACTS = {"square__scaled_x__as_posted__oscillating": (np.zeros(20, bool), None, ""),
+            "keras_normal_default": (True, None, ""), "notch__scaled_x__y_scaled": (True, None, ""),
+            "notch__scaled_x__init_std_0_5__edge_slope": (np.ones(20), np.ones(20), "")}
+
+
+def judge(rows, P=DEFAULTS, facts=None):
+    return scaling_disaster.judge_claims(rows, P, {**NO_FACTS, **(facts or {})})
 SQUARE_RAW = ("square", "raw X | as posted")
 
 
@@ -41,7 +49,7 @@ def verdict_of(verdicts, target, config):
     (2, 0, claims.DOES_NOT),       # scaled inputs fit fine
 ])
 def test_a_fails_claim_needs_a_high_rate_and_a_significant_contrast(scaled, raw, want):
-    verdicts = scaling_disaster.judge_claims(rows_with({SQUARE_SCALED: scaled, SQUARE_RAW: raw}))
+    verdicts = judge(rows_with({SQUARE_SCALED: scaled, SQUARE_RAW: raw}))
     assert verdict_of(verdicts, *SQUARE_SCALED) == want
 
 
@@ -49,22 +57,125 @@ def test_a_fails_claim_needs_a_high_rate_and_a_significant_contrast(scaled, raw,
                                         (9, claims.UNDECIDED)])
 def test_a_fix_claim_is_judged_against_the_as_posted_baseline(fixed, want):
     y_scaled = ("square", f"{scaling_disaster.SCALED} | y scaled")
-    verdicts = scaling_disaster.judge_claims(rows_with({SQUARE_SCALED: 20, y_scaled: fixed}))
+    verdicts = judge(rows_with({SQUARE_SCALED: 20, y_scaled: fixed}))
     assert verdict_of(verdicts, *y_scaled) == want
 
 
 def test_every_claim_is_judged_once_with_its_glue_key():
-    verdicts = scaling_disaster.judge_claims(rows_with({}))
-    assert [v.claim for v in verdicts] == list(scaling_disaster.CLAIMS)
+    verdicts = judge(rows_with({}))
+    assert [v.claim for v in verdicts] == list(scaling_disaster.chapter_claims(DEFAULTS))
     assert verdicts[3].claim.id == "square__scaled_x__as_posted"
+    ids = [v.claim.id for v in verdicts]
+    assert len(set(ids)) == len(ids)
     counts = claims.count(verdicts)
     assert counts["n_claims"] + counts["n_checks"] == len(verdicts) and counts["n_not_reproduced"] >= 1  # the fails claims
 
 
-def test_the_indicator_remark_is_a_fact_about_its_range_not_a_rate_that_cannot_fail():
-    v = next(v for v in scaling_disaster.judge_claims(rows_with({})) if v.claim.id.startswith("notch__scaled_x__y"))
-    assert v.outcome == claims.REPRODUCES and "max |y| of the indicator is 1" in v.evidence
+def test_a_fact_claim_without_its_fact_is_refused_not_judged_on_a_row():
+    with pytest.raises(KeyError, match="oscillating"):
+        scaling_disaster.judge_claims(rows_with({}), DEFAULTS, {})
+
+
+def test_open_settings_become_one_claim_per_point():
+    P = DEFAULTS.replace(big_lrs=[0.01, 0.1, 0.3], outer_epochs=50, long_epochs=200)
+    ids = {c.id for c in scaling_disaster.chapter_claims(P)}
+    for t in ("square", "notch"):
+        for lr in P.big_lrs:
+            assert scaling_disaster.key(t, f"scaled X | {scaling_disaster.decay_name(lr)}") in ids
+        for w in scaling_disaster.WIDTH_RANGE:
+            assert scaling_disaster.key(t, f"scaled X | init std 0.5 | {scaling_disaster.width_label(w)}") in ids
+    for e in (100, 200):
+        assert f"square__scaled_x__y_scaled__{e}_outer_epochs" in ids
+        assert f"notch__scaled_x__as_posted__{e}_outer_epochs" in ids
+    assert not any("decaying_lr_from_0_03" in i for i in ids)
+
+
+def test_a_claim_can_hold_at_one_start_and_not_another_and_the_summary_says_so():
+    P = DEFAULTS.replace(big_lrs=[0.01, 0.1])
+    low, high = (("square", f"scaled X | {scaling_disaster.decay_name(lr)}") for lr in P.big_lrs)
+    verdicts = judge(rows_with({SQUARE_SCALED: 20, low: 20, high: 0}, P=P), P=P)
+    assert verdict_of(verdicts, *low) == claims.DOES_NOT and verdict_of(verdicts, *high) == claims.REPRODUCES
+    points = {scaling_disaster.key(*low): "from 0.01", scaling_disaster.key(*high): "from 0.1"}
+    text = scaling_disaster.range_summary(verdicts, points)
+    assert text.startswith("from 0.01: does not reproduce, 20 of 20 failed") and "depends on the setting" in text
+    same = judge(rows_with({SQUARE_SCALED: 20, low: 0, high: 0}, P=P), P=P)
+    assert "the same verdict at every point" in scaling_disaster.range_summary(same, points)
+
+
+def test_long_checkpoints_double_the_posted_length_up_to_the_long_one():
+    cps = lambda o, long: scaling_disaster.long_checkpoints(DEFAULTS.replace(outer_epochs=o, long_epochs=long))
+    assert cps(50, 200) == [100, 200] and cps(50, 150) == [100, 150] and cps(50, 50) == [] and cps(50, 20) == []
+
+
+def fake_runs(P, n=20, osc=False):
+    """Runs of every configuration: the indicator with init std 0.5 fits (steep edges), the rest end as nearly
+    flat lines at the target mean; losses either flat with sampling noise or swinging far beyond it."""
+    cfgs = [c for t in scaling_disaster.TARGETS for c in scaling_disaster.configs(t, P)]
+    member = np.repeat(np.arange(len(cfgs)), n)
+    x = scaling_disaster.grid()
+    good = scaling_disaster.config_index(cfgs, "notch", "scaled X | init std 0.5")
+    pred = np.stack([scaling_disaster.TARGETS[cfgs[i].target](x) if i == good
+                     else scaling_disaster.TARGETS[cfgs[i].target](x).mean() + 1e-4 * (x - 50) for i in member])
+    rng = np.random.default_rng(0)
+    swing = 0.5 * np.sin(np.arange(P.outer_epochs))[:, None] if osc else 0.0
+    loss = 1.0 + swing + 0.001 * rng.standard_normal((P.outer_epochs, member.size))
+    return scaling_disaster.Runs(cfgs, member, np.zeros(member.size), loss, pred, np.zeros(member.size, bool),
+                                 np.zeros_like(pred))
+
+
+@pytest.mark.parametrize("osc,want", [(False, claims.DOES_NOT), (True, claims.REPRODUCES)])
+def test_an_oscillating_loss_is_one_that_swings_beyond_what_fresh_samples_explain(osc, want):
+    runs = fake_runs(DEFAULTS, osc=osc)
+    f = scaling_disaster.facts(runs, DEFAULTS, 0.05)
+    assert set(f) == set(scaling_disaster.FACT_CLAIMS)
+    v = next(v for v in scaling_disaster.judge_claims(rows_with({}), DEFAULTS, f) if v.claim.id.endswith("oscillating"))
+    assert v.outcome == want and "stays above" in v.evidence
+
+
+def test_the_fact_claims_are_tallied_apart_and_say_what_they_computed():
+    f = scaling_disaster.facts(fake_runs(DEFAULTS), DEFAULTS, 0.05)
+    verdicts = scaling_disaster.judge_claims(rows_with({}), DEFAULTS, f)
+    checks = [v for v in verdicts if scaling_disaster.is_check(v)]
+    assert {v.claim.id for v in checks} == {"keras_normal_default", "notch__scaled_x__y_scaled"}
+    assert all(v.outcome == claims.REPRODUCES for v in checks)
+    assert "max |y| of the indicator is 1" in next(v.evidence for v in checks if v.claim.id.startswith("notch"))
     assert scaling_disaster.target_moments("square")[2] != 1.0  # for the square the same remark would not hold
+    wrong = scaling_disaster.facts(fake_runs(DEFAULTS), DEFAULTS, 1.0)["keras_normal_default"]
+    assert not wrong[0]
+    slope = next(v for v in verdicts if v.claim.id.endswith("edge_slope"))
+    assert slope.outcome == claims.REPRODUCES  # the fitted indicator has steep edges, the flat fits none
+
+
+def test_edge_slope_is_the_steepest_slope_near_the_indicators_edges():
+    x = scaling_disaster.grid()
+    line = 0.3 * x
+    steep_far = np.where(x > 90, 100.0 * (x - 90), 0.0)  # steep, but far from 40 and 60
+    s = scaling_disaster.edge_slope(np.stack([line, steep_far, scaling_disaster.TARGETS["notch"](x)]))
+    assert s[0] == pytest.approx(0.3) and s[1] == 0.0 and s[2] >= 1 / (x[1] - x[0]) - 1e-9
+
+
+def test_the_phase_boundary_is_tested_against_the_product_of_the_two_scales():
+    scales, stds = [0.01, 0.1, 1.0], [0.05, 0.5]
+    prod = np.multiply.outer(scales, stds)
+    by_product = (prod < 0.04).astype(float)  # fails below one product: a clean threshold
+    d = scaling_disaster.phase_by_product(by_product, scales, stds)
+    assert d["phase_product_exceptions"] == 0 and d["phase_fail_max_product"] < d["phase_ok_min_product"]
+    assert d["phase_product_cut"] == pytest.approx(0.05) and d["phase_exception_factor"] == 1.0
+    by_std_only = np.tile([1.0, 0.0], (3, 1))  # fails at the small std whatever the input scale
+    e = scaling_disaster.phase_by_product(by_std_only, scales, stds)
+    assert e["phase_product_exceptions"] >= 1 and e["phase_exception_factor"] > 1
+
+
+def test_mean_reached_is_the_first_epoch_near_the_loss_of_the_mean():
+    runs = fake_runs(DEFAULTS.replace(outer_epochs=4), n=2)
+    runs.loss[:] = 2.0
+    runs.loss[2:, :2] = 1.05  # the first configuration's two seeds get there at epoch 3
+    assert list(scaling_disaster.mean_reached(runs, 0)) == [3.0, 3.0]
+    assert np.isinf(scaling_disaster.mean_reached(runs, 1)).all()
+
+
+def test_keras_normal_initializer_default_is_read_from_keras():
+    assert scaling_disaster.keras_normal_stddev() > 0
 
 
 def test_phase_rates_are_per_cell_failure_shares_in_grid_order():
@@ -80,7 +191,7 @@ def test_phase_rates_are_per_cell_failure_shares_in_grid_order():
 
 
 def test_configurations_read_each_parameter_from_the_record():
-    P = DEFAULTS.replace(input_scale=0.5, target_scale=4.0, init_std=0.07, lr=2e-3, big_init_std=0.9, big_lr=0.2,
+    P = DEFAULTS.replace(input_scale=0.5, target_scale=4.0, init_std=0.07, lr=2e-3, big_init_std=0.9, big_lrs=[0.2],
                          lr_decay=0.1)
     by_name = {c.name: c for c in scaling_disaster.configs("notch", P)}
     scaled = f"{scaling_disaster.SCALED} | "
@@ -88,9 +199,25 @@ def test_configurations_read_each_parameter_from_the_record():
     assert by_name[scaled + "as posted"].y_scale == 4.0 and by_name[scaled + "y scaled"].y_scale == 1.0  # max|g|
     assert (by_name[scaled + "as posted"].init_std, by_name[scaled + "as posted"].lr) == (0.07, 2e-3)
     assert by_name[scaled + "init std 0.5"].init_std == 0.9
-    assert (by_name[scaled + "decaying lr"].lr, by_name[scaled + "decaying lr"].decay_rate) == (0.2, 0.1)
+    decay = by_name[scaled + scaling_disaster.decay_name(0.2)]
+    assert (decay.lr, decay.decay_rate) == (0.2, 0.1) and "raw X | " + scaling_disaster.decay_name(0.2) not in by_name
     assert {c.lr for c in scaling_disaster.phase_configs(P, [0.01], [0.05, 0.5])} == {2e-3}
 
 
 def test_training_steps_count_every_batch_of_every_outer_epoch():
     assert scaling_disaster.train_steps(DEFAULTS.replace(outer_epochs=3, samples_per_epoch=1000, batch_size=128)) == 24
+
+
+def test_checkpoints_record_r2_after_each_asked_epoch_and_the_last():
+    P = DEFAULTS.replace(outer_epochs=3, samples_per_epoch=256, hidden=[4])
+    cfg = [scaling_disaster.Config("a", "square", init_std=0.5, lr=1e-2, x_scale=0.01, y_scale=2500.0)]
+    res = scaling_disaster.train(cfg, 2, np.random.default_rng(0), P, checkpoints=(1,))
+    assert list(res.r2_at) == [1, 3] and np.array_equal(res.r2_at[3], res.r2)
+    assert not np.array_equal(res.r2_at[1], res.r2)  # training moved on after the first epoch
+
+
+def test_remarks_compare_the_indicators_edges_across_fixes():
+    r = scaling_disaster.remarks(fake_runs(DEFAULTS), DEFAULTS)
+    assert r["edge_big_init"] > 1 > r["edge_as_posted"] == pytest.approx(1e-4)
+    assert r["edge_decay_best_start"] in DEFAULTS.big_lrs and r["edge_big_init_start"] == 0.0
+    assert r["late_loss"] == pytest.approx(1.0, abs=0.01) and r["oscillation_ratio"] < 1  # flat noise only

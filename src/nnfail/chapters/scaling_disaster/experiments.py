@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from nnfail import claims, stats
+from nnfail.chapters.scaling_disaster.spec import WIDTH_RANGE  # the other networks of the post's description
 
 X_LOW, X_HIGH = 0.0, 100.0
 
@@ -22,6 +23,7 @@ TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "notch": lambda x: 1.0 - ((x >= 40.0) & (x <= 60.0)),  # 1 - 1[40 <= x <= 60]
 }
 TARGET_LABELS = {"hinge": "max(0, x-50)", "square": "(x-50)^2", "notch": "1 - 1[40,60](x)"}
+SCALED = "scaled X"  # the rows where X is multiplied by input_scale (the post: divided by 100)
 
 
 def grid(n: int = 1001) -> np.ndarray:
@@ -55,6 +57,17 @@ class Config:
 FIXES = ("as posted", "y scaled", "init std 0.5", "decaying lr", "y scaled + init std 0.5",
          "Glorot init", "output bias = mean(y)", "standardized X and y", "standardized + Glorot")
 
+# Settings the post and its answer leave open, each with the range a reader could take from the words quoted.
+# A claim that rests on one of them is judged at every point of its range (one claim per point).
+DECAY_QUOTE = "a large initial learning rate with some decay"  # the answer: no start given (P.big_lrs)
+DECAY_TARGETS = ("square", "notch")  # the targets that fail as posted, for which the answer proposes it
+EPOCHS_QUOTE = "train for more epochs"  # the answer: no length given (P.outer_epochs doubled up to P.long_epochs)
+
+
+def decay_name(start: float) -> str:
+    """The name of the decaying-rate configuration that starts at ``start``."""
+    return f"decaying lr from {start:g}"
+
 
 def configs(target: str, P) -> list[Config]:
     """The chapter's configurations for one target: {raw X, scaled X} x the answer's fixes, then the
@@ -62,19 +75,21 @@ def configs(target: str, P) -> list[Config]:
 
     From the parameters ``P``: P.input_scale is the post's division by 100 (the "scaled X" rows);
     P.target_scale divides y in the "as posted" rows (1 = the post); P.init_std and P.lr are the posted
-    network's, P.big_init_std, P.big_lr and P.lr_decay the answer's fixes. "y scaled" divides y by max|g|
-    so it lands in [0, 1] as the answer suggests.
+    network's, P.big_init_std, P.big_lrs and P.lr_decay the answer's fixes. "y scaled" divides y by max|g|
+    so it lands in [0, 1] as the answer suggests. The decaying rate, the answer's untried idea for the two
+    failing targets, is tried on those (DECAY_TARGETS) with scaled inputs only, once per start in P.big_lrs.
     """
     mean, std, top = target_moments(target)
     base = Config("", target, init_std=P.init_std, lr=P.lr, y_scale=P.target_scale)
     rows = []
-    for xname, xs in (("raw X", 1.0), ("scaled X", P.input_scale)):
+    for xname, xs in (("raw X", 1.0), (SCALED, P.input_scale)):
         b = replace(base, x_scale=xs)
         variants = {
             "as posted": b,
             "y scaled": replace(b, y_scale=top),
             "init std 0.5": replace(b, init_std=P.big_init_std),
-            "decaying lr": replace(b, lr=P.big_lr, decay_rate=P.lr_decay),
+            **({decay_name(lr): replace(b, lr=lr, decay_rate=P.lr_decay) for lr in P.big_lrs}
+               if xname == SCALED and target in DECAY_TARGETS else {}),
             "y scaled + init std 0.5": replace(b, y_scale=top, init_std=P.big_init_std),
             "Glorot init": replace(b, init="glorot"),
             "output bias = mean(y)": replace(b, out_bias=mean / b.y_scale),
@@ -85,6 +100,42 @@ def configs(target: str, P) -> list[Config]:
     rows.append(replace(z, name="standardized X and y"))
     rows.append(replace(z, init="glorot", name="standardized + Glorot"))
     return rows
+
+
+def width_label(hidden: Sequence[int]) -> str:
+    return "hidden " + "-".join(str(h) for h in hidden)
+
+
+def width_configs(P, hidden: Sequence[int]) -> list[Config]:
+    """The rows the initialization claims need at another network of the post's description: the square as
+    posted and with init std P.big_init_std, the indicator with it (scaled X, y as posted)."""
+    b = Config("", "square", init_std=P.init_std, lr=P.lr, x_scale=P.input_scale, y_scale=P.target_scale)
+    w = width_label(hidden)
+    return [replace(b, name=f"{SCALED} | as posted | {w}"),
+            replace(b, name=f"{SCALED} | init std 0.5 | {w}", init_std=P.big_init_std),
+            replace(b, target="notch", name=f"{SCALED} | init std 0.5 | {w}", init_std=P.big_init_std)]
+
+
+def long_checkpoints(P) -> list[int]:
+    """The training lengths beyond the post's: P.outer_epochs doubled while below P.long_epochs, then P.long_epochs."""
+    out, e = [], 2 * P.outer_epochs
+    while e < P.long_epochs:
+        out.append(e)
+        e *= 2
+    return out + [P.long_epochs] if P.long_epochs > P.outer_epochs else []
+
+
+def long_configs(P) -> list[Config]:
+    """The rows trained for P.long_epochs: the square as posted and with y scaled, the indicator as posted
+    (scaled X, constant learning rate, so the state after epoch e is a run of e epochs)."""
+    _, _, top = target_moments("square")
+    b = Config("", "square", init_std=P.init_std, lr=P.lr, x_scale=P.input_scale, y_scale=P.target_scale)
+    return [replace(b, name=f"{SCALED} | as posted"), replace(b, name=f"{SCALED} | y scaled", y_scale=top),
+            replace(b, target="notch", name=f"{SCALED} | as posted")]
+
+
+def epochs_name(config: str, epochs: int) -> str:
+    return f"{config} | {epochs} outer epochs"
 
 
 @dataclass
@@ -98,6 +149,7 @@ class Runs:
     pred: np.ndarray  # [K, G] predictions on grid() in original units
     diverged: np.ndarray  # [K]
     init_pred: np.ndarray  # [K, G] predictions at initialization, original units
+    r2_at: dict | None = None  # {outer epoch: [K] R^2 after it} at the checkpoints asked for (the last included)
 
 
 def train_steps(P) -> int:
@@ -146,26 +198,31 @@ def _initial_params(net, cfgs: Sequence[Config], seeds: int, rng: np.random.Gene
 
 
 def _fit_like_post(trainer, scaling: _Scaling, targets: list[str], rng: np.random.Generator, P,
-                   progress: bool) -> None:
-    """The post's loop: each of P.outer_epochs draws fresh X ~ U(0, 100) for every member, one pass in batches."""
+                   progress: bool, after_epoch: Callable[[int], None] | None = None) -> None:
+    """The post's loop: each of P.outer_epochs draws fresh X ~ U(0, 100) for every member, one pass in batches;
+    ``after_epoch(e)`` is called after outer epoch e (1-based)."""
     from nnfail.progress import bar as progress_bar
 
     groups = {t: np.array([tt == t for tt in targets]) for t in set(targets)}
     bar = progress_bar(P.outer_epochs, "outer epochs") if progress else None
-    for _ in range(P.outer_epochs):
+    for e in range(1, P.outer_epochs + 1):
         x = rng.uniform(X_LOW, X_HIGH, (len(targets), P.samples_per_epoch))
         y = np.empty_like(x)
         for t, mask in groups.items():
             y[mask] = TARGETS[t](x[mask])
         trainer.fit(scaling.inputs(x), scaling.targets(y), epochs=1, batch_size=P.batch_size, progress=bar)
+        if after_epoch is not None:
+            after_epoch(e)
     if bar is not None:
         bar.close()
 
 
 def train(cfgs: Sequence[Config], seeds: int, rng: np.random.Generator, P, progress: bool = False,
-          grid_points: int = 1001) -> Runs:
+          grid_points: int = 1001, checkpoints: Sequence[int] = ()) -> Runs:
     """Train ``seeds`` members of every configuration together, the post's way, with the network and
-    training length of the parameters ``P`` (P.hidden, P.outer_epochs, P.samples_per_epoch, P.batch_size)."""
+    training length of the parameters ``P`` (P.hidden, P.outer_epochs, P.samples_per_epoch, P.batch_size).
+    ``checkpoints``: outer epochs after which every member's R^2 is also recorded (Runs.r2_at); with a
+    constant learning rate, the state after epoch e is that of a run of e outer epochs."""
     from nnfail import engine as E
 
     net = E.MLP((1, *P.hidden, 1), ("elu",) * len(P.hidden) + ("linear",))
@@ -178,13 +235,47 @@ def train(cfgs: Sequence[Config], seeds: int, rng: np.random.Generator, P, progr
     targets = [cfgs[i].target for i in member]
     xg = scaling.inputs(grid(grid_points)[None, :])
     init_pred = scaling.original(trainer.predict(xg))
-    _fit_like_post(trainer, scaling, targets, rng, P, progress)
-    pred = scaling.original(trainer.predict(xg))
     truth = np.stack([TARGETS[t](grid(grid_points)) for t in targets])
+    r2_at = {}
+
+    def record(epoch: int) -> None:
+        if epoch in checkpoints:
+            r2_at[epoch] = np.array([stats.r2(p, t) for p, t in zip(scaling.original(trainer.predict(xg)), truth)])
+
+    _fit_like_post(trainer, scaling, targets, rng, P, progress, record)
+    pred = scaling.original(trainer.predict(xg))
     r2 = np.array([stats.r2(p, t) for p, t in zip(pred, truth)])
+    r2_at[P.outer_epochs] = r2
     var_y = np.array([TARGETS[t](grid(20001)).var() for t in targets]) / scaling.y_scale ** 2
     loss = trainer.history.array() / var_y[None, :]
-    return Runs(list(cfgs), member, r2, loss, pred, trainer.diverged, init_pred)
+    return Runs(list(cfgs), member, r2, loss, pred, trainer.diverged, init_pred, dict(sorted(r2_at.items())))
+
+
+def train_widths(P, rng: np.random.Generator, seeds: int, progress: bool = False) -> list[Runs]:
+    """The initialization rows (width_configs) at every network of WIDTH_RANGE other than P.hidden, one engine
+    run per network shape."""
+    return [train(width_configs(P, w), seeds, rng, P.replace(hidden=list(w)), progress)
+            for w in WIDTH_RANGE if list(w) != list(P.hidden)]
+
+
+def train_long(P, rng: np.random.Generator, seeds: int, progress: bool = False) -> Runs | None:
+    """long_configs(P) trained for P.long_epochs, R^2 recorded after every length of long_checkpoints(P)
+    (None when P.long_epochs is not longer than P.outer_epochs)."""
+    cps = long_checkpoints(P)
+    if not cps:
+        return None
+    return train(long_configs(P), seeds, rng, P.replace(outer_epochs=P.long_epochs), progress, checkpoints=cps)
+
+
+def long_rows(runs: Runs | None, P, success: float, rng: np.random.Generator) -> list[dict]:
+    """Summary rows (as summarize) of the long runs at each checkpoint, named epochs_name(config, epochs)."""
+    if runs is None:
+        return []
+    rows = []
+    for e in long_checkpoints(P):
+        named = [replace(c, name=epochs_name(c.name, e)) for c in runs.configs]
+        rows += summarize(replace(runs, r2=runs.r2_at[e], configs=named), success, rng)
+    return rows
 
 
 # ------------------------------------------------------------------------------------- mechanism
@@ -251,8 +342,6 @@ def row(rows: list[dict], target: str, config: str) -> dict:
     raise KeyError((target, config))
 
 
-SCALED = "scaled X"  # the rows where X is multiplied by input_scale (the post: divided by 100)
-
 def key(target: str, config: str) -> str:
     """A glue/results name for a configuration, e.g. square__scaled_x__y_scaled."""
     from nnfail.glue import key as results_key
@@ -265,54 +354,251 @@ def _rate_claim(who, quote, says, target, config, kind, against=None) -> claims.
                         claims.RateRule(kind), against=against and f"{against}")
 
 
-# The post's observations and the answer's fixes; each a failure-rate claim on one configuration, contrasted
-# with the configuration it names (the quote is the source's phrase; what it says is ours).
-CLAIMS = (
-    _rate_claim("post", "relatively well", "max(0, x-50) is fitted well with raw X", "hinge", "raw X | as posted",
-                "works"),
-    _rate_claim("post", "does not really change", "max(0, x-50) is still fitted well with X/100", "hinge",
-                f"{SCALED} | as posted", "works"),
-    _rate_claim("post", "No scaling", "(x-50)^2 is fitted well with raw X", "square", "raw X | as posted", "works"),
-    _rate_claim("post", "destroy completely", "(x-50)^2 fails once X is divided by 100", "square",
-                f"{SCALED} | as posted", "fails", "raw X | as posted"),
-    _rate_claim("post", "No scaling", "the indicator is fitted well with raw X", "notch", "raw X | as posted", "works"),
-    _rate_claim("post", "destroy completely", "the indicator fails once X is divided by 100", "notch",
-                f"{SCALED} | as posted", "fails", "raw X | as posted"),
-    _rate_claim("answer", "scaling y as well", "scaling y into [0, 1] fixes (x-50)^2", "square",
-                f"{SCALED} | y scaled", "works", f"{SCALED} | as posted"),
-    _rate_claim("answer", "initial weights to be larger", "init std 0.5 fixes (x-50)^2", "square",
-                f"{SCALED} | init std 0.5", "works", f"{SCALED} | as posted"),
-    _rate_claim("answer", "scaling up the initial weights does work", "init std 0.5 fixes the indicator", "notch",
-                f"{SCALED} | init std 0.5", "works", f"{SCALED} | as posted"),
-    claims.Claim(key("notch", f"{SCALED} | y scaled"), "answer", "scaling y isn't the issue",
-                 "the indicator's failure is not a matter of y's scale", "the indicator", claims.Check()),
-    _rate_claim("answer (untried)", "a large initial learning rate with some decay",
-                "a larger decaying learning rate helps (x-50)^2", "square", f"{SCALED} | decaying lr", "works",
-                f"{SCALED} | as posted"),
-    _rate_claim("answer (untried)", "a large initial learning rate with some decay",
-                "a larger decaying learning rate helps the indicator", "notch", f"{SCALED} | decaying lr", "works",
-                f"{SCALED} | as posted"),
-)
+# Named thresholds of the chapter's own measurements (glued for the prose by glue_thresholds)
+STRICT_SUCCESS = 0.9  # a stricter reading of success, to show how lenient P.success is for partial fits
+LARGE_LOSS = 0.5  # "quite large": a loss above this share of the target's variance over the last half
+OSCILLATION = 2.0  # "oscillating": epoch losses spread more than this many times what fresh samples explain
+EDGE = 10.0  # the indicator's edges: within this distance (x units) of 40 or 60
+MEAN_REACHED = 0.1  # the output has reached the target's level when the loss is within this share of its variance
 
 
-def judge_claims(rows: list[dict]) -> list[claims.Verdict]:
-    """Each claim of the post and its answer judged on the training runs' rows (per-seed failures in "failed"):
-    the configuration's failure rate and, against the configuration it is contrasted with, Fisher's exact
-    test. The answer's remark on the indicator is a fact about its range: dividing it by max|y| = 1 leaves
-    it unchanged, so its failure cannot be y's scale."""
+def glue_constants(glue, P) -> None:
+    """Glue the chapter's named thresholds (ch1_<name>) and the open settings' ranges in words (big_lrs, widths)."""
+    for name in ("STRICT_SUCCESS", "LARGE_LOSS", "OSCILLATION", "EDGE", "MEAN_REACHED"):
+        glue(f"ch1_{name.lower()}", globals()[name])
+    glue("big_lrs", ", ".join(f"{x:g}" for x in P.big_lrs))
+    widths = [list(P.hidden)] + [list(w) for w in WIDTH_RANGE if list(w) != list(P.hidden)]
+    glue("widths", ", ".join(map(str, widths)))
+
+
+def chapter_claims(P) -> tuple[claims.Claim, ...]:
+    """The post's observations and the answer's claims (the quote is the source's phrase; what it says is ours).
+    A claim that leaves a setting open is one claim per point of its range: the decaying rate per start in
+    P.big_lrs, the larger initial weights per network of the post's description (P.hidden and WIDTH_RANGE),
+    scaling y and training longer per training length (P.outer_epochs, then long_checkpoints(P))."""
+    sq, no = f"{SCALED} | as posted", f"{SCALED} | as posted"
+    here = width_label(P.hidden)
+    widths = [w for w in WIDTH_RANGE if list(w) != list(P.hidden)]
+    out = [
+        _rate_claim("post", "relatively well", "max(0, x-50) is fitted well with raw X", "hinge",
+                    "raw X | as posted", "works"),
+        _rate_claim("post", "does not really change", "max(0, x-50) is still fitted well with X/100", "hinge",
+                    sq, "works"),
+        _rate_claim("post", "No scaling", "(x-50)^2 is fitted well with raw X", "square", "raw X | as posted",
+                    "works"),
+        _rate_claim("post", "destroy completely", "(x-50)^2 fails once X is divided by 100", "square", sq, "fails",
+                    "raw X | as posted"),
+        _rate_claim("post", "No scaling", "the indicator is fitted well with raw X", "notch", "raw X | as posted",
+                    "works"),
+        _rate_claim("post", "destroy completely", "the indicator fails once X is divided by 100", "notch", no,
+                    "fails", "raw X | as posted"),
+        claims.Claim(key("square", f"{sq} | oscillating"), "answer", "an oscillating loss that is quite large",
+                     "left as posted, the square's loss stays large and oscillates", f"{TARGET_LABELS['square']}: {sq}",
+                     claims.RateRule("fails")),
+    ]
+    for e in [P.outer_epochs, *long_checkpoints(P)]:
+        name = (lambda c: c) if e == P.outer_epochs else (lambda c, e=e: epochs_name(c, e))
+        out.append(_rate_claim("answer", "scaling y as well", f"scaling y into [0, 1] fixes (x-50)^2 in {e} outer "
+                               "epochs", "square", name(f"{SCALED} | y scaled"), "works", name(sq)))
+    for e in long_checkpoints(P):
+        for t in ("square", "notch"):
+            out.append(_rate_claim("answer", EPOCHS_QUOTE, f"as posted, {TARGET_LABELS[t]} is fitted in {e} outer "
+                                   "epochs", t, epochs_name(sq, e), "works", sq))
+    out.append(_rate_claim("answer", "initial weights to be larger", f"init std 0.5 fixes (x-50)^2 ({here})",
+                           "square", f"{SCALED} | init std 0.5", "works", sq))
+    for w in widths:
+        wl = width_label(w)
+        out.append(_rate_claim("answer", "initial weights to be larger", f"init std 0.5 fixes (x-50)^2 ({wl})",
+                               "square", f"{SCALED} | init std 0.5 | {wl}", "works", f"{sq} | {wl}"))
+    out.append(_rate_claim("answer", "scaling up the initial weights does work", f"init std 0.5 fixes the indicator "
+                           f"({here})", "notch", f"{SCALED} | init std 0.5", "works", no))
+    for w in widths:
+        wl = width_label(w)
+        out.append(_rate_claim("answer", "scaling up the initial weights does work", f"init std 0.5 fixes the "
+                               f"indicator ({wl})", "notch", f"{SCALED} | init std 0.5 | {wl}", "works"))
+    out += [
+        claims.Claim("keras_normal_default", "answer", "The default for std in RandomNormal is 0.05",
+                     "Keras's 'normal' initializer draws with standard deviation 0.05", "the posted initializer",
+                     claims.Check()),
+        claims.Claim(key("notch", f"{SCALED} | y scaled"), "answer", "scaling y isn't the issue",
+                     "the indicator's failure is not a matter of y's scale", "the indicator", claims.Check()),
+        claims.Claim(key("notch", f"{SCALED} | init std 0.5 | edge slope"), "answer",
+                     "you need to get those two large-slope bits at 40 and 60",
+                     "the larger initial weights work on the indicator by giving it steep edges",
+                     f"{TARGET_LABELS['notch']}: {SCALED} | init std 0.5", claims.Compare(higher=True),
+                     against=no),
+    ]
+    for lr in P.big_lrs:
+        for t, what in (("square", "(x-50)^2"), ("notch", "the indicator")):
+            out.append(_rate_claim("answer (untried)", DECAY_QUOTE, f"a decaying learning rate from {lr:g} helps "
+                                   f"{what}", t, f"{SCALED} | {decay_name(lr)}", "works", sq))
+    return tuple(out)
+
+
+# The claims judged on facts(...) rather than on a row's failures.
+FACT_CLAIMS = ("square__scaled_x__as_posted__oscillating", "keras_normal_default", "notch__scaled_x__y_scaled",
+               "notch__scaled_x__init_std_0_5__edge_slope")
+
+
+def is_check(v: claims.Verdict) -> bool:
+    """A computed fact (a formula, a library default), tallied apart from the verdicts on evidence."""
+    return isinstance(v.claim.rule, claims.Check)
+
+
+def judge_claims(rows: list[dict], P, facts: dict | None = None) -> list[claims.Verdict]:
+    """Each claim of chapter_claims(P) judged. A rate claim names a row of ``rows`` (per-seed failures in
+    "failed") and, where it draws a contrast, the row it is contrasted with (Fisher's exact test). Every other
+    claim takes its evidence from ``facts``: claim id -> (sample, against, evidence text) for the rule."""
     by = {(r["target"], r["config"]): r for r in rows}
+    facts = facts or {}
     verdicts = []
-    for c in CLAIMS:
-        if isinstance(c.rule, claims.Check):
-            top = target_moments("notch")[2]
-            verdicts.append(c.judge(top == 1.0, evidence=f"max |y| of the indicator is {top:g}: y / max|y| is y "
-                                                        "itself, so the scaled-y rows repeat the as-posted ones"))
+    for c in chapter_claims(P):
+        if c.id in FACT_CLAIMS:
+            if c.id not in facts:
+                raise KeyError(f"claim {c.id!r} is judged on facts(...), which were not given")
+            sample, against, text = facts[c.id]
+            verdicts.append(c.judge(sample, against, evidence=text))
             continue
         label, config = c.config.split(": ", 1)
         t = next(k for k, v in TARGET_LABELS.items() if v == label)
         against = by[(t, c.against)]["failed"] if c.against else None
         verdicts.append(c.judge(by[(t, config)]["failed"], against))
     return verdicts
+
+
+def range_summary(verdicts: Sequence[claims.Verdict], points: dict[str, str]) -> str:
+    """A claim judged over a range in one line: for each point (claim id -> the point in words, in the order
+    given), its verdict and failure count; then whether the verdict stays or where it changes."""
+    by = {v.claim.id: v for v in verdicts}
+    parts = [f"{label}: {by[i].outcome}, {by[i].evidence.split(';')[0]}" for i, label in points.items()]
+    outcomes = [by[i].outcome for i in points]
+    tail = ("the same verdict at every point" if len(set(outcomes)) == 1
+            else "the verdict depends on the setting")
+    return "; ".join(parts) + f"; {tail}"
+
+
+def tally(verdicts: Sequence[claims.Verdict]) -> dict:
+    """The counts the prose quotes: outcomes of the verdicts on evidence (evidence_<count>), computed facts
+    apart (n_checks, n_checks_hold), and the post's observations that reproduce (post_claims, in words)."""
+    evidence = [v for v in verdicts if not is_check(v)]
+    checks = [v for v in verdicts if is_check(v)]
+    post = [v for v in verdicts if v.claim.who == "post"]
+    return {**{f"evidence_{k}": n for k, n in claims.count(evidence).items()},
+            "n_checks": len(checks), "n_checks_hold": sum(v.outcome == claims.REPRODUCES for v in checks),
+            "post_claims": f"{sum(v.outcome == claims.REPRODUCES for v in post)} of the post's {len(post)} "
+                           "observations reproduce"}
+
+
+def ranges(verdicts: Sequence[claims.Verdict], P) -> dict:
+    """Each claim judged over an open setting, in one line per target (range_summary): the decaying rate per
+    start, init std 0.5 per network, scaling y per training length, training longer as posted."""
+    lengths = long_checkpoints(P)
+    out = {}
+    for t in DECAY_TARGETS:
+        out[f"range_decay__{t}"] = range_summary(
+            verdicts, {key(t, f"{SCALED} | {decay_name(s)}"): f"from {s:g}" for s in P.big_lrs})
+        out[f"range_init__{t}"] = range_summary(
+            verdicts, {key(t, f"{SCALED} | init std 0.5"): str(list(P.hidden))}
+            | {key(t, f"{SCALED} | init std 0.5 | {width_label(w)}"): str(list(w))
+               for w in WIDTH_RANGE if list(w) != list(P.hidden)})
+        out[f"range_longer__{t}"] = (range_summary(
+            verdicts, {key(t, epochs_name(f"{SCALED} | as posted", e)): f"{e} outer epochs" for e in lengths})
+            if lengths else "not run")
+    out["range_y_scaled"] = range_summary(
+        verdicts, {key("square", f"{SCALED} | y scaled"): f"{P.outer_epochs} outer epochs"}
+        | {key("square", epochs_name(f"{SCALED} | y scaled", e)): f"{e} outer epochs" for e in lengths})
+    return out
+
+
+def keras_normal_stddev() -> float:
+    """The standard deviation Keras's 'normal' initializer (the post's kernel_initializer) draws with."""
+    import keras
+
+    return float(keras.initializers.get("normal").get_config()["stddev"])
+
+
+def facts(runs: Runs, P, stddev: float) -> dict:
+    """Evidence for the claims that are not a failure rate of one row (see judge_claims): the oscillating loss
+    of the square as posted, the library default, the indicator's range and the steepness of its edges."""
+    sq = config_index(runs.configs, "square", f"{SCALED} | as posted")
+    osc = oscillation(runs, sq, P.samples_per_epoch)
+    top = target_moments("notch")[2]
+    init5 = runs.member_config == config_index(runs.configs, "notch", f"{SCALED} | init std 0.5")
+    posted = runs.member_config == config_index(runs.configs, "notch", f"{SCALED} | as posted")
+    start = np.median(edge_slope(runs.init_pred[init5]))
+    return {
+        key("square", f"{SCALED} | as posted | oscillating"): (
+            osc["stuck"] & osc["oscillating"], None,
+            f"a seed counts when its loss over the last half stays above {LARGE_LOSS:g} of the target's variance "
+            f"({int(osc['stuck'].sum())} of {osc['stuck'].size}) and its epoch losses spread more than "
+            f"{OSCILLATION:g} times what fresh samples alone explain ({int(osc['oscillating'].sum())}; median "
+            f"ratio {np.median(osc['ratio']):.2f})"),
+        "keras_normal_default": (np.isclose(stddev, 0.05), None, f"keras.initializers.get('normal') has stddev "
+                                 f"{stddev:g}; the chapter's init_std is {P.init_std:g}"),
+        key("notch", f"{SCALED} | y scaled"): (
+            top == 1.0, None, f"max |y| of the indicator is {top:g}: y / max|y| is y itself, so the scaled-y rows "
+                              "repeat the as-posted ones (a fact of the target, not a measurement)"),
+        key("notch", f"{SCALED} | init std 0.5 | edge slope"): (
+            edge_slope(runs.pred[init5]), edge_slope(runs.pred[posted]),
+            f"steepest slope within {EDGE:g} of 40 or 60, per unit of x; at initialization the larger weights "
+            f"give {start:.3g}"),
+    }
+
+
+def oscillation(runs: Runs, config: int, samples_per_epoch: int) -> dict:
+    """Per seed of one configuration, over the last half of the outer epochs: the mean training loss (over
+    the target's variance), "stuck" where it stays above LARGE_LOSS, and "oscillating" where the epoch losses
+    spread (relative standard deviation) more than OSCILLATION times what a network frozen at the final fit
+    would show on fresh samples of ``samples_per_epoch`` (the sampling spread of its squared errors)."""
+    m = runs.member_config == config
+    loss = runs.loss[runs.loss.shape[0] // 2:, m]
+    mean = loss.mean(axis=0)
+    spread = loss.std(axis=0) / mean
+    t = runs.configs[config].target
+    err = (runs.pred[m] - TARGETS[t](grid(runs.pred.shape[1]))) ** 2
+    sampling = err.std(axis=1) / err.mean(axis=1) / np.sqrt(samples_per_epoch)
+    ratio = spread / sampling
+    return dict(mean=mean, ratio=ratio, stuck=mean > LARGE_LOSS, oscillating=ratio > OSCILLATION)
+
+
+def edge_slope(pred: np.ndarray) -> np.ndarray:
+    """[K] steepest |slope| of each prediction on grid() within EDGE of 40 or 60 (y per unit of x)."""
+    x = grid(pred.shape[-1])
+    mid = (x[1:] + x[:-1]) / 2
+    near = (np.abs(mid - 40.0) <= EDGE) | (np.abs(mid - 60.0) <= EDGE)
+    return (np.abs(np.diff(pred, axis=-1)) / np.diff(x))[:, near].max(axis=-1)
+
+
+def remarks(runs: Runs, P) -> dict:
+    """The numbers behind the answer's side remarks. For the square as posted on scaled inputs: the median
+    ratio of its late epoch losses' spread to the spread fresh samples explain (oscillation) and its median
+    late loss over the target's variance. For the indicator on scaled inputs, medians over seeds of the
+    steepest edge slope (edge_slope): as posted, with init std P.big_init_std at the start and at the end, and
+    for the decaying start whose fits are steepest."""
+    def med(name, pred=None):
+        m = runs.member_config == config_index(runs.configs, "notch", f"{SCALED} | {name}")
+        return float(np.median(edge_slope((runs.pred if pred is None else pred)[m])))
+
+    decay = {lr: med(decay_name(lr)) for lr in P.big_lrs}
+    best = max(decay, key=decay.get)
+    osc = oscillation(runs, config_index(runs.configs, "square", f"{SCALED} | as posted"), P.samples_per_epoch)
+    return dict(oscillation_ratio=float(np.median(osc["ratio"])), late_loss=float(np.median(osc["mean"])),
+                edge_as_posted=med("as posted"), edge_big_init_start=med("init std 0.5", runs.init_pred),
+                edge_big_init=med("init std 0.5"), edge_decay_best_start=best, edge_decay_best=decay[best])
+
+
+def strict_rates(res: Runs, threshold: float) -> dict:
+    """Failure rate of every configuration of ``res`` at another success threshold, keyed like the rows."""
+    fail = failed(res, threshold)
+    return {key(c.target, c.name): float(fail[res.member_config == i].mean()) for i, c in enumerate(res.configs)}
+
+
+def mean_reached(runs: Runs, config: int, within: float = MEAN_REACHED) -> np.ndarray:
+    """[seeds] the first outer epoch whose training loss is within ``within`` of the target's variance, the
+    loss of predicting the mean: when the output has reached the target's level (inf if never)."""
+    loss = runs.loss[:, runs.member_config == config]
+    hit = loss <= 1 + within
+    return np.where(hit.any(axis=0), hit.argmax(axis=0) + 1.0, np.inf)
 
 
 def config_index(cfgs: Sequence[Config], target: str, name: str) -> int:
@@ -322,20 +608,29 @@ def config_index(cfgs: Sequence[Config], target: str, name: str) -> int:
 
 def mechanism(runs: Runs, P) -> dict:
     """The numbers behind the mechanism for P.target: how linear the as-posted network is at initialization
-    on raw and scaled inputs (median over seeds), how far its output has to grow (output_growth: the target's
-    standard deviation over the spread of the initial output on scaled inputs), and how many Adam steps (at
-    P.lr) the output bias alone would need to reach the target mean, also as a share of the run's steps."""
-    def members(scale_name):
-        return runs.init_pred[runs.member_config == config_index(runs.configs, P.target, f"{scale_name} | as posted")]
+    on raw and scaled inputs and at the end on scaled inputs (medians over seeds), how far its output has to
+    grow (output_growth: the target's standard deviation over the spread of the initial output on scaled
+    inputs), how many Adam steps (at P.lr) the output bias alone would need to reach the target mean (also
+    as a share of the run's steps), and the outer epoch by which the runs actually reach the mean's loss
+    (median over seeds; also in steps)."""
+    i_scaled = config_index(runs.configs, P.target, f"{SCALED} | as posted")
+
+    def members(scale_name, pred):
+        return pred[runs.member_config == config_index(runs.configs, P.target, f"{scale_name} | as posted")]
 
     mean_y, std_y, _ = target_moments(P.target)
-    init_std = float(np.nanmedian(members(SCALED).std(axis=1)))
-    return dict(linearity_raw=np.nanmedian(linearity(members("raw X"))),
-                linearity_scaled=np.nanmedian(linearity(members(SCALED))),
+    init_std = float(np.nanmedian(members(SCALED, runs.init_pred).std(axis=1)))
+    reached = float(np.median(mean_reached(runs, i_scaled)))
+    return dict(linearity_raw=np.nanmedian(linearity(members("raw X", runs.init_pred))),
+                linearity_scaled=np.nanmedian(linearity(members(SCALED, runs.init_pred))),
+                final_linearity_scaled=np.nanmedian(linearity(members(SCALED, runs.pred))),
+                final_mean_scaled=float(np.nanmedian(members(SCALED, runs.pred).mean(axis=1))),
                 target_mean=mean_y, target_std=std_y, init_output_std=init_std,
                 output_growth=std_y / P.target_scale / init_std,
                 bias_steps_needed=mean_y / P.target_scale / P.lr,
-                steps_ratio=mean_y / P.target_scale / P.lr / train_steps(P))
+                steps_ratio=mean_y / P.target_scale / P.lr / train_steps(P),
+                mean_reached_epoch=reached,
+                mean_reached_steps=reached * train_steps(P) / P.outer_epochs)
 
 
 def phase_rates(res: Runs, success: float, shape: tuple[int, int]) -> np.ndarray:
@@ -343,6 +638,25 @@ def phase_rates(res: Runs, success: float, shape: tuple[int, int]) -> np.ndarray
     fail = failed(res, success)
     rate = np.array([fail[res.member_config == i].mean() for i in range(len(res.configs))])
     return rate.reshape(shape)
+
+
+def phase_by_product(rate: np.ndarray, scales: Sequence[float], stds: Sequence[float]) -> dict:
+    """Does the failure region follow the product input scale x init std (the scale of the first layer's
+    pre-activations)? Cells failing in more than half their seeds against the rest: the largest product
+    among failing cells, the smallest among the others, the best single threshold on the product (cells
+    below it fail, at or above it work), how many cells lie on its wrong side (0: the product alone separates
+    them) and how far, as a factor, the farthest of those lies from it."""
+    prod = np.multiply.outer(np.asarray(scales, float), np.asarray(stds, float)).ravel()
+    bad = rate.ravel() > 0.5
+    cuts = np.sort(prod)
+    wrong = [bad & (prod >= c) | ~bad & (prod < c) for c in cuts]  # fails at or above the cut, or works below
+    best = int(np.argmin([w.sum() for w in wrong]))
+    far = np.abs(np.log(prod[wrong[best]] / cuts[best]))
+    return dict(phase_fail_max_product=float(prod[bad].max()) if bad.any() else float("nan"),
+                phase_ok_min_product=float(prod[~bad].min()) if (~bad).any() else float("nan"),
+                phase_product_cut=float(cuts[best]), phase_product_exceptions=int(wrong[best].sum()),
+                phase_exception_factor=float(np.exp(far.max())) if far.size else 1.0,
+                phase_failing_cells=int(bad.sum()))
 
 
 # ------------------------------------------------------------------------------------- Keras side

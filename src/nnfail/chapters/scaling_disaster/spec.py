@@ -10,11 +10,25 @@ from typing import Any, Mapping
 from nnfail.params import CC_BY_SA_4, DSSE, QUICK, SEED, ChapterSpec, Param, Source, Spec
 
 
+# The other networks of the post's description ("a few hidden layers with 15-20 neurons") on which the chapter
+# judges the initialization claims, beside its own P.hidden.
+WIDTH_RANGE = ((20, 20), (20, 20, 20, 20))
+
+
+def _width(hidden) -> float:
+    return max(sum(a * b for a, b in zip([1, *hidden], [*hidden, 1])) / 480, 0.2)
+
+
 def _cost(p: Mapping[str, Any]) -> float:
-    members = 3 * 16 * p["n_seeds"] + 36 * p["n_phase_seeds"]
-    steps = p["outer_epochs"] * math.ceil(p["samples_per_epoch"] / p["batch_size"])
-    width = sum(a * b for a, b in zip([1, *p["hidden"]], [*p["hidden"], 1])) / 480
-    return 20 + members * steps * 15e-6 * max(width, 0.2)
+    """Seconds: the main runs (14 configurations per target plus one per decaying start on two targets), the
+    phase diagram, the initialization rows at the other networks of the post's description (3 each) and the
+    long runs (3 configurations)."""
+    batches = math.ceil(p["samples_per_epoch"] / p["batch_size"])
+    main = (3 * 14 + 2 * len(p["big_lrs"])) * p["n_seeds"] + 36 * p["n_phase_seeds"]
+    member_steps = (main * _width(p["hidden"]) + 3 * p["n_seeds"] * sum(_width(w) for w in WIDTH_RANGE)
+                    ) * p["outer_epochs"] * batches
+    long_steps = 3 * p["n_seeds"] * p["long_epochs"] * batches * _width(p["hidden"])
+    return 20 + 15e-6 * (member_steps + long_steps)
 
 
 PARAMS = Spec((
@@ -32,10 +46,12 @@ PARAMS = Spec((
     Param("hidden", [15, 15, 15], int, "hidden layer widths (elu)", low=1, high=256, sequence=True,
           min_len=1, max_len=6),
     Param("lr", 1e-3, float, "Adam learning rate as posted (Keras default)", low=0, high=1, low_open=True),
-    Param("big_lr", 1e-2, float, "starting Adam learning rate of the decaying-lr fix", low=0, high=1,
+    Param("big_lrs", [0.01, 0.03, 0.1, 0.3], float, "starting Adam learning rates of the decaying-lr fix "
+          "(the answer gives none: one row per start)", low=0, high=1, low_open=True, sequence=True, max_len=8),
+    Param("lr_decay", 0.01, float, "each decaying rate ends at its start times this", low=0, high=1,
           low_open=True),
-    Param("lr_decay", 0.01, float, "the decaying rate ends at big_lr times this", low=0, high=1, low_open=True),
     Param("outer_epochs", 50, int, "outer epochs, each a fresh sample and one fit pass", low=1, high=2000),
+    Param("long_epochs", 200, int, "outer epochs of the longer runs ('train for more epochs')", low=1, high=2000),
     Param("samples_per_epoch", 10_000, int, "fresh X ~ U(0, 100) drawn per outer epoch", low=16, high=10**6),
     Param("batch_size", 128, int, "minibatch size", low=1, high=10**6),
     Param("n_seeds", 32, int, "seeds per configuration in the verdict runs", low=2, high=4096),

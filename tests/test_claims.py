@@ -392,11 +392,11 @@ def test_judge_all_judges_every_claim_from_one_mapping_and_drops_none():
 def test_by_point_splits_one_engine_call_and_each_point_needs_the_rules_seeds():
     """Members of every point trained side by side (engine.member_configs, here with fewer seeds at one point):
     the point short of MIN_SEEDS is undecided and the claim says so there."""
-    from nnfail import engine
+    from nnfail import engine as E
 
     c = open_claim(LR)
     counts = [N, claims.MIN_SEEDS - 1, N]
-    member_point = engine.member_configs(len(c.points()), counts)
+    member_point = E.member_configs(len(c.points()), counts)
     failed = np.zeros(member_point.size, bool)  # every member works
     v = c.judge(claims.by_point(c, failed, member_point, text=lambda g: f"start {g['initial learning rate']:g}"))
     assert [pv.n for _, pv in v.points] == counts

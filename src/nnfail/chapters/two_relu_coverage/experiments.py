@@ -700,3 +700,39 @@ def verdicts_by_setting(verdicts, what: str) -> str:
         if v.claim.id.startswith(what + "__"):
             groups.setdefault(v.outcome, []).append(v.claim.config.split(", ", 1)[1])
     return "; ".join(f"{outcome} under {', '.join(names)}" for outcome, names in groups.items()) or "not judged"
+
+
+ARTICLE_COLUMNS = [  # the table of article_runs' rows (each with its setting's name)
+    ("optimizer", lambda r: r["name"]), ("steps", lambda r: f"{r['steps']:,}"),
+    ("converged", lambda r: "yes" if r["converged"] else f"no (moved {r['moved']:.3f})"),
+    ("good start: R²", lambda r: f"{r['good']:.3f}"), ("bad start: R²", lambda r: f"{r['bad']:.3f}"),
+    ("final kinks, good", lambda r: ", ".join(f"{v:.1f}" for v in r["kinks"][0])),
+    ("final kinks, bad", lambda r: ", ".join(f"{v:.1f}" for v in r["kinks"][1])),
+    ("bad start's units face right", lambda r: "both" if r["bad_faces_right"] else "not both"),
+]
+
+
+def article_summary(article: dict[str, dict], x: np.ndarray, y: np.ndarray, good_r2: float) -> dict:
+    """The numbers the reproduction's prose shows, by glue name: per setting, the counts over the converged
+    settings, the bad start under the chapter's own setting ('default') and the slowest plain gradient descent
+    ('gd'), and the ceiling of two right-facing units on the same data."""
+    from nnfail.glue import key
+
+    out = {}
+    for name, r in article.items():
+        for field in ("good", "bad", "steps", "converged", "bad_left_kink", "bad_faces_right"):
+            out[f"article__{key(name)}__{field}"] = r[field]
+    done = {k: v for k, v in article.items() if v["converged"]}
+    out.update(converged_tol=CONVERGED_TOL, gd_chunk=GD_CHUNK, gd_max_steps=GD_MAX_STEPS, n_settings=len(article),
+               n_converged=len(done), article_good_fits=sum(v["good"] >= good_r2 for v in done.values()),
+               article_bad_fails=sum(v["bad"] < good_r2 for v in done.values()),
+               bad_faces_right_all=sum(v["bad_faces_right"] for v in article.values()),
+               optimizer_dependence=optimizer_dependence(article, good_r2), bad_start_left_kink=bad_start_left_kink())
+    for tag, name in (("default", next(iter(article))), ("gd", f"gradient descent {GD_RATES[0]:g}")):
+        out[f"setting_{tag}"] = name
+        for field in ("good", "bad", "steps", "bad_left_kink"):
+            out[f"{tag}_{field}"] = article[name][field]
+        out[f"{tag}_direction"] = "left" if article[name]["bad_left_kink"] < bad_start_left_kink() else "right"
+    ceiling = right_facing_ceiling(x, y)
+    out.update(ceiling_r2=ceiling["r2"], ceiling_kink_left=ceiling["kinks"][0], ceiling_kink_right=ceiling["kinks"][1])
+    return out

@@ -87,11 +87,18 @@ def test_the_erratum_compares_on_the_side_where_the_unit_is_active():
     assert c["article_vs_true"] == pytest.approx(0.5) and c["article_agrees"] == pytest.approx(0.5)
 
 
-def article_runs(good, bad, good_other=0.95, bad_other=0.3):
-    return {"adam 0.05 (default)": dict(good=good, bad=bad), "gradient descent": dict(good=good_other, bad=bad_other)}
+def setting(good, bad, converged=True, left_kink=4.6):
+    return dict(good=good, bad=bad, converged=converged, moved=0.0 if converged else 0.1, steps=1500,
+                bad_left_kink=left_kink, bad_faces_right=True)
 
 
-CHECK = dict(article_agrees=0.0, article_vs_true=3.7, unit1_kink=-3.0, dead_unit_grad=0.0, grad_gap=1e-12)
+def article_runs(good, bad, good_other=0.95, bad_other=0.3, other_converged=True, other_kink=4.6):
+    return {"adam 0.05 (default)": setting(good, bad),
+            "gradient descent": setting(good_other, bad_other, other_converged, other_kink)}
+
+
+CHECK = dict(article_agrees=0.0, article_vs_true=3.7, unit1_kink=-3.0, dead_unit_grad=0.0, grad_gap=1e-12,
+             start_hidden_grad=0.0, regions_after_first=3, n_regions=3)
 
 
 def law(fail_uncovered, fail_covered, n=30):
@@ -101,22 +108,49 @@ def law(fail_uncovered, fail_covered, n=30):
 
 
 @pytest.mark.parametrize("runs, law_rows, want", [
-    (article_runs(0.95, 0.3), law(30, 0), dict(good_fits=claims.REPRODUCES, bad_fails=claims.REPRODUCES,
+    (article_runs(0.95, 0.3), law(30, 0), dict(good_fits__adam_0_05_default=claims.REPRODUCES,
+                                               bad_fails__adam_0_05_default=claims.REPRODUCES,
                                                uncovered_fail=claims.REPRODUCES, covered_work=claims.REPRODUCES)),
-    (article_runs(0.5, 0.95), law(0, 30), dict(good_fits=claims.DOES_NOT, bad_fails=claims.DOES_NOT,
+    (article_runs(0.5, 0.95), law(0, 30), dict(good_fits__adam_0_05_default=claims.DOES_NOT,
+                                               bad_fails__adam_0_05_default=claims.DOES_NOT,
                                                uncovered_fail=claims.DOES_NOT, covered_work=claims.DOES_NOT)),
-    (article_runs(0.95, 0.3), law(15, 15), dict(good_fits=claims.REPRODUCES, bad_fails=claims.REPRODUCES,
+    (article_runs(0.95, 0.3), law(15, 15), dict(good_fits__adam_0_05_default=claims.REPRODUCES,
+                                                bad_fails__adam_0_05_default=claims.REPRODUCES,
                                                 uncovered_fail=claims.UNDECIDED, covered_work=claims.UNDECIDED)),
 ])
 def test_the_articles_claims(runs, law_rows, want):
     v = {x.claim.id: x.outcome for x in two_relu_coverage.judge_claims(runs, CHECK, law_rows, 0.9)}
     assert {k: v[k] for k in want} == want
     assert v["derivative"] == claims.DOES_NOT and v["inactive"] == claims.REPRODUCES
+    assert v["regions_at_init"] == claims.DOES_NOT  # w3 = w4 = 0: no hidden gradient at step 0
 
 
-def test_optimizer_dependence_is_computed_from_the_runs():
+def test_each_setting_is_judged_apart_and_an_unconverged_one_is_undecided():
+    runs = article_runs(0.95, 0.3, good_other=0.98, bad_other=0.93, other_kink=-9.5)
+    v = {x.claim.id: x.outcome for x in two_relu_coverage.judge_claims(runs, CHECK, law(30, 0), 0.9)}
+    assert v["bad_fails__adam_0_05_default"] == claims.REPRODUCES and v["bad_fails__gradient_descent"] == claims.DOES_NOT
+    assert v["left_idle__adam_0_05_default"] == claims.REPRODUCES and v["left_idle__gradient_descent"] == claims.DOES_NOT
+    runs = article_runs(0.95, 0.3, other_converged=False)
+    verdicts = two_relu_coverage.judge_claims(runs, CHECK, law(30, 0), 0.9)
+    v = {x.claim.id: x for x in verdicts}
+    assert all(v[f"{w}__gradient_descent"].outcome == claims.UNDECIDED for w in ("good_fits", "bad_fails", "left_idle"))
+    assert "not converged" in v["bad_fails__gradient_descent"].evidence
+    text = two_relu_coverage.verdicts_by_setting(verdicts, "bad_fails")
+    assert text == "reproduces under adam 0.05 (default); undecided under gradient descent"
+
+
+def test_a_works_claim_out_of_reach_says_so():
+    v = {x.claim.id: x for x in two_relu_coverage.judge_claims(article_runs(0.95, 0.3), CHECK, law(15, 31, n=60), 0.9)}
+    assert v["covered_work"].outcome == claims.UNDECIDED and "at best partly" in v["covered_work"].evidence
+    assert not two_relu_coverage.can_reproduce_works(np.arange(100) < 55)
+    assert two_relu_coverage.can_reproduce_works(np.arange(100) < 15)
+
+
+def test_optimizer_dependence_uses_converged_runs_only():
     assert "does not hinge" in two_relu_coverage.optimizer_dependence(article_runs(0.95, 0.3), 0.9)
     assert "it hinges" in two_relu_coverage.optimizer_dependence(article_runs(0.95, 0.3, good_other=0.2), 0.9)
+    text = two_relu_coverage.optimizer_dependence(article_runs(0.95, 0.3, good_other=0.2, other_converged=False), 0.9)
+    assert "does not hinge" in text and "gradient descent had not converged" in text
 
 
 def default_record():
@@ -130,7 +164,73 @@ def test_the_optimizer_settings_start_with_the_chapters_own_read_from_the_record
     settings = two_relu_coverage.optimizer_settings(P)
     (name, (opt, steps)), *others = settings.items()
     assert name == "sgd 0.01 (default)" and (opt.name, opt.lr, steps) == ("sgd", 0.01, 100)
-    assert [steps for _, (_, steps) in others] == [200, 200]
+    assert [steps for _, (_, steps) in others] == [two_relu_coverage.ADAM_LONGER * 100]
+
+
+@pytest.mark.parametrize("W,b", [([1.0, -1.0], [3.0, 3.0]), ([1.0, 1.0], [3.0, -3.0]), ([0.5, -2.0, 0.0], [-1.0, 4.0, 2.0]),
+                                 ([0.0, 1.5], [-1.0, 20.0]), ([1.0, 1.0], [30.0, -30.0])])
+def test_prefix_sum_gradients_equal_the_direct_ones(W, b):
+    x, y = two_relu_coverage.make_data(777, 1.0, np.random.default_rng(5))
+    W, b = np.array(W), np.array(b)
+    V, c = np.linspace(-1, 1, len(W)), 0.4
+    direct = two_relu_coverage.gradients(W, b, V, c, x, y)
+    data = two_relu_coverage.SortedData(x, y)
+    fast = data.gradients(W, b, V, c)
+    for k in direct:
+        np.testing.assert_allclose(fast[k], direct[k], rtol=1e-9, atol=1e-9)
+    stacked = data.gradients(np.stack([W, -W]), np.stack([b, b]), np.stack([V, V]), np.array([c, c]))
+    np.testing.assert_allclose(stacked["W"][0], direct["W"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(stacked["W"][1], two_relu_coverage.gradients(-W, b, V, c, x, y)["W"], rtol=1e-9, atol=1e-9)
+
+
+def test_gradient_descent_follows_the_direct_gradients_and_each_members_rate():
+    x, y = two_relu_coverage.make_data(300, 1.0, np.random.default_rng(6))
+    W, b, V, c = np.array([1.0, 1.0]), np.array([3.0, -3.0]), np.array([0.0, 0.0]), 0.0
+    for _ in range(25):
+        g = two_relu_coverage.gradients(W, b, V, c, x, y)
+        W, b, V, c = W - 1e-3 * g["W"], b - 1e-3 * g["b"], V - 1e-3 * g["V"], c - 1e-3 * g["c"]
+    out = two_relu_coverage.gradient_descent([[1.0, 1.0]] * 2, [[3.0, -3.0]] * 2, np.zeros((2, 2)), np.zeros(2),
+                                             two_relu_coverage.SortedData(x, y), np.array([1e-3, 0.0]), 25)
+    for got, want in zip(out, (W, b, V, c)):
+        np.testing.assert_allclose(got[0], want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(out[0][1], [1.0, 1.0])  # a zero rate leaves its member where it was
+
+
+def test_no_hidden_gradient_at_the_articles_start_but_every_region_after_one_update():
+    x, y = two_relu_coverage.make_data(1000, 1.0, np.random.default_rng(7))
+    s = two_relu_coverage.start_gradients(x, y)
+    assert s["start_hidden_grad"] == 0.0 and s["regions_after_first"] == s["n_regions"] == 3
+
+
+def test_right_facing_ceiling_finds_a_representable_target_and_stays_below_the_parabola():
+    x = np.random.default_rng(8).uniform(-10, 10, 2000)
+    c = two_relu_coverage.right_facing_ceiling(x, 2.0 * np.maximum(0, x + 5) - 3.0 * np.maximum(0, x - 2) + 1)
+    assert c["r2"] == pytest.approx(1.0, abs=1e-9) and c["kinks"] == pytest.approx((-5.0, 2.0))
+    x, y = two_relu_coverage.make_data(2000, 1.0, np.random.default_rng(9))
+    assert 0.5 < two_relu_coverage.right_facing_ceiling(x, y)["r2"] < 0.97  # a V needs units facing both ways
+
+
+def test_coverage_after_counts_bad_fits_against_edges_uncovered_at_the_end_and_early():
+    n = 6
+    runs = two_relu_coverage.Runs(2, two_relu_coverage.Init("g"), None, None, np.zeros(n), np.zeros(n),
+                                  uncovered_start=np.array([1, 1, 0, 0, 0, 0], bool),
+                                  uncovered_end=np.array([1, 0, 1, 1, 0, 0], bool), diverged=np.zeros(n, bool),
+                                  uncovered_early=np.array([1, 0, 1, 0, 0, 0], bool), longer={})
+    bad = np.array([1, 0, 1, 0, 0, 0], bool)
+    c = two_relu_coverage.coverage_after(runs, bad)
+    assert (c["n_bad"], c["n_unc_end"], c["n_bad_unc_end"]) == (2, 3, 2)
+    assert c["n_cov"] == 4 and c["cov_lost_early"] == pytest.approx(0.25)
+    assert c["fail_cov_lost"] == 1.0 and c["fail_cov_kept"] == 0.0 and c["cov_unc_end"] == pytest.approx(0.5)
+
+
+def test_training_on_to_a_longer_budget_equals_training_there_at_once():
+    x, y = two_relu_coverage.make_data(100, 1.0, np.random.default_rng(10))
+    ini = two_relu_coverage.Init("g")
+    a = two_relu_coverage.train_inits(ini, 2, 16, x, y, np.random.default_rng(11), E.Adam(0.05), 60, longer=(90,))
+    b = two_relu_coverage.train_inits(ini, 2, 16, x, y, np.random.default_rng(11), E.Adam(0.05), 90)
+    np.testing.assert_allclose(a.longer[90][0], b.r2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(a.longer[90][1], b.uncovered_end)
+    assert a.uncovered_early.shape == (16,) and not np.allclose(a.r2, b.r2)
 
 
 def test_random_animation_starts_follow_the_record():

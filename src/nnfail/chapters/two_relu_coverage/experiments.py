@@ -56,6 +56,62 @@ def gradients(W, b, V, c, x, y):
     return dict(W=back.T @ x, b=back.sum(axis=0), V=h.T @ g, c=g.sum())
 
 
+class SortedData:
+    """1-D data sorted once, with prefix sums of 1, x, x^2, y and x y: the sum of any of them over the inputs
+    on one side of a kink, or between two, is two lookups. Every full-batch gradient of a one-hidden-layer ReLU
+    network on 1-D inputs is made of such sums (the fit is linear between kinks), so an exact full-batch
+    gradient-descent step costs the same for ten thousand points as for ten."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray):
+        order = np.argsort(x)
+        self.x, self.y, self.n = np.asarray(x, float)[order], np.asarray(y, float)[order], len(x)
+        parts = [np.ones_like(self.x), self.x, self.x ** 2, self.y, self.x * self.y]
+        self.cum = np.concatenate([np.zeros((5, 1)), np.cumsum(parts, axis=1)], axis=1)  # [5, n + 1]
+
+    def active(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index ranges [lo, hi) of the sorted inputs where each unit is active (w x + b > 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = -b / W
+        right = np.searchsorted(self.x, k, side="right")
+        left = np.searchsorted(self.x, k, side="left")
+        lo = np.where(W > 0, right, 0)
+        hi = np.where(W > 0, self.n, np.where(W < 0, left, np.where(b > 0, self.n, 0)))
+        lo = np.where(W == 0, 0, lo)
+        return lo, np.maximum(hi, lo)
+
+    def gradients(self, W, b, V, c) -> dict:
+        """The same exact gradients as :func:`gradients`, from the prefix sums; W, b, V [w] and c scalar for
+        one network, or [m, w] and [m] for m networks at once."""
+        single = np.ndim(W) == 1
+        W, b, V = (np.atleast_2d(np.asarray(v, float)) for v in (W, b, V))
+        c = np.atleast_1d(np.asarray(c, float))
+        lo, hi = self.active(W, b)
+        a, e = np.maximum(lo[:, :, None], lo[:, None, :]), np.minimum(hi[:, :, None], hi[:, None, :])
+        e = np.maximum(e, a)
+        pair = self.cum[:, e] - self.cum[:, a]  # [5, m, w, w]: sums where units i and j are both active
+        own = self.cum[:, hi] - self.cum[:, lo]  # [5, m, w]
+        Vj, Wj, bj = V[:, None, :], W[:, None, :], b[:, None, :]
+        # over unit i's inputs, the sums of the residual r = c + sum_j V_j (W_j x + b_j) [j active] - y and of r x
+        r0 = c[:, None] * own[0] + (Vj * (Wj * pair[1] + bj * pair[0])).sum(-1) - own[3]
+        r1 = c[:, None] * own[1] + (Vj * (Wj * pair[2] + bj * pair[1])).sum(-1) - own[4]
+        rall = c * self.n + (V * (W * own[1] + b * own[0])).sum(-1) - self.cum[3, -1]
+        k = 2.0 / self.n
+        g = dict(W=k * V * r1, b=k * V * r0, V=k * (W * r1 + b * r0), c=k * rall)
+        return {name: v[0] for name, v in g.items()} if single else g
+
+
+def gradient_descent(W, b, V, c, data: SortedData, lr, steps: int):
+    """``steps`` exact full-batch plain gradient-descent updates of m networks (W, b, V [m, w], c [m]) with
+    step sizes ``lr`` (scalar or [m])."""
+    W, b, V, c = (np.array(v, float) for v in (W, b, V, c))
+    lr = np.asarray(lr, float)
+    lr_w = lr[:, None] if lr.ndim else lr
+    for _ in range(steps):
+        g = data.gradients(W, b, V, c)
+        W, b, V, c = W - lr_w * g["W"], b - lr_w * g["b"], V - lr_w * g["V"], c - lr * g["c"]
+    return W, b, V, c
+
+
 def article_derivatives(W, b, x):
     """The article's stated derivatives of a unit's output in its active region: dy_i/dw_i = w_i and
     dy_i/db_i = b_i (for the erratum; the correct values are x and 1)."""
@@ -114,18 +170,34 @@ class Runs:
     uncovered_start: np.ndarray  # [K]
     uncovered_end: np.ndarray
     diverged: np.ndarray
+    uncovered_early: np.ndarray  # [K] an edge uncovered after EARLY_STEPS updates
+    longer: dict  # {steps: (r2 [K], uncovered_end [K])} for the longer budgets asked for
 
 
-def train_inits(init: Init, width: int, k: int, x, y, rng, opt: E.Optimizer, steps: int) -> Runs:
-    """k random initializations of one width trained full-batch with ``opt`` for ``steps`` updates, together."""
+EARLY_STEPS = 20  # updates after which the random starts' coverage is looked at again
+
+
+def train_inits(init: Init, width: int, k: int, x, y, rng, opt: E.Optimizer, steps: int, longer=()) -> Runs:
+    """k random initializations of one width trained full-batch with ``opt`` for ``steps`` updates, together;
+    coverage is recorded after EARLY_STEPS updates, and training continues to each budget in ``longer``."""
     net, params = init_params(init, width, k, rng)
     t = E.Trainer(net, params, opt, "mse")
-    t.fit(x[:, None], y[:, None], epochs=steps, batch_size=len(x))
+    early = min(EARLY_STEPS, steps)
+    t.fit(x[:, None], y[:, None], epochs=early, batch_size=len(x))
+    unc_early = uncovered_edges(*t.params[0])
+    t.fit(x[:, None], y[:, None], epochs=steps - early, batch_size=len(x))
     loss = t.evaluate(x[:, None], y[:, None])
     r2 = stats.r2_from_mse(loss, y)
-    (W, b), _ = t.params
-    return Runs(width, init, params, t.params, loss, r2, uncovered_edges(*params[0]), uncovered_edges(W, b),
-                t.diverged)
+    final, diverged = t.params, t.diverged
+    more, done = {}, steps
+    for s in sorted(set(longer) - {steps}):
+        if s < steps:
+            raise ValueError(f"a longer budget ({s}) must exceed the run's own ({steps})")
+        t.fit(x[:, None], y[:, None], epochs=s - done, batch_size=len(x))
+        done = s
+        more[s] = (stats.r2_from_mse(t.evaluate(x[:, None], y[:, None]), y), uncovered_edges(*t.params[0]))
+    return Runs(width, init, params, final, loss, r2, uncovered_edges(*params[0]), uncovered_edges(*final[0]),
+                diverged, unc_early, more)
 
 
 def train_with_snapshots(params, x, y, opt: E.Optimizer, steps: int, frames: int, activation="relu"):
@@ -163,11 +235,54 @@ def gradient_check(x: np.ndarray, y: np.ndarray) -> dict:
     x_on = x[W[0] * x + b[0] > 0]  # where unit 1 is active
     Wd, _ = article_derivatives(W, b, x_on)
     dead = gradients(np.array([1.0, 1.0]), np.array([-20.0, 3.0]), V, c, x, y)  # unit 1 off everywhere
+    start = start_gradients(x, y)
     return dict(grad_gap=max(float(np.max(np.abs(ours[k] - tg[k].numpy()))) for k in ours),
                 article_vs_true=float(np.mean(np.abs(Wd[:, 0] - x_on))),
                 article_agrees=float(np.mean(np.abs(Wd[:, 0] - x_on) < 1e-9)),
                 unit1_kink=float(-b[0] / W[0]),
-                dead_unit_grad=float(abs(dead["W"][0]) + abs(dead["b"][0])))
+                dead_unit_grad=float(abs(dead["W"][0]) + abs(dead["b"][0])), **start)
+
+
+def start_gradients(x: np.ndarray, y: np.ndarray, lr: float = 1e-3) -> dict:
+    """At the article's good start the output weights w3 = w4 = 0, so no hidden weight or bias gets any
+    gradient however the regions are covered: the largest hidden gradient there, and after one plain
+    gradient-descent update of size ``lr`` (which moves only w3, w4 and b3), the number of the three regions
+    (split at the start's kinks) whose inputs then move at least one hidden weight or bias."""
+    (W, b), (V, c) = article_init("good")
+    W, b, V, c = W[0, 0], b[0], V[0, :, 0], float(c[0, 0])
+    g0 = gradients(W, b, V, c, x, y)
+    V1, c1 = V - lr * g0["V"], c - lr * g0["c"]
+    kinks = np.sort(-b / W)
+    region = np.searchsorted(kinks, x)  # 0: left of both kinks, 1: between, 2: right of both
+    moved = [bool(np.any(np.abs(np.r_[gr["W"], gr["b"]]) > 0)) for gr in
+             (gradients(W, b, V1, c1, x[region == r], y[region == r]) for r in range(3))]
+    return dict(start_hidden_grad=float(max(np.abs(g0["W"]).max(), np.abs(g0["b"]).max())),
+                regions_after_first=int(sum(moved)), n_regions=3)
+
+
+def right_facing_ceiling(x: np.ndarray, y: np.ndarray, grid: int = 81) -> dict:
+    """The best fit a + c1 relu(x - k1) + c2 relu(x - k2) with both units facing right (the bad start's units
+    never turn round): least squares over kink pairs on a grid over the data (a kink at the left edge is a
+    line over all of it). Its R^2 and kinks; the good start's shape is out of its reach."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ks = np.linspace(X_LOW, X_HIGH, grid)[:-1]
+    H = np.maximum(0.0, x[None, :] - ks[:, None])  # [G, n]
+    S, h1, hy, n = H @ H.T, H.sum(1), H @ y, len(x)
+    i, j = np.triu_indices(len(ks), 1)
+    A = np.stack([np.stack([np.full(i.size, n), h1[i], h1[j]], -1), np.stack([h1[i], S[i, i], S[i, j]], -1),
+                  np.stack([h1[j], S[i, j], S[j, j]], -1)], 1)
+    rhs = np.stack([np.full(i.size, y.sum()), hy[i], hy[j]], -1)
+    coef = np.linalg.solve(A, rhs[..., None])[..., 0]
+    sse = (y ** 2).sum() - (coef * rhs).sum(-1)
+    r2 = 1 - sse / (n * y.var())
+    best = int(np.argmax(r2))
+    return dict(r2=float(r2[best]), kinks=(float(ks[i[best]]), float(ks[j[best]])))
+
+
+def bad_start_left_kink() -> float:
+    """The leftmost kink of the article's bad start: no unit is active left of it."""
+    (W, b), _ = article_init("bad")
+    return float(np.min(-b[0] / W[0, 0]))
 
 
 def article_starts() -> list:
@@ -176,22 +291,80 @@ def article_starts() -> list:
     return [(np.concatenate([good[i][0], bad[i][0]]), np.concatenate([good[i][1], bad[i][1]])) for i in range(2)]
 
 
+CONVERGED_TOL = 0.005  # a run has converged when its R^2 moved less than this over the last half of the run
+GD_RATES = (1e-4, 3e-4)  # plain gradient descent step sizes (3e-4: the largest of 2, 3, 5, 7e-4 whose loss never rose)
+ADAM_LONGER = 4  # Adam 0.01 runs this many times the chapter's steps (at twice as many it has not converged)
+GD_CHUNK = 10_000  # plain gradient descent runs in chunks of this many updates until it converges ...
+GD_MAX_STEPS = 600_000  # ... or reaches this many
+
+
 def optimizer_settings(P: Params) -> dict[str, tuple[E.Optimizer, int]]:
-    """{name: (optimizer, steps)}: the chapter's own setting first, then two others trained twice as long."""
+    """{name: (optimizer, steps)} of the Adam-style runs: the chapter's own setting first, then Adam 0.01 for
+    ADAM_LONGER times as long (plain gradient descent is :func:`gd_article_runs`)."""
     return {f"{P.optimizer} {P.lr:g} (default)": (engine_optimizer(P), P.steps),
-            "Adam 0.01": (E.Adam(0.01), 2 * P.steps), "gradient descent 1e-4": (E.SGD(1e-4), 2 * P.steps)}
+            "Adam 0.01": (E.Adam(0.01), ADAM_LONGER * P.steps)}
 
 
-def article_runs(P: Params, x: np.ndarray, y: np.ndarray) -> dict[str, dict]:
-    """The article's two starts trained with each of :func:`optimizer_settings`: R^2 of each and the final
-    kinks."""
+def _article_row(r2_half, r2_end, W, b, steps) -> dict:
+    """One setting's outcome for the two starts (index 0 good, 1 bad): R^2, whether it converged, final kinks
+    and whether the bad start's units both still face right."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kinks = -b / W
+    moved = np.abs(np.asarray(r2_end) - np.asarray(r2_half))
+    return dict(good=float(r2_end[0]), bad=float(r2_end[1]), steps=int(steps), converged=bool(np.all(moved < CONVERGED_TOL)),
+                moved=float(moved.max()), kinks=kinks, bad_left_kink=float(np.min(kinks[1])),
+                bad_faces_right=bool(np.all(W[1] > 0)))
+
+
+def article_runs(P: Params, x: np.ndarray, y: np.ndarray, gd_max_steps: int = GD_MAX_STEPS) -> dict[str, dict]:
+    """The article's two starts trained with each of :func:`optimizer_settings` (in the engine, as Keras
+    would) and with plain full-batch gradient descent at each of GD_RATES until converged
+    (:func:`gd_article_runs`): one :func:`_article_row` each."""
     both = article_starts()
     out = {}
     for name, (opt, n_steps) in optimizer_settings(P).items():
-        _, snaps, final = train_with_snapshots(both, x, y, opt, n_steps, frames=1)
-        r2 = stats.r2_from_mse(final, y)
-        out[name] = dict(good=float(r2[0]), bad=float(r2[1]), kinks=-snaps[-1][0][1] / snaps[-1][0][0][:, 0, :])
+        _, snaps, final = train_with_snapshots(both, x, y, opt, n_steps, frames=2)
+        half = stats.r2_from_mse(_mse(snaps[1], x, y), y)
+        (W, b), _ = snaps[-1]
+        out[name] = _article_row(half, stats.r2_from_mse(final, y), W[:, 0, :], b, n_steps)
+    out.update(gd_article_runs(x, y, gd_max_steps))
     return out
+
+
+def _mse(params, x, y) -> np.ndarray:
+    (W, b), (V, c) = params
+    h = np.maximum(0.0, x[None, :, None] * W[:, 0, None, :] + b[:, None, :])
+    return (((h @ V)[..., 0] + c - y) ** 2).mean(-1)
+
+
+def gd_article_runs(x: np.ndarray, y: np.ndarray, max_steps: int = GD_MAX_STEPS) -> dict[str, dict]:
+    """Both starts under plain full-batch gradient descent at each of GD_RATES (exact gradients from
+    :class:`SortedData`), run in chunks of GD_CHUNK updates until every run's R^2 moved less than
+    CONVERGED_TOL over the last half of the run, or ``max_steps``."""
+    data = SortedData(x, y)
+    (W0, b0), (V0, c0) = article_starts()
+    m = len(GD_RATES)
+    W, b = np.tile(W0[:, 0, :], (m, 1)), np.tile(b0, (m, 1))
+    V, c = np.tile(V0[:, :, 0], (m, 1)), np.tile(c0[:, 0], m)
+    lr = np.repeat(GD_RATES, 2)
+    r2_at, steps = {0: _r2_single(W, b, V, c, x, y)}, 0
+    chunk = min(GD_CHUNK, max_steps)
+    while steps < max_steps:
+        W, b, V, c = gradient_descent(W, b, V, c, data, lr, chunk)
+        steps += chunk
+        r2_at[steps] = _r2_single(W, b, V, c, x, y)
+        half = r2_at.get(steps // 2)
+        if half is not None and np.all(np.abs(r2_at[steps] - half) < CONVERGED_TOL):
+            break
+    half = r2_at.get(steps // 2, r2_at[max(k for k in r2_at if k <= steps // 2)])
+    return {f"gradient descent {rate:g}": _article_row(half[2 * i:2 * i + 2], r2_at[steps][2 * i:2 * i + 2],
+                                                       W[2 * i:2 * i + 2], b[2 * i:2 * i + 2], steps)
+            for i, rate in enumerate(GD_RATES)}
+
+
+def _r2_single(W, b, V, c, x, y) -> np.ndarray:
+    h = np.maximum(0.0, x[None, :, None] * W[:, None, :] + b[:, None, :])
+    return stats.r2_from_mse((((h * V[:, None, :]).sum(-1) + c[:, None] - y) ** 2).mean(-1), y)
 
 
 def animation_starts(P: Params) -> tuple[list, list[str]]:
@@ -262,7 +435,26 @@ def law_row(runs: Runs, good_r2: float) -> dict:
                 fail_cov=float(bad[~unc_start].mean()) if (~unc_start).any() else float("nan"),
                 p=stats.fisher_exact(int(bad[unc_start].sum()), int(unc_start.sum()), int(bad[~unc_start].sum()),
                                      int((~unc_start).sum())) if both else float("nan"),
-                diverged=int(runs.diverged.sum()), bad=bad, uncovered=unc_start)
+                diverged=int(runs.diverged.sum()), bad=bad, uncovered=unc_start, **coverage_after(runs, bad))
+
+
+def _share(mask: np.ndarray, of: np.ndarray) -> float:
+    """The share of ``of`` where ``mask`` holds (NaN when ``of`` is empty)."""
+    return float(mask[of].mean()) if of.any() else float("nan")
+
+
+def coverage_after(runs: Runs, bad: np.ndarray) -> dict:
+    """How coverage during training lines up with the outcome: bad fits against an edge uncovered at the end
+    (counts both ways), and the covered starts that lose an edge within EARLY_STEPS updates (Wilson interval)
+    with the bad-fit rate of those that lose it and of those that keep both edges."""
+    end, early, cov = runs.uncovered_end, runs.uncovered_early, ~runs.uncovered_start
+    lost = stats.failure_rate(early[cov]) if cov.any() else None
+    return dict(n_bad=int(bad.sum()), n_unc_end=int(end.sum()), n_bad_unc_end=int((bad & end).sum()),
+                unc_end_given_bad=_share(end, bad), bad_given_unc_end=_share(bad, end),
+                bad_given_cov_end=_share(bad, ~end), n_cov=int(cov.sum()),
+                cov_lost_early=lost.rate if lost else float("nan"), cov_lost_low=lost.low if lost else float("nan"),
+                cov_lost_high=lost.high if lost else float("nan"), cov_unc_end=_share(end, cov),
+                fail_cov_lost=_share(bad, cov & early), fail_cov_kept=_share(bad, cov & ~early))
 
 
 LAW_INITS = (Init("Glorot uniform", kernel="glorot"), Init("He normal", kernel="he"))
@@ -282,11 +474,17 @@ LAW_COLUMNS = [  # the table of coverage_law's rows
 
 def coverage_law(P: Params, widths, x, y) -> list[dict]:
     """For every width and initializer, P.n_inits random starts trained with the chapter's optimizer for
-    P.steps: one :func:`law_row` each."""
+    P.steps: one :func:`law_row` each. The FIX_WIDTH Glorot row, which is also the first fix's run, trains on
+    to the fixes' longer budget (:func:`fix_budgets`), kept in the row as ``runs``."""
     opt = engine_optimizer(P)
     rng = lambda w, ini: np.random.default_rng([P.seed, w, int(ini.kernel == "he")])  # noqa: E731
-    return [law_row(train_inits(ini, w, P.n_inits, x, y, rng(w, ini), opt, P.steps), P.good_r2)
-            for w in widths for ini in LAW_INITS]
+    rows = []
+    for w in widths:
+        for ini in LAW_INITS:
+            longer = fix_budgets(P)[1:] if (w, ini) == (FIX_WIDTH, LAW_INITS[0]) else ()
+            runs = train_inits(ini, w, P.n_inits, x, y, rng(w, ini), opt, P.steps, longer)
+            rows.append(dict(law_row(runs, P.good_r2), runs=runs))
+    return rows
 
 
 def draw_law(ax, law: list[dict], widths, n_inits: int) -> None:
@@ -315,25 +513,64 @@ FIXES = (Init("as initialized (zero bias)"), Init("bias 0.1", bias="small"),
 
 
 FIX_WIDTH = 2  # the article's width, at which the fixes are compared
+FIX_LONGER = 4  # the fixes are also judged after this many times the chapter's steps
+
+
+def fix_budgets(P: Params) -> tuple[int, int]:
+    """The budgets (updates) at which the fixes are compared: the chapter's own and FIX_LONGER times it."""
+    return (P.steps, FIX_LONGER * P.steps)
+
+
+def _same_start(a: Init, b: Init) -> bool:
+    return (a.kernel, a.bias, a.activation) == (b.kernel, b.bias, b.activation)
 
 
 def compare_fixes(P: Params, x, y, law: list[dict]) -> list[dict]:
-    """Bad-fit rates of P.n_inits starts at FIX_WIDTH for each fix in FIXES (Fisher's test against the first),
-    plus widening to 16 units (from the law's Glorot row)."""
-    opt, rows = engine_optimizer(P), []
+    """Bad-fit rates of P.n_inits starts at FIX_WIDTH for each fix in FIXES at each of :func:`fix_budgets`
+    (Fisher's test against the first fix at the same budget), plus widening to 16 units (the law's Glorot row,
+    at the chapter's budget only). A fix whose starts are the law's FIX_WIDTH Glorot row reuses its runs."""
+    opt, rows, budgets = engine_optimizer(P), [], fix_budgets(P)
+    law2 = next(r for r in law if r["width"] == FIX_WIDTH and r["init"] == LAW_INITS[0].name)
     for f in FIXES:
-        rng = np.random.default_rng([P.seed, FIX_WIDTH, 0])
-        runs = train_inits(f, FIX_WIDTH, P.n_inits, x, y, rng, opt, P.steps)
-        r = stats.failure_rate(~(runs.r2 >= P.good_r2))
-        rows.append(dict(group=f.name, failures=r.failures, n=r.n, rate=r.rate, low=r.low, high=r.high,
-                         unc=float(runs.uncovered_start.mean())))
+        if _same_start(f, LAW_INITS[0]) and set(budgets[1:]) <= set(law2["runs"].longer):
+            runs = law2["runs"]
+        else:
+            rng = np.random.default_rng([P.seed, FIX_WIDTH, 0])
+            runs = train_inits(f, FIX_WIDTH, P.n_inits, x, y, rng, opt, P.steps, budgets[1:])
+        row = dict(group=f.name, unc=float(runs.uncovered_start.mean()))
+        for j, s in enumerate(budgets):
+            r2, unc_end = (runs.r2, runs.uncovered_end) if j == 0 else runs.longer[s]
+            r = stats.failure_rate(~(r2 >= P.good_r2))
+            row[j] = dict(steps=s, failures=r.failures, n=r.n, rate=r.rate, low=r.low, high=r.high,
+                          unc_end=float(unc_end.mean()))
+        rows.append(row)
     base = rows[0]
     for r in rows:
-        r["p"] = stats.fisher_exact(r["failures"], r["n"], base["failures"], base["n"]) if r is not base else float("nan")
+        for j in range(len(budgets)):
+            r[j]["p"] = (stats.fisher_exact(r[j]["failures"], r[j]["n"], base[j]["failures"], base[j]["n"])
+                         if r is not base else float("nan"))
+        r.update(r[0])  # the chapter's own budget as the row's headline (rate, low, high, p: the bar chart)
     wide = next(r for r in law if r["width"] == 16 and r["init"] == "Glorot uniform")
-    rows.append(dict(group="16 units instead of 2", failures=0, n=P.n_inits, rate=wide["rate"], low=wide["low"],
-                     high=wide["high"], unc=wide["unc"], p=float("nan")))
+    nan = float("nan")
+    row = dict(group="16 units instead of 2", unc=wide["unc"], rate=wide["rate"], low=wide["low"], high=wide["high"],
+               p=nan)
+    row[0] = dict(steps=budgets[0], rate=wide["rate"], low=wide["low"], high=wide["high"], p=nan, unc_end=nan)
+    row[1] = dict(steps=budgets[1], rate=nan, low=nan, high=nan, p=nan, unc_end=nan)
+    rows.append(row)
     return rows
+
+
+def _rate_cell(c: dict) -> str:
+    return "not run" if c["rate"] != c["rate"] else f"{tables.pct(c['rate'])} {tables.interval(c['low'], c['high'])}"
+
+
+def fix_columns(budgets) -> list:
+    """The fixes table's columns: bad fits (and p against the first fix) at each budget."""
+    cols = [("fix", lambda r: r["group"]), ("uncovered at start", lambda r: tables.pct(r["unc"]))]
+    for j, s in enumerate(budgets):
+        cols += [(f"bad fits after {s:,} steps [95% CI]", lambda r, j=j: _rate_cell(r[j])),
+                 (f"p vs as initialized ({s:,})", lambda r, j=j: "" if r[j]["p"] != r[j]["p"] else tables.pvalue(r[j]["p"]))]
+    return cols
 
 
 REPLAY_STEPS = 300  # steps of each Keras replay (at most the chapter's own)
@@ -353,15 +590,14 @@ GRADIENT_MATCH = 1e-6  # our closed-form gradients must match TensorFlow's autod
 
 
 CLAIMS = (
-    claims.Claim("good_fits", "article", "good coverage", "the good start fits well", "the article's good start, "
-                 "the chapter's optimizer setting", claims.Check()),
-    claims.Claim("bad_fails", "article", "a poor fit", "the bad start fits badly", "the article's bad start, the "
-                 "chapter's optimizer setting", claims.Check()),
     claims.Claim("derivative", "article", "dy/dw = w", "where a unit is active, its output's derivative with "
                  "respect to its weight is the weight", "unit 1 of the article's start, where active",
                  claims.Check()),
     claims.Claim("inactive", "article", "inactive units", "a unit that is off on every input gets no gradient and "
                  "does not learn", "a unit off on all the data", claims.Check()),
+    claims.Claim("regions_at_init", "article", "at initialization state", "at the good start every region of the "
+                 "input contributes to updating some hidden weight or bias", "the article's good start, step 0",
+                 claims.Check()),
     claims.Claim("uncovered_fail", "article", "nothing is active", "a two-unit start whose units leave one side "
                  "of the data uncovered fits badly", f"width {FIX_WIDTH}, Glorot uniform, uncovered starts",
                  claims.RateRule("fails"), against="covered starts"),
@@ -370,38 +606,133 @@ CLAIMS = (
 )
 
 
+def setting_claims(names) -> tuple[claims.Claim, ...]:
+    """The article's claims about its own two starts, one per optimizer setting (the article names none):
+    the good start fits, the bad start fits badly, and the region left of the bad start's kink never
+    contributes to training."""
+    from nnfail.glue import key
+
+    out = []
+    for name in names:
+        out += [claims.Claim(f"good_fits__{key(name)}", "article", "good coverage", "the good start fits well",
+                             f"the article's good start, {name}", claims.Check()),
+                claims.Claim(f"bad_fails__{key(name)}", "article", "a poor fit", "the bad start fits badly",
+                             f"the article's bad start, {name}", claims.Check()),
+                claims.Claim(f"left_idle__{key(name)}", "article", "initialization onwards", "at the bad start the "
+                             "inputs left of its kinks never contribute to any update", f"the article's bad start, {name}",
+                             claims.Check())]
+    return tuple(out)
+
+
+def can_reproduce_works(failed: np.ndarray) -> bool:
+    """Whether more seeds could still make a "works" rate reproduce: the upper end of the Wilson interval of
+    the share that works reaches claims.MOSTLY (else the best it can become is "partly")."""
+    return 1 - stats.failure_rate(failed).low >= claims.MOSTLY
+
+
 def judge_claims(article: dict[str, dict], check: dict, law: list[dict], good_r2: float) -> list[claims.Verdict]:
-    """The article's claims on its own starts (the chapter's optimizer setting, the first of ``article``; the
-    other settings are in the evidence, and :func:`optimizer_dependence` says whether the outcome changes),
-    the gradient check and the width-2 random starts with Keras's default initializer."""
-    default = next(iter(article))
-    good = {k: v["good"] for k, v in article.items()}
-    bad = {k: v["bad"] for k, v in article.items()}
+    """The article's claims on its own starts under every optimizer setting in ``article`` (a setting that has
+    not converged is undecided), the gradient checks, and the width-2 random starts with Keras's default
+    initializer."""
     row = next(r for r in law if r["width"] == FIX_WIDTH and r["init"] == LAW_INITS[0].name)
     unc, failed = row["uncovered"], row["bad"]
-    r2s = lambda d: ", ".join(f"{v:.3f}" for v in d.values())  # noqa: E731
+    verdicts = []
+    for c, (name, r) in zip(setting_claims(article), ((n, r) for n, r in article.items() for _ in range(3))):
+        what = c.id.split("__")[0]
+        if not r["converged"]:
+            verdicts.append(claims.undecided(c, f"{name} after {r['steps']:,} steps has not converged (R² still moved "
+                                                f"{r['moved']:.3f} over the last half): a longer run would decide it"))
+            continue
+        done = f"{name}, {r['steps']:,} steps (converged)"
+        if what == "good_fits":
+            ok, ev = r["good"] >= good_r2, f"R² {r['good']:.3f} with {done}; good at {good_r2:g}"
+        elif what == "bad_fails":
+            ok, ev = r["bad"] < good_r2, f"R² {r['bad']:.3f} with {done}; good at {good_r2:g}"
+        else:
+            ok = r["bad_left_kink"] >= bad_start_left_kink()
+            ev = (f"the bad start's leftmost kink ends at {r['bad_left_kink']:.2f} (it starts at {bad_start_left_kink():g}) "
+                  f"with {done}; both units {'still' if r['bad_faces_right'] else 'no longer'} face right")
+        verdicts.append(c.judge(ok, None, ev))
+    works = stats.failure_rate(failed[~unc])
+    reach = ("" if can_reproduce_works(failed[~unc]) else
+             f"even the top of its interval ({tables.pct(1 - works.low)} work) is below the {claims.MOSTLY:.0%} a "
+             f"reproduction needs, so more seeds could make it at best partly reproduce")
     evidence = {
-        "good_fits": (good[default] >= good_r2, None, f"R² {good[default]:.3f} with {default} (good at "
-                      f"{good_r2:g}); under every setting tried: {r2s(good)}"),
-        "bad_fails": (bad[default] < good_r2, None, f"R² {bad[default]:.3f} with {default}; under every setting "
-                      f"tried: {r2s(bad)}"),
         "derivative": (check["article_agrees"] == 1.0, None,
                        f"the formula is off by {check['article_vs_true']:.2f} on average over the inputs right of "
                        f"{check['unit1_kink']:g}, where unit 1 is active (true derivative: x)"),
         "inactive": ([check["dead_unit_grad"] == 0.0, check["grad_gap"] < GRADIENT_MATCH], None,
                      f"gradient of a unit off everywhere: {check['dead_unit_grad']:g}; our gradients match "
                      f"TensorFlow's to {check['grad_gap']:.0e}"),
-        "uncovered_fail": (failed[unc], failed[~unc]),
-        "covered_work": (failed[~unc], None),
+        "regions_at_init": (check["start_hidden_grad"] > 0, None,
+                            f"w3 = w4 = 0 at the start, so the largest hidden-weight gradient there is "
+                            f"{check['start_hidden_grad']:g}; after one update {check['regions_after_first']} of "
+                            f"{check['n_regions']} regions contribute"),
+        "uncovered_fail": (failed[unc], failed[~unc], None),
+        "covered_work": (failed[~unc], None, reach or None),
     }
-    return [c.judge(*evidence[c.id]) for c in CLAIMS]
+    for c in CLAIMS:
+        verdicts.append(c.judge(*evidence[c.id]))
+    return verdicts
 
 
 def optimizer_dependence(article: dict[str, dict], good_r2: float) -> str:
-    """Whether the article's good/bad outcome hinges on the optimizer setting, in words, from the runs."""
-    outcomes = {k: (v["good"] >= good_r2, v["bad"] >= good_r2) for k, v in article.items()}
+    """Whether the article's good/bad outcome changes with the optimizer setting, in words, from the converged
+    runs only (the settings that have not converged are named apart)."""
+    done = {k: v for k, v in article.items() if v["converged"]}
+    left = [k for k in article if k not in done]
+    tail = f" ({', '.join(left)} had not converged and {'is' if len(left) == 1 else 'are'} left out)" if left else ""
+    outcomes = {k: (v["good"] >= good_r2, v["bad"] >= good_r2) for k, v in done.items()}
+    if not outcomes:
+        return "not known: no setting converged" + tail
     if len(set(outcomes.values())) == 1:
-        return f"the same under all {len(outcomes)} optimizer settings: it does not hinge on the optimizer"
-    return "different across optimizer settings (" + "; ".join(
+        return f"the same under all {len(outcomes)} converged optimizer settings{tail}: it does not hinge on the optimizer"
+    return "different across the converged optimizer settings (" + "; ".join(
         f"{k}: good start {'fits' if g else 'fails'}, bad start {'fits' if b else 'fails'}"
-        for k, (g, b) in outcomes.items()) + "): it hinges on the optimizer"
+        for k, (g, b) in outcomes.items()) + f"){tail}: it hinges on the optimizer"
+
+
+def verdicts_by_setting(verdicts, what: str) -> str:
+    """In words, the verdicts of one per-setting claim (``what``: good_fits, bad_fails or left_idle) grouped by
+    outcome, e.g. 'reproduces under Adam 0.01; does not reproduce under gradient descent 0.0001'."""
+    groups: dict[str, list[str]] = {}
+    for v in verdicts:
+        if v.claim.id.startswith(what + "__"):
+            groups.setdefault(v.outcome, []).append(v.claim.config.split(", ", 1)[1])
+    return "; ".join(f"{outcome} under {', '.join(names)}" for outcome, names in groups.items()) or "not judged"
+
+
+ARTICLE_COLUMNS = [  # the table of article_runs' rows (each with its setting's name)
+    ("optimizer", lambda r: r["name"]), ("steps", lambda r: f"{r['steps']:,}"),
+    ("converged", lambda r: "yes" if r["converged"] else f"no (moved {r['moved']:.3f})"),
+    ("good start: R²", lambda r: f"{r['good']:.3f}"), ("bad start: R²", lambda r: f"{r['bad']:.3f}"),
+    ("final kinks, good", lambda r: ", ".join(f"{v:.1f}" for v in r["kinks"][0])),
+    ("final kinks, bad", lambda r: ", ".join(f"{v:.1f}" for v in r["kinks"][1])),
+    ("bad start's units face right", lambda r: "both" if r["bad_faces_right"] else "not both"),
+]
+
+
+def article_summary(article: dict[str, dict], x: np.ndarray, y: np.ndarray, good_r2: float) -> dict:
+    """The numbers the reproduction's prose shows, by glue name: per setting, the counts over the converged
+    settings, the bad start under the chapter's own setting ('default') and the slowest plain gradient descent
+    ('gd'), and the ceiling of two right-facing units on the same data."""
+    from nnfail.glue import key
+
+    out = {}
+    for name, r in article.items():
+        for field in ("good", "bad", "steps", "converged", "bad_left_kink", "bad_faces_right"):
+            out[f"article__{key(name)}__{field}"] = r[field]
+    done = {k: v for k, v in article.items() if v["converged"]}
+    out.update(converged_tol=CONVERGED_TOL, gd_chunk=GD_CHUNK, gd_max_steps=GD_MAX_STEPS, n_settings=len(article),
+               n_converged=len(done), article_good_fits=sum(v["good"] >= good_r2 for v in done.values()),
+               article_bad_fails=sum(v["bad"] < good_r2 for v in done.values()),
+               bad_faces_right_all=sum(v["bad_faces_right"] for v in article.values()),
+               optimizer_dependence=optimizer_dependence(article, good_r2), bad_start_left_kink=bad_start_left_kink())
+    for tag, name in (("default", next(iter(article))), ("gd", f"gradient descent {GD_RATES[0]:g}")):
+        out[f"setting_{tag}"] = name
+        for field in ("good", "bad", "steps", "bad_left_kink"):
+            out[f"{tag}_{field}"] = article[name][field]
+        out[f"{tag}_direction"] = "left" if article[name]["bad_left_kink"] < bad_start_left_kink() else "right"
+    ceiling = right_facing_ceiling(x, y)
+    out.update(ceiling_r2=ceiling["r2"], ceiling_kink_left=ceiling["kinks"][0], ceiling_kink_right=ceiling["kinks"][1])
+    return out

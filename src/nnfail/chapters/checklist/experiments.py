@@ -279,8 +279,7 @@ XOR_CLAIM = claims.Claim("xor", "answer", "ReLU typically shows better performan
                          "two ReLU units typically solve XOR (all four points right), and more often than two "
                          "sigmoid units, after the same training", "XOR, relu hidden layer",
                          claims.RateRule("works"), against="sigmoid hidden layer")
-CAP_OPEN = claims.Open("SGD learning rate", CAP_LRS, "hyperparameters (e.g., learning rate, momentum) must be "
-                       "carefully considered")
+CAP_OPEN = claims.Open("SGD learning rate", CAP_LRS, "its hyperparameters (e.g., learning rate, momentum)")
 DEPTH_OPEN = claims.Open("hidden layers", DEPTHS, "particularly in deeper networks")
 CLAIMS = (
     claims.Claim("struggles", "answer", "a single neuron struggles", "the single linear unit, trained as posted, "

@@ -17,7 +17,11 @@ def _cost(p: Mapping[str, Any]) -> float:
     # the "going further" sweep: two quick executions of chapter 1 side by side, ~60 s (measured 67 s on
     # 2026-12-01 with another job on the machine); none in quick runs
     sweep = 0 if p["quick"] else 60
-    return 20 + pairs + xor + p["n_seeds"] * 0.02 + sweep
+    # the answer's examples (measured 2026-12-06 with other jobs on the machine): the capacity grid, four SGD
+    # rates x two models, 9-15 s at 64 seeds; the scaling runs to convergence (10,000 one-step epochs, ~6 s,
+    # nearly independent of the seeds); the gradients of the deeper XOR stacks, ~1 s
+    examples = 8 + p["n_seeds"] * 0.15
+    return 20 + pairs + xor + examples + sweep
 
 
 PARAMS = Spec((

@@ -1,7 +1,10 @@
 """Chapter 2: the affine collapse of a trained linear stack, and what Keras 3 does with a 1-D target
 against a wide last layer (the claim the chapter makes must match Keras)."""
+import json
+
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from nnfail import engine as E
 from nnfail.chapters.linear_stack import experiments as linear_stack
@@ -66,30 +69,47 @@ class TestKeras3ShapeBehaviour:
         assert loss == pytest.approx(np.mean((model.predict(x, verbose=0) - y) ** 2), rel=1e-5)
 
 
-def claim_rows(sum_median, square_values, comment_values):
+def claim_rows(sum_median, square_values, comment_values, two_values=None, single_values=None, simple_values=None):
+    """Rows of every configuration a claim reads; the variants default to the comment's or the square's values."""
     def row(name, values):
         values = np.asarray(values, float)
         return dict(config=name, median=float(np.median(values)), values=values)
-    return [row("linear stack, sum", [sum_median] * 5), row("linear stack, square", square_values),
-            row(linear_stack.comment_configs("relu")[0].name, comment_values)]
+    single = square_values if single_values is None else single_values
+    simple = comment_values if simple_values is None else simple_values
+    return [row("linear stack, sum", [sum_median] * 5), row(linear_stack.SQUARE, square_values),
+            row(linear_stack.COMMENT, comment_values),
+            row(linear_stack.TWO_INPUTS, comment_values if two_values is None else two_values),
+            *(row(linear_stack.single_layer_name(w), single) for w in (20, 100)),
+            *(row(name, simple) for name in linear_stack.SIMPLE)]
 
 
-def verdicts_of(rows, collapse_gap=1e-7, keras_rmse=100.0, best_affine=100.0):
+def flags(rows, falling=False, collapsed=False):
+    return ({r["config"]: np.full(len(r["values"]), falling) for r in rows},
+            {r["config"]: np.full(len(r["values"]), collapsed) for r in rows})
+
+
+def verdicts_of(rows, collapse_gap=1e-7, keras_rmse=100.0, best_affine=100.0, falling=False, collapsed=False):
     return {v.claim.id: v.outcome for v in linear_stack.judge_claims(rows, "relu", collapse_gap, keras_rmse,
-                                                                       best_affine)}
+                                                                       best_affine, *flags(rows, falling, collapsed))}
 
 
 def test_claims_that_hold():
     square = np.linspace(70000, 80000, 20)
-    v = verdicts_of(claim_rows(0.0, square, square * 1.01))
-    assert v == dict(sum="reproduces", square="reproduces", affine="reproduces", still_same="reproduces")
+    v = verdicts_of(claim_rows(0.0, square, square * 1.01, two_values=square * 3, simple_values=square / 10),
+                    falling=True)
+    assert v == dict(sum="reproduces", square="reproduces", single_20="reproduces", single_100="reproduces",
+                     affine="reproduces", still_same="reproduces", epochs="reproduces", unused="reproduces",
+                     simple_0="reproduces", simple_1="reproduces")
 
 
 def test_claims_that_fail():
     square = np.linspace(300000, 310000, 20)  # 4x the post's figure
-    v = verdicts_of(claim_rows(3.0, square, square / 100), collapse_gap=1e-2, keras_rmse=150.0)
-    assert v == dict(sum="does not reproduce", square="does not reproduce", affine="does not reproduce",
-                     still_same="does not reproduce")
+    v = verdicts_of(claim_rows(3.0, square, square / 100, single_values=square * 3, simple_values=square * 2),
+                    collapse_gap=1e-2, keras_rmse=150.0)
+    assert v == dict(sum="does not reproduce", square="does not reproduce", single_20="does not reproduce",
+                     single_100="does not reproduce", affine="does not reproduce", still_same="does not reproduce",
+                     epochs="does not reproduce", unused="does not reproduce", simple_0="does not reproduce",
+                     simple_1="does not reproduce")
 
 
 def test_still_the_same_is_undecided_on_three_seeds_not_read_from_a_non_significant_test():
@@ -100,6 +120,15 @@ def test_still_the_same_is_undecided_on_three_seeds_not_read_from_a_non_signific
 def test_the_square_figure_is_partly_reproduced_within_a_factor_of_two():
     square = np.linspace(120000, 130000, 20)
     assert verdicts_of(claim_rows(0.0, square, square))["square"] == "partly reproduces"
+
+
+def test_a_single_hidden_layer_is_judged_once_per_width_tried():
+    square = np.linspace(70000, 80000, 20)
+    rows = claim_rows(0.0, square, square)
+    rows.append(dict(config=linear_stack.single_layer_name(7), median=0.0, values=square * 3))
+    ids = {v.claim.id: v.outcome for v in linear_stack.judge_claims(rows, "relu", 1e-7, 1.0, 1.0, *flags(rows),
+                                                                      single_widths=(20, 7))}
+    assert ids["single_20"] == "reproduces" and ids["single_7"] == "does not reproduce" and "single_100" not in ids
 
 
 def test_modes_split_collapsed_runs_from_trained_ones_and_count_dead_units():
@@ -115,6 +144,7 @@ def test_modes_split_collapsed_runs_from_trained_ones_and_count_dead_units():
                                np.array([40.0, 0.0]), None, np.stack([x[:, None]] * 2), np.stack([2 * x] * 2),
                                pred, params, [tr, tr], np.array([False, False]), params)
     m = linear_stack.modes(r, 0, "relu")
+    assert linear_stack.collapsed(r, 0).tolist() == [True, False]
     assert (m["n"], m["collapsed"]) == (2, 1) and m["collapsed_rmse"] == 40.0 and m["trained_rmse"] == 0.0
     assert m["collapsed_dead_end"] == [1.0] and m["trained_dead_end"] == [0.5] and m["collapsed_all_dead_layer"] == 1
     assert linear_stack.weight_steps(r, 0) == [0.0, 0.0]
@@ -141,3 +171,77 @@ def test_training_reads_the_record_and_gives_each_configuration_its_seeds():
     assert r.of("b").tolist() == [False, False, True] and np.isfinite(r.rmse).all()
     _, _, trs = linear_stack.member_data(P, [linear_stack.Config("s")], np.random.default_rng(0))
     assert trs[0].x_scale.shape == (1,) and trs[0].y_scale == P.largest ** 2
+
+
+def test_still_falling_reads_each_seeds_loss_history():
+    """A seed whose loss still drops over the last quarter of the epochs has not converged; a flat one has."""
+    epochs = np.arange(40, dtype=float)
+    loss = np.stack([1.0 / (1 + epochs), np.full(40, 0.3), 1.0 / (1 + epochs)], axis=1)  # [epochs, K]
+    r = linear_stack.StackRuns([linear_stack.Config("a"), linear_stack.Config("b")], np.array([0, 0, 1]),
+                               np.zeros(3), loss, None, None, None, None, None, np.zeros(3, bool))
+    assert linear_stack.still_falling(r, 0).tolist() == [True, False]
+    assert linear_stack.still_falling(r, 1).tolist() == [True]
+
+
+def test_the_unused_input_widens_the_network_and_the_square_ignores_it():
+    P = CHAPTER.record(CHAPTER.spec.defaults()).replace(epochs=1, n_examples=20, batch_size=10)
+    c = linear_stack.two_input_config("relu")
+    r = linear_stack.train(P, [c], [3], 1, 2, np.random.default_rng(0))
+    assert c.inputs(P.n_numbers) == 2 and r.X.shape == (2, 20, 2) and r.params[0][0].shape == (2, 2, 3)
+    np.testing.assert_array_equal(r.y, r.X[:, :, 0] ** 2)
+    with pytest.raises(ValueError, match="input width"):
+        linear_stack.train(P, [c, linear_stack.Config("one", activation="relu")], [3], 1, 1, np.random.default_rng(0))
+
+
+# ------------------------------------------------------------------ Keras 2, measured outside the book
+KERAS2 = ROOT / "validation" / "keras2_target_shape.txt"
+
+
+def keras2_results() -> list[dict]:
+    """The RESULT lines of validation/keras2_target_shape.txt as dicts."""
+    return [dict(kv.split("=", 1) for kv in line.split()[1:]) for line in KERAS2.read_text().splitlines()
+            if line.startswith("RESULT ")]
+
+
+def chapter_text() -> str:
+    nb = json.loads((ROOT / CHAPTER.notebook).read_text())
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def test_the_chapters_keras2_statement_agrees_with_the_committed_run():
+    """The chapter says which Keras 2 releases refuse the posted fit (and with what message), which read the
+    1-D target as a column, and that every unit then learns the sum exactly: each must match the committed
+    output of validation/keras2_target_shape.py."""
+    results = keras2_results()
+    text = chapter_text()
+    versions = {r["keras"] for r in results}
+    assert {"2.2.5", "2.3.1", "2.15.0", "2.21.0"} <= versions, versions
+    wide = [r for r in results if r["output"] == "Dense(100)"]
+    for r in wide:
+        if r["keras"] in ("2.2.5", "2.3.1"):
+            assert r["outcome"] == "raises", r
+        else:
+            assert r["outcome"] == "trains" and r["reading"] == "column", r
+    # every unit learns the sum: exact after rounding, as the chapter says
+    assert all(float(r["unit_rmse_max"]) < 0.5 for r in wide if r["outcome"] == "trains" and r["task"] == "sum")
+    # the one-unit control trains under every release
+    assert all(r["outcome"] == "trains" for r in results if r["output"] == "Dense(1)")
+    raised = [ln.split("raised ValueError: ", 1)[1] for ln in KERAS2.read_text().splitlines() if "raised ValueError" in ln]
+    assert raised and all(msg in text for msg in set(raised)), set(raised)
+    for named in ("`keras 2.2.5`", "`keras 2.3.1`", "`tf.keras 2.15`", "`tf-keras 2.21`", "into a column"):
+        assert named in text
+
+
+def test_every_keras2_release_gives_adam_the_engines_defaults():
+    """The chapter assumes 'adam' means Keras's Adam at its defaults; each Keras 2 release checked prints them."""
+    import ast
+
+    adam = E.Adam(linear_stack.LR)
+    lines = [ln for ln in KERAS2.read_text().splitlines() if ln.startswith("optimizer='adam' means")]
+    assert len(lines) >= 4
+    for ln in lines:
+        cfg = ast.literal_eval(ln.split(" with ", 1)[1])
+        assert cfg.get("learning_rate", cfg.get("lr")) == pytest.approx(adam.lr, rel=1e-6)
+        assert (cfg["beta_1"], cfg["beta_2"], cfg["epsilon"]) == pytest.approx((adam.beta_1, adam.beta_2, adam.epsilon),
+                                                                                rel=1e-6)
+        assert not cfg.get("amsgrad") and not cfg.get("decay")

@@ -17,7 +17,7 @@ from nnfail.chapters import CHAPTERS
 
 from conftest import ROOT
 
-NAMES = ("Keras 3", "float32", "1-D")  # names that contain digits, not quantities
+NAMES = ("Keras 3", "Keras 2", "float32", "1-D")  # names that contain digits, not quantities
 ROLE = re.compile(r"\{[a-z][\w:-]*\}`[^`]*`")
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
 CODE = re.compile(r"``[^`]*``|`[^`]*`")

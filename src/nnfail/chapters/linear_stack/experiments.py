@@ -43,6 +43,11 @@ class Config:
     activation: str = "linear"
     x_norm: str = "post"  # post | largest (divide by largest) | standardize
     y_norm: str = "post"  # post | standardize
+    unused_input: bool = False  # a second random integer fed to the network and never used by the target
+
+    def inputs(self, n_numbers: int) -> int:
+        """Width of the network's input: the task's integers, plus the unused one."""
+        return n_inputs(self.task, n_numbers) + self.unused_input
 
 
 def reproduction_config(P: Params) -> Config:
@@ -111,8 +116,8 @@ def member_data(P: Params, cfgs: list[Config], rng: np.random.Generator):
     original units, and each member's :class:`Transform`."""
     Xs, ys, trs = [], [], []
     for c in cfgs:
-        d = n_inputs(c.task, P.n_numbers)
-        X, y = make_data(c.task, P.n_examples, d, P.largest, rng)
+        d = c.inputs(P.n_numbers)
+        X, y = make_data(c.task, P.n_examples, d, P.largest, rng)  # the square uses the first column only
         Xs.append(X)
         ys.append(y)
         trs.append(transform(c, X, y, d, P.largest))
@@ -128,7 +133,9 @@ def train(P: Params, cfgs: list[Config], hidden, heads: int, n_seeds, rng: np.ra
     acts = tuple(cfgs[0].activation for _ in hidden) + ("linear",)
     if any(c.activation != cfgs[0].activation for c in cfgs):
         raise ValueError("configurations of one run share the architecture")
-    net = E.MLP((n_inputs(cfgs[0].task, P.n_numbers), *hidden, heads), acts)
+    if len({c.inputs(P.n_numbers) for c in cfgs}) > 1:
+        raise ValueError("configurations of one run share the input width")
+    net = E.MLP((cfgs[0].inputs(P.n_numbers), *hidden, heads), acts)
     member = E.member_configs(len(cfgs), n_seeds)
     X, y, trs = member_data(P, [cfgs[i] for i in member], rng)
     xin = np.stack([t.x(a) for t, a in zip(trs, X)])
@@ -229,15 +236,75 @@ def comment_configs(activation: str) -> list[Config]:
                    x_norm="standardize", y_norm="standardize")]
 
 
+TWO_INPUTS = "nonlinear, a second input never used (the answer's reading)"
+
+
+def two_input_config(activation: str) -> Config:
+    """The commenter's network on the post's inputs fed a second random integer the target ignores, as the
+    answer reads the comment's code (in_pattern[1] drawn and never used)."""
+    return Config(TWO_INPUTS, activation=activation, unused_input=True)
+
+
+def single_layer_name(width: int) -> str:
+    return f"linear, one hidden layer of {width}"
+
+
+def simple_configs(activation: str) -> list[Config]:
+    """The simple network the answer points to, on the post's inputs and standardized."""
+    return [Config("simple network, inputs / largest^2", activation=activation),
+            Config("simple network, standardized inputs and targets", activation=activation,
+                   x_norm="standardize", y_norm="standardize")]
+
+
+def n_runs(P: Params) -> int:
+    """Engine calls of :func:`train_all` (each trains P.epochs epochs): for a progress bar."""
+    return 5 + len(P.single_widths)
+
+
 def train_all(P: Params, rng: np.random.Generator, progress=None) -> dict[str, StackRuns]:
-    """The chapter's three runs, P.n_seeds seeds each: the linear stack on the sum and on the square, and the
-    commenter's nonlinear network in its three input treatments (P.n_comment_seeds for the comment's own
-    inputs, whose verdict is about whether the result is "still the same")."""
-    stack = (P.layers, P.output_units, P.n_seeds, rng, progress)
-    nl_seeds = [P.n_comment_seeds, P.n_seeds, P.n_seeds]
-    return {"linear, sum": train(P, [Config("linear stack, sum", task="sum")], *stack),
-            "linear, square": train(P, [Config("linear stack, square")], *stack),
-            "nonlinear": train(P, comment_configs(P.activation), P.relu_layers, 1, nl_seeds, rng, progress)}
+    """The chapter's runs: the linear stack on the sum (P.n_seeds seeds) and on the square; the commenter's
+    nonlinear network in its three input treatments (the comment's own inputs with P.n_claim_seeds, the two
+    others with P.n_seeds) and with an unused second input; the post's stack cut to one hidden layer of
+    each of P.single_widths; and the answer's simple network on the post's inputs and standardized. Every
+    configuration a claim rests on gets P.n_claim_seeds seeds."""
+    k = P.n_claim_seeds
+    out = {"linear, sum": train(P, [Config("linear stack, sum", task="sum")], P.layers, P.output_units, P.n_seeds,
+                                rng, progress),
+           "linear, square": train(P, [Config("linear stack, square")], P.layers, P.output_units, k, rng, progress),
+           "nonlinear": train(P, comment_configs(P.activation), P.relu_layers, 1, [k, P.n_seeds, P.n_seeds], rng,
+                              progress),
+           "two inputs": train(P, [two_input_config(P.activation)], P.relu_layers, 1, k, rng, progress)}
+    for w in P.single_widths:
+        out[f"single {w}"] = train(P, [Config(single_layer_name(w))], [w], P.output_units, k, rng, progress)
+    out["simple"] = train(P, simple_configs(P.activation), P.simple_layers, 1, k, rng, progress)
+    return out
+
+
+def still_falling(r: StackRuns, i: int) -> np.ndarray:
+    """Per seed of configuration i: True where the training loss was still falling when training stopped, by
+    the doctor's rule for a history (more than its ``still_falling`` share over the last quarter of the
+    epochs): the run had not converged."""
+    from nnfail.doctor.checks import check_training_length
+
+    return np.array([check_training_length(r.loss[:, j]).status == "medium"
+                     for j in np.flatnonzero(r.member_config == i)])
+
+
+def mode_flags(runs: dict[str, StackRuns]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """For every configuration of every run, by name: :func:`still_falling` and :func:`collapsed`."""
+    falling, collapses = {}, {}
+    for r in runs.values():
+        for i, c in enumerate(r.configs):
+            falling[c.name], collapses[c.name] = still_falling(r, i), collapsed(r, i)
+    return falling, collapses
+
+
+def collapsed(r: StackRuns, i: int) -> np.ndarray:
+    """Per seed of configuration i: True where the run answers with a constant (predictions spread less than
+    COLLAPSED of the target's standard deviation; a diverged run counts as collapsed)."""
+    m = np.flatnonzero(r.member_config == i)
+    spread = np.array([np.nanstd(r.pred[j]) / np.std(r.y[j]) for j in m])
+    return ~(spread >= COLLAPSED)
 
 
 def summarize(runs: dict[str, StackRuns], rng: np.random.Generator) -> list[dict]:
@@ -266,35 +333,69 @@ POST_SQUARE_RMSE = 75777.3  # the RMSE the post reports for the square
 AFFINE_MATCH = 1e-4  # the kernel product must reproduce model.predict to this share of the output's scale
 AFFINE_RMSE = 0.1  # ... and the stack's RMSE must be within this share of the best affine fit's
 COMMENT = comment_configs("relu")[0].name  # the comment's network on the post's inputs
+SQUARE = "linear stack, square"
+SIMPLE = [c.name for c in simple_configs("relu")]  # the simple network: post's inputs, standardized
 
-CLAIMS = (
-    claims.Claim("sum", "post", "the sum comes out perfect", "after rounding, the stack's median RMSE on the "
-                 "sum is below one", "linear stack, sum", claims.Bound(1.0)),
-    claims.Claim("square", "post", "75777.3", "the square's RMSE after rounding is about the post's figure",
-                 "linear stack, square", claims.Typical(POST_SQUARE_RMSE)),
-    claims.Claim("affine", "answer", "a single linear unit", "without activations the trained stack is one affine "
-                 "map, as good as the best straight line and no better", "the Keras reproduction", claims.Check()),
-    claims.Claim("still_same", "comment", "still the same", "with an activation on every layer the error is the "
-                 "linear stack's (judged run by run: some seeds collapse, the others train)", COMMENT,
-                 claims.SameRuns(), against="linear stack, square"),
-)
+
+def claim_list(single_widths) -> tuple[claims.Claim, ...]:
+    """The post's, the answer's and the comment's claims; the post's single hidden layer leaves its width open,
+    so that claim is judged once per width tried, and the answer's simple network once per input treatment."""
+    return (
+        claims.Claim("sum", "post", "the sum comes out perfect", "after rounding, the stack's median RMSE on the "
+                     "sum is below one", "linear stack, sum", claims.Bound(1.0)),
+        claims.Claim("square", "post", "75777.3", "the square's RMSE after rounding is about the post's figure",
+                     SQUARE, claims.Typical(POST_SQUARE_RMSE)),
+        *(claims.Claim(f"single_{w}", "post", "a single hidden layer ... similar results", "the stack cut to one "
+                       f"hidden layer (width {w}, no activation) ends with the same error as the full stack",
+                       single_layer_name(w), claims.Same(), against=SQUARE) for w in single_widths),
+        claims.Claim("affine", "answer", "a single linear unit", "without activations the trained stack is one "
+                     "affine map, as good as the best straight line and no better", "the Keras reproduction",
+                     claims.Check()),
+        claims.Claim("still_same", "comment", "still the same", "with an activation on every layer the error is the "
+                     "linear stack's (judged run by run: some seeds collapse, the others train)", COMMENT,
+                     claims.SameRuns(), against=SQUARE),
+        claims.Claim("epochs", "answer", "500 epochs are not enough", "the commenter's network has not converged "
+                     "when training stops (its loss still falls, by the doctor's rule for a history)", COMMENT,
+                     claims.RateRule("fails")),
+        claims.Claim("unused", "answer", "an input you never use", "an unused second input makes the commenter's "
+                     "network end with a larger error", TWO_INPUTS, claims.Compare(higher=True), against=COMMENT),
+        *(claims.Claim(f"simple_{i}", "answer", "start simple", "the linked thread's much smaller network fits the "
+                       f"square better than a straight line ({how})", name, claims.Compare(), against=SQUARE)
+          for i, (name, how) in enumerate(zip(SIMPLE, ("the post's inputs", "standardized inputs and targets"))))
+    )
+
+
+CLAIMS = claim_list((20, 100))  # at the default widths
 
 
 def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
-                 best_affine: float) -> list[claims.Verdict]:
-    """The post's, the answer's and the comment's claims against the runs' rows (their per-seed RMSEs)
-    and the collapse check of the Keras reproduction."""
+                 best_affine: float, falling: dict[str, np.ndarray], collapses: dict[str, np.ndarray],
+                 single_widths=(20, 100)) -> list[claims.Verdict]:
+    """The post's, the answer's and the comment's claims against the runs' rows (their per-seed RMSEs),
+    the collapse check of the Keras reproduction, and per configuration the seeds whose loss was still
+    falling at the end (``falling``) and the seeds that collapsed to a constant (``collapses``)."""
     by = {r["config"]: r["values"] for r in rows}
     affine_text = (f"kernel product matches model.predict to {collapse_gap:.0e}; RMSE "
                    f"{keras_rmse / best_affine:.3f}x the best affine fit's")
+
+    def modes_text(name):
+        c, f = collapses[name], falling[name]
+        return f"{int(c.sum())} of {c.size} collapsed, {int(f.sum())} still falling at the end"
+
     evidence = {
         "sum": (by["linear stack, sum"], None),
-        "square": (by["linear stack, square"], None),
+        "square": (by[SQUARE], None),
         "affine": ([collapse_gap < AFFINE_MATCH, abs(keras_rmse / best_affine - 1) < AFFINE_RMSE], None, affine_text),
-        "still_same": (by[COMMENT], by["linear stack, square"], f"activation {activation}; " + _median_ratio(
-            by[COMMENT], by["linear stack, square"])),
+        "still_same": (by[COMMENT], by[SQUARE], f"activation {activation}; " + _median_ratio(by[COMMENT], by[SQUARE])),
+        "epochs": (falling[COMMENT], None, f"{int(falling[COMMENT][~collapses[COMMENT]].sum())} of "
+                   f"{int((~collapses[COMMENT]).sum())} runs that did not collapse and "
+                   f"{int(falling[COMMENT][collapses[COMMENT]].sum())} of {int(collapses[COMMENT].sum())} collapsed "
+                   f"ones still falling"),
+        "unused": (by[TWO_INPUTS], by[COMMENT], f"two inputs: {modes_text(TWO_INPUTS)}; one: {modes_text(COMMENT)}"),
+        **{f"single_{w}": (by[single_layer_name(w)], by[SQUARE], None) for w in single_widths},
+        **{f"simple_{i}": (by[name], by[SQUARE], modes_text(name)) for i, name in enumerate(SIMPLE)},
     }
-    return [c.judge(*evidence[c.id]) for c in CLAIMS]
+    return [c.judge(*evidence[c.id]) for c in claim_list(single_widths)]
 
 
 def _median_ratio(a, b) -> str:
@@ -319,17 +420,16 @@ def modes(r: StackRuns, i: int, activation: str) -> dict:
     share with its Wilson interval, the median RMSE of each mode, and per hidden layer the median share of
     units that are dead (zero on every training input) in each mode, at the start and at the end."""
     m = np.flatnonzero(r.member_config == i)
-    spread = np.array([np.nanstd(r.pred[j]) / np.std(r.y[j]) for j in m])
-    collapsed = ~(spread >= COLLAPSED)  # NaN (diverged) counts as collapsed
-    rate = stats.failure_rate(collapsed)
+    collapsed_ = collapsed(r, i)
+    rate = stats.failure_rate(collapsed_)
 
     def dead(params_of, j):
-        x = r.transforms[j].x(r.X[j][:, :1]).astype(np.float32)
+        x = r.transforms[j].x(r.X[j]).astype(np.float32)
         one = [(np.asarray(w)[j], np.asarray(b)[j]) for w, b in params_of]
         return [float(np.mean(np.all(h <= 0, axis=0))) for h in hidden_outputs(one, x, activation)]
 
     out = dict(n=int(m.size), collapsed=rate.failures, rate=rate.rate, low=rate.low, high=rate.high)
-    for name, sel in (("collapsed", collapsed), ("trained", ~collapsed)):
+    for name, sel in (("collapsed", collapsed_), ("trained", ~collapsed_)):
         js = m[sel]
         out[f"{name}_rmse"] = float(np.nanmedian(r.rmse[js])) if js.size else np.nan
         end = np.array([dead(r.params, j) for j in js]) if js.size else np.full((0, 0), np.nan)

@@ -18,9 +18,15 @@ def _cost(p: Mapping[str, Any]) -> float:
     # seconds per multiply-add at the engine's measured ~84 GFLOP/s on these stacks (the training cell of the
     # fresh-clone build of 2026-12-02: 2.7e13 FLOPs in 320 s; benchmarks/roofline.py has the breakdown)
     per_step = 3 * 2 * p["batch_size"] / 8.4e10
-    engine = steps * p["n_seeds"] * per_step * (
-        flops([p["n_numbers"], *p["layers"], p["output_units"]]) + flops([1, *p["layers"], p["output_units"]])
-        + (2 * p["n_seeds"] + p["n_comment_seeds"]) / p["n_seeds"] * flops([1, *p["relu_layers"], 1]))
+    claim = p["n_claim_seeds"]
+    members = (p["n_seeds"] * flops([p["n_numbers"], *p["layers"], p["output_units"]])  # the sum
+               + claim * flops([1, *p["layers"], p["output_units"]])  # the square
+               + (2 * p["n_seeds"] + claim) * flops([1, *p["relu_layers"], 1])  # the comment's three inputs
+               + claim * flops([2, *p["relu_layers"], 1])  # ... with the unused second input
+               + sum(claim * flops([1, w, p["output_units"]]) for w in p["single_widths"])
+               + 2 * claim * flops([1, *p["simple_layers"], 1]))
+    calls = 5 + len(p["single_widths"])  # engine calls, each with a per-step overhead of about 1 ms
+    engine = steps * (members * per_step + calls * 1e-3)
     keras = steps * 3e-3 + 5 + 4 * 300 * 4e-3  # the posted fit, and the Keras replays of 300 steps each
     return 15 + engine + keras
 
@@ -44,16 +50,22 @@ PARAMS = Spec((
     Param("epochs", 500, int, "training epochs", low=1, high=100_000),
     Param("batch_size", 100, int, "minibatch size", low=1, high=100_000),
     Param("n_examples", 1000, int, "training examples", low=10, high=10**6),
-    Param("n_seeds", 6, int, "seeds per configuration (6 is the fewest that bound a median at 95%)", low=2,
-          high=1024),
-    Param("n_comment_seeds", 20, int, "seeds of the commenter's network on the post's inputs (its verdict)",
-          low=2, high=4096),
+    Param("single_widths", [20, 100], int, "widths of the single hidden layer the post says it also tried",
+          low=1, high=4096, sequence=True, min_len=1, max_len=4),
+    Param("simple_layers", [8], int, "hidden widths of the simple network the answer points to (the linked "
+          "thread's: one relu layer of 8)", low=1, high=4096, sequence=True, min_len=1, max_len=4),
+    Param("n_seeds", 6, int, "seeds of the configurations no claim rests on (6 is the fewest that bound a "
+          "median at 95%)", low=2, high=1024),
+    Param("n_claim_seeds", 20, int, "seeds of every configuration a claim about how often, how much or "
+          "'the same' rests on (the claims engine's minimum)", low=2, high=4096),
 ), cost=_cost)
 
 
 # 840 s: the comment's network needs 20 seeds for its verdict (issue 15) and 44 members of these wide
 # stacks took ~730 s on this machine on 2026-11-25; 401 s in the fresh-clone build of 2026-12-02 after the
 # engine's unmasked optimizer update (issue 17)
+# Issue 26 added 20-seed runs behind every typical/sameness claim (the square, the unused input, the single
+# hidden layer, the simple network): the cost estimate for the defaults went from 360 s to 650 s (1.8x).
 CHAPTER = ChapterSpec(
     2, "linear_stack", "2. The linear-only Keras stack", PARAMS, 840,
     Source("why multiplication (squares) doesn't work for neural networks?", DSSE,

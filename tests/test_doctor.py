@@ -771,8 +771,12 @@ def test_too_few_updates_is_named_from_the_readers_epochs_and_batch_size():
     short = doctor.diagnose(model, X3, Y3, epochs=2, fit_batch_size=len(X3))
     r = result(short, "training_length")
     assert r.status == "high" and "only 2 updates" in r.evidence and "more" in r.fix
-    # 40 epochs of 16 batches: 640 updates, more than a third of the probe: it cannot tell, and says so
-    long = doctor.diagnose(model, X3, Y3, epochs=40, fit_batch_size=32)
+    # 6 epochs of 16 batches: 96 updates, more than a third of the 300-step probe: a longer probe (288 steps
+    # and up) from the same start answers instead
+    mid = result(doctor.diagnose(model, X3, Y3, epochs=6, fit_batch_size=32, probe_steps=100), "training_length")
+    assert mid.status != "skipped" and "after 96 steps" in mid.evidence and "after 288" in mid.evidence
+    # 200 epochs of 16 batches: 3,200 updates, beyond the longest probe: it cannot tell, and says so
+    long = doctor.diagnose(model, X3, Y3, epochs=200, fit_batch_size=32)
     r = result(long, "training_length")
     assert r.status == "ok" and "cannot say" in r.evidence
     # without the schedule there is nothing to compare
@@ -853,3 +857,14 @@ def test_a_feature_far_off_centre_for_its_spread_is_high_but_a_wide_centred_one_
     assert r.status == "high" and "times its std" in r.evidence and r.value > 10
     assert status(static(healthy(), X=X3 * 50), "input_scale") == "medium"  # wide but centred: the old medium
     assert status(static(healthy(), X=X3 + 3), "input_scale") == "ok"
+
+
+
+def test_a_loss_still_halving_after_the_model_has_learned_is_polishing_not_high():
+    from nnfail.doctor.checks import check_updates
+
+    falling = [1.0] + [0.05 * 0.99 ** i for i in range(30)]  # fell to 5% of a trivial loss of 1 by step 10
+    assert check_updates(10, "2 epochs", falling[:1] + [0.6] + falling[2:], 10, 300, trivial=1.0).status == "high"
+    polished = [1.0, 0.05] + [0.05 * 0.9 ** i for i in range(1, 30)]
+    r = check_updates(10, "2 epochs", polished, 10, 300, trivial=1.0)
+    assert r.status == "medium" and "constant predictor" in r.evidence

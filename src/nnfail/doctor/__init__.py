@@ -294,12 +294,10 @@ def _run_probes(c: _Case, trainer: Trainer, dead0: Result, sat0: Result, check_c
                 batch_size: int, overfit_examples: int, overfit_steps: int, t0: float, updates):
     X, y_fit = c.X, _as_fitted(c, c.y)
     pr = train_probe(trainer, X, y_fit, c.rng, steps, batch_size)
-    length = ([] if updates is None or pr.diverged_at is not None
-              else [C.check_updates(*updates, pr.losses, pr.every, steps)])
     losses, weights = pr.losses, pr.weights
     diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)
     # with the reader's history checked as the loss curve, the probe's divergence is said by update_ratio
-    results = [C.check_update_ratio(pr.ratios, None if check_curve else diverged, pr.peaks)] + length
+    results = [C.check_update_ratio(pr.ratios, None if check_curve else diverged, pr.peaks)]
     if check_curve:
         results.append(C.check_loss_curve(losses, C.trivial_loss(c.loss, c.ys), diverged=diverged))
     dead, sat = dead0, sat0
@@ -318,12 +316,28 @@ def _run_probes(c: _Case, trainer: Trainer, dead0: Result, sat0: Result, check_c
     if steps < THRESHOLDS["lr_min_steps"]:
         results.append(Result("learning_rate", "skipped", f"a probe of {steps} steps is too short to compare rates "
                               f"(at least {THRESHOLDS['lr_min_steps']})"))
-        return results, dead, sat, _note(steps, batch_size, X, idx, t0)
-    finals = {} if rate is None else {1.0: base, **lr_probe(trainer, X, y_fit, np.random.default_rng(
-        [int(c.rng.integers(2**31)), 7]), steps, batch_size, factors=(1 / THRESHOLDS["lr_factor"], THRESHOLDS["lr_factor"]),
-        base=base)}
-    results.append(C.check_learning_rate(rate, finals, C.trivial_loss(c.loss, c.ys), steps))
+    else:
+        finals = {} if rate is None else {1.0: base, **lr_probe(trainer, X, y_fit, np.random.default_rng(
+            [int(c.rng.integers(2**31)), 7]), steps, batch_size,
+            factors=(1 / THRESHOLDS["lr_factor"], THRESHOLDS["lr_factor"]), base=base)}
+        results.append(C.check_learning_rate(rate, finals, C.trivial_loss(c.loss, c.ys), steps))
+    if updates is not None and pr.diverged_at is None:  # last too: it may train once more, on its own generator
+        results.append(_training_length(c, trainer, pr, updates, y_fit, steps, batch_size))
     return results, dead, sat, _note(steps, batch_size, X, idx, t0)
+
+
+def _training_length(c: _Case, trainer: Trainer, pr, updates: tuple[int, str], y_fit, steps: int,
+                     batch_size: int) -> Result:
+    """The reader's number of updates against a probe at least length_probe_factor times as long: the main
+    probe when it is that long, else (up to length_probe_max steps) a longer one from the same start."""
+    need = int(np.ceil(THRESHOLDS["length_probe_factor"] * updates[0]))
+    if steps < need <= THRESHOLDS["length_probe_max"]:
+        pr = train_probe(trainer, c.X, y_fit, np.random.default_rng([int(c.rng.integers(2**31)), 11]), need,
+                         batch_size)
+        steps = need
+        if pr.diverged_at is not None:
+            return Result("training_length", "skipped", f"a probe of {need} steps diverged (see the learning rate)")
+    return C.check_updates(*updates, pr.losses, pr.every, steps, C.trivial_loss(c.loss, c.ys))
 
 
 def _note(steps, batch_size, X, idx, t0) -> str:

@@ -574,11 +574,14 @@ def check_training_length(losses: Sequence[float], val_losses: Sequence[float] |
     return Result("training_length", "ok", f"the loss changed {drop:.0%} over the last {q} epochs")
 
 
-def check_updates(updates: int, how: str, losses: Sequence[float], every: int, steps: int) -> Result:
+def check_updates(updates: int, how: str, losses: Sequence[float], every: int, steps: int,
+                  trivial: float | None = None) -> Result:
     """Whether the reader stopped while the loss was still falling fast: ``updates`` is how many optimizer steps
     their training made (``how`` says how it was counted); ``losses`` the probe's evaluation losses, taken
     every ``every`` of its ``steps`` steps from the same start with the same optimizer. The probe is the doctor's
-    "train longer" experiment: its loss at the reader's number of updates against its loss at the end."""
+    "train longer" experiment: its loss at the reader's number of updates against its loss at the end. High
+    only while the loss at the reader's count is still a sizeable share of ``trivial`` (the constant
+    predictor's): a model that has already learned most of what it can is polishing, which is medium."""
     t = THRESHOLDS
     if updates * t["length_probe_factor"] > steps:
         return Result("training_length", "ok", f"your training made {updates} updates ({how}); the probe's {steps} "
@@ -594,9 +597,13 @@ def check_updates(updates: int, how: str, losses: Sequence[float], every: int, s
     ev = (f"your training made only {updates} updates ({how}); from the same start with the same optimizer the "
           f"probe's loss was {fmt(at)} after {updates} steps and {fmt(end)} after {steps} ({gain:.0%} lower)")
     fix = f"train for more updates (the probe's {steps} steps are {steps / updates:.0f}x yours): more epochs or smaller batches"
-    if gain >= t["length_gain_high"]:
+    learned = trivial is not None and trivial > 0 and at < t["length_far"] * trivial
+    if gain >= t["length_gain_high"] and not learned:
         return Result("training_length", "high", ev + ": the loss was still falling fast when you stopped", gain,
                       t["length_gain_high"], fix)
+    if gain >= t["length_gain_high"]:
+        return Result("training_length", "medium", ev + f", though already {fmt(at / trivial)}x the constant "
+                      "predictor's loss", gain, t["length_gain_high"], fix)
     if gain >= t["length_gain_medium"]:
         return Result("training_length", "medium", ev, gain, t["length_gain_medium"], fix)
     return Result("training_length", "ok", ev, gain, t["length_gain_medium"])

@@ -85,8 +85,10 @@ THRESHOLDS = dict(
     # accuracy 0.226 vs 0.929. 470 updates (Friedman) or 114 (digits) are beyond a third of the probe's 300
     # steps, so it says it cannot tell, even where ten times longer still helps (digits SGD 0.231 vs 0.888).
     length_probe_factor=3.0,
+    length_probe_max=3000,      # ... a longer probe (up to this many steps) when the main one is too short
     length_gain_high=0.5,
     length_gain_medium=0.2,
+    length_far=0.1,             # high only while the loss at the reader's updates is above this x the trivial loss
     # New causes (doctor issue, item 6), measured by validation/doctor_new_causes.py (its output is kept in
     # validation/doctor_new_causes.txt): relu 32-32 on Friedman #1, Adam 1e-3, 30 epochs, 3 seeds, training R^2
     # (median) 0.987 fault-free; a 32-unit softmax classifier on digits, accuracy 0.983.

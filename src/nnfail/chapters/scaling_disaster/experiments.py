@@ -478,13 +478,12 @@ def range_summary(verdicts: Sequence[claims.Verdict], points: dict[str, str]) ->
 
 
 def tally(verdicts: Sequence[claims.Verdict]) -> dict:
-    """The counts the prose quotes: outcomes of the verdicts on evidence (evidence_<count>), computed facts
-    apart (n_checks, n_checks_hold), and the post's observations that reproduce (post_claims, in words)."""
+    """The counts the prose quotes: outcomes of the verdicts on evidence (evidence_<count>) and the post's
+    observations that reproduce (post_claims, in words); the computed facts (n_checks, n_checks_hold) are
+    glued with the verdicts (claims.glue_verdicts)."""
     evidence = [v for v in verdicts if not is_check(v)]
-    checks = [v for v in verdicts if is_check(v)]
     post = [v for v in verdicts if v.claim.who == "post"]
     return {**{f"evidence_{k}": n for k, n in claims.count(evidence).items()},
-            "n_checks": len(checks), "n_checks_hold": sum(v.outcome == claims.REPRODUCES for v in checks),
             "post_claims": f"{sum(v.outcome == claims.REPRODUCES for v in post)} of the post's {len(post)} "
                            "observations reproduce"}
 

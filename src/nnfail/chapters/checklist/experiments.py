@@ -390,3 +390,53 @@ def remaining_findings(report) -> str:
         return "none"
     said = {"learning_rate": "the learning-rate probe finds Adam's default step slow for one linear unit on three rows"}
     return "; ".join(said.get(c, c) for c in high)
+
+
+# ------------------------------------------------------------------------ what the notebook glues and shows
+def _dead(sample) -> float:
+    """Share of ReLU stacks that pass no gradient to the first layer (zero, or not a number)."""
+    sample = np.asarray(sample, dtype=float)
+    return float(np.mean(~np.isfinite(sample) | (sample == 0)))
+
+
+def gradient_summary(grads: dict):
+    """The numbers the vanishing-gradient paragraph glues (per depth and at the deepest stack, and the
+    shrink factor per added sigmoid layer: the geometric mean over depths) and its table."""
+    rows = [dict(depth=d, **{a: grads[a][d] for a in grads}) for d in grads["sigmoid"]]
+    out = {}
+    for r in rows:
+        for a in grads:
+            out[f"grad__{a}__{r['depth']}"] = float(np.nanmedian(r[a]))
+        out[f"grad__relu_dead__{r['depth']}"] = _dead(r["relu"])
+    deepest = max(grads["sigmoid"])
+    first, last = np.nanmedian(grads["sigmoid"][1]), np.nanmedian(grads["sigmoid"][deepest])
+    out.update(grad_deepest=deepest, grad__sigmoid__deepest=float(last),
+               grad__relu_dead__deepest=_dead(grads["relu"][deepest]),
+               grad_per_layer=float((last / first) ** (1 / (deepest - 1))))
+    table = tables.markdown(rows, [
+        ("hidden layers", lambda r: f"{r['depth']}"),
+        ("sigmoid: first / output layer gradient, median [IQR]", lambda r: f"{tables.num(np.nanmedian(r['sigmoid']))} "
+         f"[{tables.num(np.nanpercentile(r['sigmoid'], 25))}, {tables.num(np.nanpercentile(r['sigmoid'], 75))}]"),
+        ("relu: the same", lambda r: f"{tables.num(np.nanmedian(r['relu']))}"),
+        ("relu: no gradient at the first layer (dead)", lambda r: tables.pct(_dead(r["relu"])))])
+    return out, table
+
+
+def scaling_summary(sc: dict, P) -> dict:
+    """The numbers the scaling paragraph glues: per variant the median MSE at the answer's epochs, the share
+    of runs that converge (and by the answer's epochs) and their median epoch; the comparison with
+    predicting the mean, the bias's travel in steps, the raw/standardized ratio and the settings."""
+    posted = int(np.searchsorted(sc["epochs"], SCALE_EPOCHS))
+    trivial = float(SCALE_Y.var())
+    out = {}
+    for name, curve in sc["loss"].items():
+        done = sc["converged"][name]
+        out.update({f"scale_{name}__final": float(np.median(curve[posted])),
+                    f"scale_{name}__converged": float(np.mean(np.isfinite(done))),
+                    f"scale_{name}__epochs": float(np.median(done)),
+                    f"scale_{name}__converged_posted": float(np.mean(curve[posted] < CONVERGED * trivial))})
+    std, raw = np.median(sc["loss"]["standardized"][posted]), np.median(sc["loss"]["raw"][posted])
+    out.update(scale_std_vs_trivial="worse" if std > trivial else "better",
+               scale_bias_steps=float(SCALE_Y.mean() / P.lr), scale_ratio=float(raw / std), scale_trivial=trivial,
+               scale_cap=sc["cap"], scale_converged=CONVERGED)
+    return out

@@ -80,10 +80,10 @@ THRESHOLDS = dict(
     # probe runs at least length_probe_factor times as many steps, its loss at the reader's count against its
     # loss at the end; a drop of length_gain_high or more is high, of length_gain_medium medium. Measured by
     # validation/doctor_training_length.py (output kept beside it).
-    # On fault-free networks (2 seeds each) every "high" came where ten times the epochs was clearly better:
-    # Friedman relu 32-32, Adam, 94 updates R^2 0.758 vs 0.982 (probe gain 80%, 67%); digits, 20 updates
-    # accuracy 0.226 vs 0.929. 470 updates (Friedman) or 114 (digits) are beyond a third of the probe's 300
-    # steps, so it says it cannot tell, even where ten times longer still helps (digits SGD 0.231 vs 0.888).
+    # On fault-free networks (2 seeds each; validation/doctor_training_length.txt): every "high" came where ten
+    # times the epochs was clearly better (Friedman relu 32-32, Adam, 94 updates: R^2 0.758 vs 0.982; digits,
+    # 114 updates: accuracy 0.756 vs 0.975); Friedman, Adam, 470 updates (0.963 vs 0.995) is medium. It misses
+    # slow SGD on digits (114 updates, 0.231 vs 0.888): the loss falls only 15% over three times the updates.
     length_probe_factor=3.0,
     length_probe_max=3000,      # ... a longer probe (up to this many steps) when the main one is too short
     length_gain_high=0.5,

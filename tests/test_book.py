@@ -78,7 +78,7 @@ def test_linear_stack_chapter_core_claims_on_its_quick_sweep(quick_build):
 def test_two_relu_chapter_core_claims_on_its_quick_sweep(quick_build):
     r = results(quick_build, "two_relu_coverage")["results"]
     assert r["grad_gap"] < 1e-8 and r["dead_unit_grad"] == 0.0
-    assert r["article__adam_0_05_default__good_r2"] > r["article__adam_0_05_default__bad_r2"]
+    assert r["article__adam_0_05_default__good"] > r["article__adam_0_05_default__bad"]
     assert r["w2__glorot_uniform__unc_low"] <= 0.5 <= r["w2__glorot_uniform__unc_high"]
     assert r["w16__glorot_uniform__rate"] < r["w2__glorot_uniform__rate"]
     assert r["animation_mb"] < 3

@@ -149,8 +149,9 @@ def test_every_chapter_shows_its_claims_table_and_no_raw_roles(browser, site, ch
             Array.from(t.querySelectorAll('th')).map(h => h.innerText.trim()).join('|').includes('our evidence|verdict'));
         return t ? Array.from(t.querySelectorAll('tbody tr')).map(r => r.lastElementChild.innerText) : null;""")
     assert rows, f"{chapter.slug}: no claims table on the page"
-    outcomes = ("reproduces", "partly reproduces", "does not reproduce", "undecided")
-    assert all(r.split(" (")[0] in outcomes for r in rows), rows
+    # a verdict on evidence, "depends on <setting>", or a computed check's holds / does not hold
+    outcomes = ("reproduces", "partly reproduces", "does not reproduce", "undecided", "holds", "does not hold")
+    assert all(r.split(" (")[0].split(":")[0] in outcomes or r.startswith("depends on ") for r in rows), rows
     text = browser.execute_script("return document.querySelector('main').innerText")
     for raw in ("{glue", "{q}", "{doc}"):
         assert raw not in text, f"{chapter.slug}: raw role {raw!r} on the page"
@@ -238,7 +239,7 @@ def test_the_doctor_page_reports_the_independent_pair_set(browser, site):
     from nnfail_bench import independent
 
     got = _section(browser, site, "doctor.html", ("doctor-independent", "on-models-this-book-did-not-write"), """
-        const table = Array.from(sec.querySelectorAll('table')).find(t => t.innerText.includes('hurts training'));
+        const table = Array.from(sec.querySelectorAll('table')).find(t => t.textContent.includes('hurts training'));
         return {text: sec.innerText, rows: table ? table.querySelectorAll('tbody tr').length : 0};""")
     assert got, "no independent pair set section on the doctor page"
     pairs_, healthy_ = independent.quick_set()  # the test build is quick; a full build shows every pair
@@ -257,7 +258,7 @@ def test_the_doctor_page_gives_the_held_out_real_program_figure_and_the_false_al
     from nnfail_bench.realprograms import scoring
 
     got = _section(browser, site, "doctor.html", ("doctor-real-programs", "on-real-programs-people-asked-about"), """
-        const table = Array.from(sec.querySelectorAll('table')).find(t => t.innerText.includes('deepfd'));
+        const table = Array.from(sec.querySelectorAll('table')).find(t => t.textContent.includes('deepfd'));
         return {text: sec.innerText, rows: table ? table.querySelectorAll('tbody tr').length : 0};""")
     assert got, "no real-program section on the doctor page"
     first, latest = scoring.load_run("first_run")["totals"], scoring.load_run("revised_run")["totals"]

@@ -263,15 +263,13 @@ def _updates(history, epochs: int | None, fit_batch_size: int | None, n: int) ->
 
 
 def _merge_length(results: list[Result], probed: list[Result]) -> list[Result]:
-    """One training-length finding: the worse of the history's and the probe's (the probe's leaves the list)."""
-    extra = [r for r in probed if r.check == "training_length"]
-    probed[:] = [r for r in probed if r.check != "training_length"]
-    for r in extra:
-        mine = [i for i, q in enumerate(results) if q.check == "training_length"]
-        if mine:
-            results[mine[0]] = _worse(results[mine[0]], r)
-        else:
-            results.append(r)
+    """One training-length finding: the worse of the static one (the history's, or "skipped") and the
+    probe's, which leaves ``probed``."""
+    found = next((r for r in probed if r.check == "training_length"), None)
+    if found is not None:
+        probed.remove(found)
+        i = next(i for i, r in enumerate(results) if r.check == "training_length")
+        results[i] = _worse(results[i], found)
     return results
 
 
@@ -280,19 +278,18 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
     """Train copies of the model; return the probe's results, dead units and saturation (the worse of
     before and after training) and a note for the summary."""
     t0 = time.perf_counter()
-    X, y = c.X, c.y
-    y_fit = _as_fitted(c, y)
-    trainer = Trainer(c.model, c.loss_obj, optimizer, X.shape[1:], y_fit.shape, dense_only=c.stack)
+    y_fit = _as_fitted(c, c.y)
+    trainer = Trainer(c.model, c.loss_obj, optimizer, c.X.shape[1:], y_fit.shape, dense_only=c.stack)
     try:
-        return _run_probes(c, trainer, dead0, sat0, check_curve, steps, batch_size, overfit_examples,
+        return _run_probes(c, trainer, y_fit, dead0, sat0, check_curve, steps, batch_size, overfit_examples,
                            overfit_steps, t0, updates)
     finally:
         trainer.release()
 
 
-def _run_probes(c: _Case, trainer: Trainer, dead0: Result, sat0: Result, check_curve: bool, steps: int,
+def _run_probes(c: _Case, trainer: Trainer, y_fit, dead0: Result, sat0: Result, check_curve: bool, steps: int,
                 batch_size: int, overfit_examples: int, overfit_steps: int, t0: float, updates):
-    X, y_fit = c.X, _as_fitted(c, c.y)
+    X = c.X
     pr = train_probe(trainer, X, y_fit, c.rng, steps, batch_size)
     losses, weights = pr.losses, pr.weights
     diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)

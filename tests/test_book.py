@@ -212,3 +212,46 @@ def test_chapters_cross_reference_each_other(quick_build):
         html = (quick_build / "html" / ch.source.with_suffix(".html")).read_text()
         others = {p for p in pages - {ch.source.with_suffix(".html").name} if f'href="{p}' in html}
         assert others, f"{ch.name} links to no other chapter"
+
+
+CHAPTER_PARAMS = pytest.mark.parametrize("chapter", runner.discover(ROOT), ids=lambda c: c.slug)
+
+
+@CHAPTER_PARAMS
+def test_a_chapter_page_main_flow_keeps_the_readers_targets(quick_build, chapter):
+    """What a reader meets before opening a dropdown or the appendix: at most MAX_WORDS words of prose, no
+    table over MAX_TABLE_ROWS rows, no table whose rows all say the same (see nnfail.book.pagecheck)."""
+    from nnfail.book import pagecheck
+
+    flow = pagecheck.page_main_flow(quick_build / "html" / chapter.source.with_suffix(".html"))
+    assert flow.problems() == [], flow.problems()
+
+
+@CHAPTER_PARAMS
+def test_a_chapter_answers_right_after_the_question(quick_build, chapter):
+    from nnfail.book import pagecheck
+
+    flow = pagecheck.page_main_flow(quick_build / "html" / chapter.source.with_suffix(".html"))
+    assert flow.sections[:2] == ["The question", "The answer"], flow.sections[:3]
+
+
+@CHAPTER_PARAMS
+def test_a_chapter_offers_its_executed_notebook_and_results_for_download(quick_build, chapter):
+    """The Downloads section links the executed notebook (with outputs) and the results file; both links
+    resolve to files of the built site."""
+    from bs4 import BeautifulSoup
+
+    page = quick_build / "html" / chapter.source.with_suffix(".html")
+    section = BeautifulSoup(page.read_text(), "html.parser").select_one("section#downloads")
+    assert section is not None, "no Downloads section"
+    files = {}
+    for a in section.select("a[href]"):
+        href = a["href"].split("#")[0]
+        if not href.startswith(("http:", "https:")):
+            path = (page.parent / href).resolve()
+            assert path.is_file(), href
+            files[path.suffix] = path
+    assert set(files) >= {".ipynb", ".json"}, files
+    nb = json.loads(files[".ipynb"].read_text())
+    assert sum(len(c.get("outputs", [])) for c in nb["cells"] if c["cell_type"] == "code") > 0
+    assert json.loads(files[".json"].read_text())["results"] == results(quick_build, chapter.slug)["results"]

@@ -131,3 +131,13 @@ def test_a_page_starts_with_the_story_not_the_setup(path):
             tags = cell.metadata.get("tags", [])
             assert {"remove-cell", "remove-input", "hide-input"} & set(tags), cell.source[:80]
     pytest.fail("the notebook has no section heading")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_a_reader_can_expand_shows_the_experiment(path):
+    """Every code cell whose source the page shows (collapsed or not) has at most MAX_CODE_LINES lines and
+    no bookkeeping: glue calls and table formatting live in case functions or in hidden cells."""
+    from nnfail.book import pagecheck
+
+    nb = nbformat.read(str(path), as_version=4)
+    assert pagecheck.code_problems(nb) == []

@@ -247,7 +247,7 @@ def test_a_chapter_offers_its_executed_notebook_and_results_for_download(quick_b
     files = {}
     for a in section.select("a[href]"):
         href = a["href"].split("#")[0]
-        if not href.startswith(("http:", "https:")):
+        if href and not href.startswith(("http:", "https:")):
             path = (page.parent / href).resolve()
             assert path.is_file(), href
             files[path.suffix] = path

@@ -313,3 +313,31 @@ def test_every_page_fits_the_screen_and_its_figures_read_in_both_themes(browser,
             browser.save_screenshot(str(ARTIFACTS / f"{Path(page).stem}-{width}-{mode}.png"))
     finally:
         browser.set_window_size(1280, 2000)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("chapter", runner.discover(ROOT), ids=lambda c: c.slug)
+def test_the_answer_is_on_the_first_screen_after_the_question(browser, site, chapter, width):
+    """At a laptop's and a phone's width, "The answer" starts less than one screen below the end of "The
+    question" (nothing long stands between them), and its section holds prose with at least one glued
+    number; the Downloads links answer from the site itself."""
+    browser.set_window_size(width, 900)
+    try:
+        browser.get(urljoin(site, str(chapter.source.with_suffix(".html"))))
+        _settle(browser)
+        got = browser.execute_script("""
+            const q = document.querySelector('section#the-question'), a = document.querySelector('section#the-answer');
+            if (!q || !a) return null;
+            const h = a.querySelector('h2');
+            return {gap: h.getBoundingClientRect().top - q.getBoundingClientRect().bottom,
+                    screen: window.innerHeight, text: a.innerText,
+                    downloads: Array.from(document.querySelectorAll('section#downloads a.download')).map(x => x.href)};""")
+    finally:
+        browser.set_window_size(1280, 2000)
+    assert got, f"{chapter.slug}: no 'The question' / 'The answer' sections"
+    assert got["gap"] < got["screen"], (chapter.slug, width, got["gap"])
+    assert len(got["text"].split()) >= 30 and re.search(r"\d", got["text"]), got["text"][:200]
+    assert len(got["downloads"]) >= 2, got["downloads"]
+    for link in got["downloads"]:
+        with urllib.request.urlopen(link, timeout=10) as resp:
+            assert resp.status == 200 and len(resp.read()) > 0, link

@@ -403,3 +403,18 @@ def test_by_point_splits_one_engine_call_and_each_point_needs_the_rules_seeds():
     assert [pv.outcome for _, pv in v.points] == [claims.REPRODUCES, claims.UNDECIDED, claims.REPRODUCES]
     assert v.outcome == claims.UNDECIDED and f"at initial learning rate 0.1, at least {claims.MIN_SEEDS} seeds" in v.decides
     assert v.points[0][1].evidence.startswith("start 0.01; ")
+
+
+def test_a_comparison_of_two_unknown_medians_asks_for_a_longer_budget_not_more_seeds():
+    """More than half the runs of both configurations at the cap: no median is known, the ratio is undefined;
+    the verdict is undecided and says a longer budget (not seeds) would decide. One side known: judged."""
+    cap = 1000.0
+    capped = np.r_[np.full(15, cap), np.arange(100.0, 110.0)]  # 15 of 25 at the cap
+    v = claim(claims.Compare(censor=cap)).judge(capped, capped[::-1])
+    assert v.outcome == claims.UNDECIDED and math.isnan(v.value)
+    assert "longer budget" in v.decides and "neither median is known" in v.evidence
+    fast, slow = np.arange(100.0, 125.0), np.r_[np.full(22, cap), np.arange(500.0, 503.0)]
+    assert claim(claims.Compare(censor=cap)).judge(fast, slow).outcome == claims.REPRODUCES
+    diverged = np.r_[np.full(15, np.nan), np.arange(1.0, 11.0)]
+    s = claim(claims.Same()).judge(diverged, diverged)
+    assert s.outcome == claims.UNDECIDED and "diverged" in s.decides and s.best == claims.UNDECIDED

@@ -231,8 +231,24 @@ def ratio_interval(a, b, seed: int, level: float = LEVEL) -> tuple[float, float,
     r = r[~np.isnan(r)]
     if r.size == 0 or math.isnan(point):
         return (point, math.nan, math.nan)
-    lo, hi = np.percentile(r, [50 * (1 - level), 50 * (1 + level)])
+    q = [50 * (1 - level), 50 * (1 + level)]
+    # with a side beyond the cap some ratios are infinite: interpolating between an infinite and a finite
+    # ratio gives NaN, so take the order statistic itself there (finite samples keep the usual percentile)
+    lo, hi = np.percentile(r, q, method="inverted_cdf") if np.isinf(r).any() else np.percentile(r, q)
     return (point, float(lo), float(hi))
+
+
+def _both_unknown(x: np.ndarray, y: np.ndarray, statistic: str, text: str, sample, against,
+                  censor: float | None) -> Verdict | None:
+    """When more than half the runs on both sides reached the cap or diverged, neither median is known and
+    their ratio is undefined (not a number to compare with a band): undecided, saying what would decide."""
+    if not (np.median(x) == np.inf and np.median(y) == np.inf):
+        return None
+    capped = sum(_lost(s, censor)[0] for s in (sample, against))
+    diverged = sum(_lost(s, censor)[1] for s in (sample, against))
+    text = f"{text}; more than half the runs of both reached the cap or diverged, so neither median is known"
+    return _undecided(statistic, math.nan, math.nan, math.nan, x.size, text, best=UNDECIDED, capped=capped,
+                      diverged=diverged, open_end=True)
 
 
 def _log(x: float) -> float:
@@ -467,9 +483,12 @@ class Compare(Rule):
         text = (f"median {_fmt(np.median(x))} vs {_fmt(np.median(y))}: {_fmt(r, 3)}x {_interval(lo, hi)}, "
                 f"Mann-Whitney p = {tables.pvalue(p)}")
         best = REPRODUCES if r > SAME else UNDECIDED if math.isnan(r) else DOES_NOT
+        unknown = _both_unknown(x, y, "ratio of medians", text, sample, against, self.censor)
         if min(x.size, y.size) < MIN_SEEDS:
             what = "seeds" if x.size < MIN_SEEDS else "seeds in the configuration it is compared with"
             return _too_few(min(x.size, y.size), "ratio of medians", r, lo, hi, text, best, p=p, what=what)
+        if unknown is not None:
+            return replace(unknown, p=p)
         if lo > SAME:
             outcome = REPRODUCES
         elif hi < 1 or (lo >= 1 / SAME and hi <= SAME):
@@ -510,6 +529,9 @@ class Same(Rule):
         if min(x.size, y.size) < MIN_SEEDS:
             what = "seeds" if x.size < MIN_SEEDS else "seeds in the configuration it is compared with"
             return _too_few(min(x.size, y.size), "ratio of medians", r, lo, hi, text, best, what=what)
+        unknown = _both_unknown(x, y, "ratio of medians", text, sample, against, None)
+        if unknown is not None:
+            return unknown
         a, b = _log(lo), _log(hi)
         if -c <= a and b <= c:
             return Verdict(REPRODUCES, "ratio of medians", r, lo, hi, x.size, text, best=best)

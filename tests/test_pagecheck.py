@@ -3,7 +3,7 @@ collapsed blocks and the appendix are left out, tables are counted by rows, book
 found."""
 import nbformat
 
-from nnfail.book import pagecheck as pc
+from nnfail.book import pagecheck
 
 
 def page(body: str) -> str:
@@ -29,7 +29,7 @@ def test_words_count_prose_only_and_leave_out_dropdowns_code_math_and_the_append
                           "<p>collapsed</p></div></div>")
                 + section("Appendix: details", "<p>six seven eight nine</p>" + table(range(30)))
                 + section("Later", "<p>ten</p>"))
-    m = pc.main_flow(html)
+    m = pagecheck.main_flow(html)
     # the title, two headings and their paragraphs; the appendix and all after it are left out
     assert m.words == 1 + (2 + 3) + (2 + 2)
     assert m.sections == ["The question", "The answer"]
@@ -38,12 +38,12 @@ def test_words_count_prose_only_and_leave_out_dropdowns_code_math_and_the_append
 
 
 def test_long_prose_long_tables_and_tables_that_say_nothing_are_problems():
-    words = " ".join(["word"] * (pc.MAX_WORDS + 1))
-    html = page(section("The question", f"<p>{words}</p>" + table(range(pc.MAX_TABLE_ROWS + 1))
+    words = " ".join(["word"] * (pagecheck.MAX_WORDS + 1))
+    html = page(section("The question", f"<p>{words}</p>" + table(range(pagecheck.MAX_TABLE_ROWS + 1))
                         + "<table><tbody><tr><td>a</td><td>0%</td></tr><tr><td>b</td><td>0%</td></tr>"
-                          "</tbody></table>" + table(range(pc.MAX_TABLE_ROWS))))
-    m = pc.main_flow(html)
-    assert [t.rows for t in m.tables] == [pc.MAX_TABLE_ROWS + 1, 2, pc.MAX_TABLE_ROWS]
+                          "</tbody></table>" + table(range(pagecheck.MAX_TABLE_ROWS))))
+    m = pagecheck.main_flow(html)
+    assert [t.rows for t in m.tables] == [pagecheck.MAX_TABLE_ROWS + 1, 2, pagecheck.MAX_TABLE_ROWS]
     assert [t.flat for t in m.tables] == [False, True, False]
     probs = m.problems()
     assert len(probs) == 3 and "words" in probs[0] and "row table" in probs[1] and "same" in probs[2]
@@ -51,7 +51,7 @@ def test_long_prose_long_tables_and_tables_that_say_nothing_are_problems():
 
 def test_visible_code_cells_are_short_and_free_of_bookkeeping():
     nb = nbformat.v4.new_notebook()
-    long = "\n".join(f"x{i} = {i}" for i in range(pc.MAX_CODE_LINES + 1))
+    long = "\n".join(f"x{i} = {i}" for i in range(pagecheck.MAX_CODE_LINES + 1))
     nb.cells = [
         nbformat.v4.new_code_cell(long, metadata={"tags": ["parameters"]}),  # the parameters cell: exempt
         nbformat.v4.new_code_cell(long, metadata={"tags": ["hide-input"]}),  # collapsed but expandable
@@ -60,5 +60,5 @@ def test_visible_code_cells_are_short_and_free_of_bookkeeping():
         nbformat.v4.new_code_cell("t = tables.markdown(rows, COLS)"),
         nbformat.v4.new_code_cell("fig = plot(r)\nfig"),
     ]
-    probs = pc.code_problems(nb)
+    probs = pagecheck.code_problems(nb)
     assert [p.split(":")[0] for p in probs] == ["cell 1", "cell 2 shows bookkeeping (glue()", "cell 4 shows bookkeeping (tables.markdown()"]

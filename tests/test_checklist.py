@@ -129,7 +129,9 @@ def test_the_claims_glue_holds_every_verdict_the_tally_and_both_tables():
     assert {f"verdict__{c.id}" for c in checklist.CLAIMS} <= set(glued)
     assert glued["claims_shown"] == len(checklist.KEY_CLAIMS) and glued["n_claims"] == len(checklist.CLAIMS)
     assert glued["claims_tally"] == claims.tally_text(verdicts)
-    assert objects["claims_key_table"].data.count("<tr>") == 1 + len(checklist.KEY_CLAIMS)  # header + rows
+    key = objects["claims_key_table"].data
+    assert key.count("<tr>") == 1 + len(checklist.KEY_CLAIMS) and key.count("<th>") == len(checklist.KEY_COLUMNS)
+    assert "<th>our evidence</th><th>verdict</th>" in key  # what the browser test looks for
     assert objects["claims_all_table"].data.count("<tr>") == 1 + len(checklist.CLAIMS)
     assert glued["cap_best__same"] == "not inside"  # the bigger model at 0.3x the error is outside the band
 

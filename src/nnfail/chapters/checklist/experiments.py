@@ -446,6 +446,9 @@ def scaling_summary(sc: dict, P) -> dict:
 # Each function takes the chapter's `glue` (and `glue_object` for tables another part of the page pastes),
 # so the code cells a reader expands show the experiments and nothing else.
 KEY_CLAIMS = ("capacity", "xor", "scaling")  # the claims the reader's question turns on: the answer's three examples
+# the main flow's claims table: the claim, our evidence and the verdict (source and configuration are in the
+# complete table, in a dropdown)
+KEY_COLUMNS = [c for c in claims.TABLE_COLUMNS if c[0] in ("claim", "our evidence", "verdict")]
 
 
 def glue_capacity(cap: dict, glue):
@@ -502,7 +505,7 @@ def glue_replays(gaps: list, glue):
 def glue_claims(verdicts: list, cap: dict, glue, glue_object) -> None:
     """Every verdict and the tally glued; the capacity claim's interval at the bigger model's best rate
     against the sameness band; and, as tables the page pastes, the claims the reader's question turns on
-    (:data:`KEY_CLAIMS`), every claim, and the rules in words."""
+    (:data:`KEY_CLAIMS`, columns :data:`KEY_COLUMNS`), every claim, and the rules in words."""
     claims.glue_verdicts(verdicts, glue)
     best_lr = capacity_summary(cap)[1]["cap_big_best__lr"]
     best = dict(next(v for v in verdicts if v.claim.id == "capacity").points)[(best_lr,)]
@@ -510,7 +513,7 @@ def glue_claims(verdicts: list, cap: dict, glue, glue_object) -> None:
     glue("cap_best__high", best.high)
     glue("cap_best__same", "inside" if 1 / claims.SAME <= best.low and best.high <= claims.SAME else "not inside")
     glue("claims_shown", len(KEY_CLAIMS))
-    glue_object("claims_key_table", tables.as_html(claims.table(key_claims(verdicts))))
+    glue_object("claims_key_table", tables.as_html(tables.markdown(key_claims(verdicts), KEY_COLUMNS)))
     glue_object("claims_all_table", tables.as_html(claims.table(verdicts)))
     glue_object("claims_rules", claims.rules_text(verdicts))
 

@@ -106,3 +106,44 @@ def test_deeper_sigmoid_stacks_pass_a_smaller_share_of_the_gradient_to_their_fir
     g = checklist.xor_gradients(P, np.random.default_rng(0), depths=(2, 4))
     med = [np.nanmedian(g["sigmoid"][d]) for d in (1, 2, 4)]
     assert med[0] > med[1] > med[2] > 0
+
+
+# ------------------------------------------------------------------ what the page glues and pastes
+def judged(factors=(0.3, 0.3, 0.3, 0.3)):
+    return checklist.judge_claims(cap_with(np.linspace(0.95, 1.05, 20), factors), *other_evidence())
+
+
+def test_the_main_flow_shows_the_declared_claims_whatever_their_outcome():
+    ids = [c.id for c in checklist.CLAIMS]
+    assert set(checklist.KEY_CLAIMS) <= set(ids) and len(checklist.KEY_CLAIMS) <= 12
+    for factors in ((0.3, 0.3, 0.3, 0.3), (1.0, 1.0, 1.0, 1.0)):  # capacity reproduces, then does not
+        shown = checklist.key_claims(judged(factors))
+        assert [v.claim.id for v in shown] == list(checklist.KEY_CLAIMS)
+
+
+def test_the_claims_glue_holds_every_verdict_the_tally_and_both_tables():
+    glued, objects = {}, {}
+    verdicts = judged()
+    checklist.glue_claims(verdicts, cap_with(np.linspace(0.95, 1.05, 20), (0.3,) * 4),
+                          glued.__setitem__, objects.__setitem__)
+    assert {f"verdict__{c.id}" for c in checklist.CLAIMS} <= set(glued)
+    assert glued["claims_shown"] == len(checklist.KEY_CLAIMS) and glued["n_claims"] == len(checklist.CLAIMS)
+    assert glued["claims_tally"] == claims.tally_text(verdicts)
+    key = objects["claims_key_table"].data
+    assert key.count("<tr>") == 1 + len(checklist.KEY_CLAIMS) and key.count("<th>") == len(checklist.KEY_COLUMNS)
+    assert "<th>our evidence</th><th>verdict</th>" in key  # what the browser test looks for
+    assert objects["claims_all_table"].data.count("<tr>") == 1 + len(checklist.CLAIMS)
+    assert glued["cap_best__same"] == "not inside"  # the bigger model at 0.3x the error is outside the band
+
+
+def test_the_doctor_demo_names_the_high_findings_in_words():
+    from nnfail.doctor import Report, Result
+
+    raw = Report([Result("input_scale", "high", "big"), Result("loss_curve", "medium", "flat"),
+                  Result("output_bias", "high", "far")])
+    std = Report([Result("input_scale", "ok", "fine")])
+    glued, objects = {}, {}
+    checklist.glue_doctor_demo(raw, std, glued.__setitem__, objects.__setitem__)
+    assert glued["demo_raw_high"] == 2 and glued["demo_std_high"] == 0 and glued["demo_std_checks"] == "none"
+    assert glued["demo_raw_named"] == "; ".join(r.title for r in raw.findings if r.status == "high")
+    assert objects == {"demo_report_raw": raw, "demo_report_std": std}

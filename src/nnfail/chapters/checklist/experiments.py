@@ -440,3 +440,110 @@ def scaling_summary(sc: dict, P) -> dict:
                scale_bias_steps=float(SCALE_Y.mean() / P.lr), scale_ratio=float(raw / std), scale_trivial=trivial,
                scale_cap=sc["cap"], scale_converged=CONVERGED)
     return out
+
+
+# ------------------------------------------------------- the page's bookkeeping: glued values and tables
+# Each function takes the chapter's `glue` (and `glue_object` for tables another part of the page pastes),
+# so the code cells a reader expands show the experiments and nothing else.
+KEY_CLAIMS = ("capacity", "xor", "scaling")  # the claims the reader's question turns on: the answer's three examples
+# the main flow's claims table: the claim, our evidence and the verdict (source and configuration are in the
+# complete table, in a dropdown)
+KEY_COLUMNS = [c for c in claims.TABLE_COLUMNS if c[0] in ("claim", "our evidence", "verdict")]
+
+
+def glue_capacity(cap: dict, glue):
+    """Example 1's numbers (see :func:`capacity_summary`) glued; returns its table."""
+    rows, facts = capacity_summary(cap)
+    for name, value in facts.items():
+        glue(name, value)
+    glue("cap_collapsed", COLLAPSED)
+    return tables.markdown(rows, CAP_COLUMNS)
+
+
+def glue_keras_xor(runs: dict, glue) -> None:
+    """The posted XOR runs in Keras (per activation: final loss, accuracy) and the engine's largest gap."""
+    for act, run in runs.items():
+        glue(f"xor_keras__{act}", run["keras"])
+        glue(f"xor_keras_acc__{act}", run["accuracy"])
+    glue("xor_keras_gap", max(abs(r["keras"] - r["engine"]) for r in runs.values()))
+
+
+XOR_GLUED = ("p_better", "acc_a", "acc_b", "solved_a", "solved_b", "verdict", "p_solved", "median_a", "median_b")
+
+
+def glue_xor(xor_rows: list[dict], glue):
+    """The XOR comparison at the first and the last budget glued (and how many budgets reproduce); returns
+    the table of every budget."""
+    for tag, row in (("first", xor_rows[0]), ("last", xor_rows[-1])):
+        for name in XOR_GLUED:
+            glue(f"xor_{tag}__{name}", row[name])
+    glue("ln2", float(np.log(2)))
+    glue("xor_n_reproduce", sum(r["verdict"] == claims.REPRODUCES for r in xor_rows))
+    return tables.markdown(xor_rows, XOR_COLUMNS)
+
+
+def glue_gradients(grads: dict, glue):
+    """The vanishing-gradient numbers (:func:`gradient_summary`) glued; returns their table."""
+    glued, table = gradient_summary(grads)
+    for name, value in glued.items():
+        glue(name, value)
+    return table
+
+
+def glue_scaling(sc: dict, P, glue) -> None:
+    for name, value in scaling_summary(sc, P).items():
+        glue(name, value)
+
+
+def glue_replays(gaps: list, glue):
+    """The Keras replays' length and largest deviation glued; returns their table."""
+    glue("replay_steps", gaps[0].steps)
+    glue("keras_replay_gap", replay.worst(gaps))
+    return tables.markdown(gaps, replay.COLUMNS)
+
+
+def glue_claims(verdicts: list, cap: dict, glue, glue_object) -> None:
+    """Every verdict and the tally glued; the capacity claim's interval at the bigger model's best rate
+    against the sameness band; and, as tables the page pastes, the claims the reader's question turns on
+    (:data:`KEY_CLAIMS`, columns :data:`KEY_COLUMNS`), every claim, and the rules in words."""
+    claims.glue_verdicts(verdicts, glue)
+    best_lr = capacity_summary(cap)[1]["cap_big_best__lr"]
+    best = dict(next(v for v in verdicts if v.claim.id == "capacity").points)[(best_lr,)]
+    glue("cap_best__low", best.low)
+    glue("cap_best__high", best.high)
+    glue("cap_best__same", "inside" if 1 / claims.SAME <= best.low and best.high <= claims.SAME else "not inside")
+    glue("claims_shown", len(KEY_CLAIMS))
+    glue_object("claims_key_table", tables.as_html(tables.markdown(key_claims(verdicts), KEY_COLUMNS)))
+    glue_object("claims_all_table", tables.as_html(claims.table(verdicts)))
+    glue_object("claims_rules", claims.rules_text(verdicts))
+
+
+def key_claims(verdicts: list) -> list:
+    """The verdicts of :data:`KEY_CLAIMS`, in that order."""
+    by_id = {v.claim.id: v for v in verdicts}
+    return [by_id[k] for k in KEY_CLAIMS]
+
+
+def high_findings(report) -> str:
+    """The checks a report raised at high severity, by title, in words ("none" when there are none)."""
+    return "; ".join(r.title for r in report.findings if r.status == "high") or "none"
+
+
+def glue_doctor_demo(report_raw, report_std, glue, glue_object) -> None:
+    """The doctor on the answer's third example, raw and standardized: high findings (how many, which, what
+    remains after the fix), the slower diagnosis's seconds, and both reports for the page to paste."""
+    glue("demo_raw_high", report_raw.severities()["high"])
+    glue("demo_raw_named", high_findings(report_raw))
+    glue("demo_std_high", report_std.severities()["high"])
+    glue("demo_std_checks", remaining_findings(report_std))
+    glue("demo_seconds", max(report_raw.seconds, report_std.seconds))
+    glue_object("demo_report_raw", report_raw)
+    glue_object("demo_report_std", report_std)
+
+
+def glue_watch(model, watch, glue) -> None:
+    """The Watch demonstration: the learning rate it was given and where the fit was stopped (0, 0 when the
+    loss never became a non-number)."""
+    glue("watch_lr", float(model.optimizer.learning_rate))
+    glue("watch_epoch", watch.diverged[0] if watch.diverged else 0)
+    glue("watch_batch", watch.diverged[1] if watch.diverged else 0)

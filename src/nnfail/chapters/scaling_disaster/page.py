@@ -18,7 +18,8 @@ OPEN_FIELDS = ROW_FIELDS[:-1]  # the open-settings rows have no baseline of thei
 
 # The claims the reader's question turns on, shown in the main flow (the complete table follows in a
 # dropdown). Chosen by what they are about, not by their outcome: the post's three observations on scaled
-# inputs and the answer's two fixes and its remarks, as ids of experiments.chapter_claims.
+# inputs, the answer's two fixes, its remarks and its two untried ideas (training longer, a decaying rate),
+# as ids of experiments.chapter_claims.
 KEY_CLAIMS = (
     "hinge__scaled_x__as_posted",
     "square__scaled_x__as_posted",
@@ -28,6 +29,10 @@ KEY_CLAIMS = (
     "square__scaled_x__init_std_0_5",
     "notch__scaled_x__init_std_0_5",
     "notch__scaled_x__init_std_0_5__edge_slope",
+    "square__scaled_x__as_posted__longer",
+    "notch__scaled_x__as_posted__longer",
+    "square__scaled_x__decaying_lr",
+    "notch__scaled_x__decaying_lr",
 )
 
 ROW_COLUMNS = [
@@ -124,11 +129,11 @@ def key_verdicts(verdicts: Sequence[claims.Verdict]) -> list[claims.Verdict]:
 
 
 def glue_claims(verdicts: Sequence[claims.Verdict], P, glue: Callable, glue_object: Callable) -> None:
-    """Every verdict (claims.glue_verdicts), the tally the prose quotes, each open setting's verdicts per
-    point (experiments.ranges), and the complete claims table with its rules (``claims_table_all``,
+    """Every verdict (claims.glue_verdicts), the tally the prose quotes, each open claim's verdicts per
+    point in one line (experiments.ranges: range__<claim id>), and the complete claims table with its rules (``claims_table_all``,
     ``claims_rules``) for the dropdown."""
     claims.glue_verdicts(verdicts, glue)
-    for name, value in {**scaling_disaster.tally(verdicts), **scaling_disaster.ranges(verdicts, P)}.items():
+    for name, value in {**scaling_disaster.tally(verdicts), **scaling_disaster.ranges(verdicts)}.items():
         glue(name, value)
     glue_object("claims_table_all", tables.as_html(claims.table(verdicts)))
     glue_object("claims_rules", claims.rules_text(verdicts))

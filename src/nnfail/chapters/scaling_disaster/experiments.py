@@ -58,7 +58,7 @@ FIXES = ("as posted", "y scaled", "init std 0.5", "decaying lr", "y scaled + ini
          "Glorot init", "output bias = mean(y)", "standardized X and y", "standardized + Glorot")
 
 # Settings the post and its answer leave open, each with the range a reader could take from the words quoted.
-# A claim that rests on one of them is judged at every point of its range (one claim per point).
+# A claim that rests on one of them is one claim judged at every point of its range (open_settings, claims.Open).
 DECAY_QUOTE = "a large initial learning rate with some decay"  # the answer: no start given (P.big_lrs)
 DECAY_TARGETS = ("square", "notch")  # the targets that fail as posted, for which the answer proposes it
 EPOCHS_QUOTE = "train for more epochs"  # the answer: no length given (P.outer_epochs doubled up to P.long_epochs)

@@ -58,7 +58,7 @@ FIXES = ("as posted", "y scaled", "init std 0.5", "decaying lr", "y scaled + ini
          "Glorot init", "output bias = mean(y)", "standardized X and y", "standardized + Glorot")
 
 # Settings the post and its answer leave open, each with the range a reader could take from the words quoted.
-# A claim that rests on one of them is judged at every point of its range (one claim per point).
+# A claim that rests on one of them is one claim judged at every point of its range (open_settings, claims.Open).
 DECAY_QUOTE = "a large initial learning rate with some decay"  # the answer: no start given (P.big_lrs)
 DECAY_TARGETS = ("square", "notch")  # the targets that fail as posted, for which the answer proposes it
 EPOCHS_QUOTE = "train for more epochs"  # the answer: no length given (P.outer_epochs doubled up to P.long_epochs)
@@ -349,11 +349,6 @@ def key(target: str, config: str) -> str:
     return results_key(f"{target} | {config}")
 
 
-def _rate_claim(who, quote, says, target, config, kind, against=None) -> claims.Claim:
-    return claims.Claim(key(target, config), who, quote, says, f"{TARGET_LABELS[target]}: {config}",
-                        claims.RateRule(kind), against=against and f"{against}")
-
-
 # Named thresholds of the chapter's own measurements (glued for the prose by glue_thresholds)
 STRICT_SUCCESS = 0.9  # a stricter reading of success, to show how lenient P.success is for partial fits
 LARGE_LOSS = 0.5  # "quite large": a loss above this share of the target's variance over the last half
@@ -371,73 +366,128 @@ def glue_constants(glue, P) -> None:
     glue("widths", ", ".join(map(str, widths)))
 
 
-def chapter_claims(P) -> tuple[claims.Claim, ...]:
-    """The post's observations and the answer's claims (the quote is the source's phrase; what it says is ours).
-    A claim that leaves a setting open is one claim per point of its range: the decaying rate per start in
-    P.big_lrs, the larger initial weights per network of the post's description (P.hidden and WIDTH_RANGE),
-    scaling y and training longer per training length (P.outer_epochs, then long_checkpoints(P))."""
-    sq, no = f"{SCALED} | as posted", f"{SCALED} | as posted"
-    here = width_label(P.hidden)
-    widths = [w for w in WIDTH_RANGE if list(w) != list(P.hidden)]
+def _rate_claim(who, quote, says, target, config, kind, against=None, open=()) -> claims.Claim:
+    return claims.Claim(key(target, config), who, quote, says, f"{TARGET_LABELS[target]}: {config}",
+                        claims.RateRule(kind), against=against, open=open)
+
+
+WIDTHS_QUOTE = "a few hidden layers with 15-20 neurons"  # the post's networks: the widths it leaves open
+
+
+def widths(P) -> tuple[tuple[int, ...], ...]:
+    """The networks of the post's description the initialization claims are judged on: P.hidden first, then
+    the others of WIDTH_RANGE."""
+    return (tuple(P.hidden), *(tuple(w) for w in WIDTH_RANGE if list(w) != list(P.hidden)))
+
+
+def open_settings(P) -> dict[str, claims.Open]:
+    """The settings the thread leaves open, each with the range tried and the words that leave it open: the
+    decaying rate's start (P.big_lrs), the network (widths(P)), the training length of the scaled-y fix (the
+    posted P.outer_epochs, then long_checkpoints(P)) and of training longer as posted (long_checkpoints(P);
+    absent when the run has none)."""
+    lengths = tuple(long_checkpoints(P))
+    out = dict(start=claims.Open("initial learning rate", tuple(P.big_lrs), DECAY_QUOTE),
+               network=claims.Open("hidden layers", widths(P), WIDTHS_QUOTE, who="post"),
+               epochs=claims.Open("outer epochs", (P.outer_epochs, *lengths), EPOCHS_QUOTE))
+    if lengths:
+        out["longer"] = claims.Open("outer epochs", lengths, EPOCHS_QUOTE)
+    return out
+
+
+def _declared(P) -> list[tuple[claims.Claim, Callable | None]]:
+    """Every claim of the chapter, in the table's order, with where its evidence comes from: for a claim judged
+    on the runs' rows, a function of the open setting's value (None for a closed claim) giving (target, the
+    row's configuration, the configuration it is contrasted with or None), or a claims.Unavailable; None for
+    a claim judged on facts(...)."""
+    sq = f"{SCALED} | as posted"
+    here = tuple(P.hidden)
+    o = open_settings(P)
+
+    def fixed(t, config, against=None):
+        return lambda _: (t, config, against)
+
+    def post(says, t, config, kind, quote, against=None):
+        return _rate_claim("post", quote, says, t, config, kind, against), fixed(t, config, against)
+
+    def init_row(t, w):  # the larger init at network w, against the same network as posted where it was run
+        name = f"{SCALED} | init std 0.5" + ("" if w == here else f" | {width_label(w)}")
+        against = sq if t == "notch" or w == here else f"{sq} | {width_label(w)}"
+        return t, name, against
+
+    def y_row(e):
+        name = (lambda c: c) if e == P.outer_epochs else (lambda c: epochs_name(c, e))
+        return "square", name(f"{SCALED} | y scaled"), name(sq)
+
     out = [
-        _rate_claim("post", "relatively well", "max(0, x-50) is fitted well with raw X", "hinge",
-                    "raw X | as posted", "works"),
-        _rate_claim("post", "does not really change", "max(0, x-50) is still fitted well with X/100", "hinge",
-                    sq, "works"),
-        _rate_claim("post", "No scaling", "(x-50)^2 is fitted well with raw X", "square", "raw X | as posted",
-                    "works"),
-        _rate_claim("post", "destroy completely", "(x-50)^2 fails once X is divided by 100", "square", sq, "fails",
-                    "raw X | as posted"),
-        _rate_claim("post", "No scaling", "the indicator is fitted well with raw X", "notch", "raw X | as posted",
-                    "works"),
-        _rate_claim("post", "destroy completely", "the indicator fails once X is divided by 100", "notch", no,
-                    "fails", "raw X | as posted"),
-        claims.Claim(key("square", f"{sq} | oscillating"), "answer", "an oscillating loss that is quite large",
-                     "left as posted, the square's loss stays large and oscillates", f"{TARGET_LABELS['square']}: {sq}",
-                     claims.RateRule("fails")),
+        post("max(0, x-50) is fitted well with raw X", "hinge", "raw X | as posted", "works", "relatively well"),
+        post("max(0, x-50) is still fitted well with X/100", "hinge", sq, "works", "does not really change"),
+        post("(x-50)^2 is fitted well with raw X", "square", "raw X | as posted", "works", "No scaling"),
+        post("(x-50)^2 fails once X is divided by 100", "square", sq, "fails", "destroy completely", "raw X | as posted"),
+        post("the indicator is fitted well with raw X", "notch", "raw X | as posted", "works", "No scaling"),
+        post("the indicator fails once X is divided by 100", "notch", sq, "fails", "destroy completely",
+             "raw X | as posted"),
+        (claims.Claim(key("square", f"{sq} | oscillating"), "answer", "an oscillating loss that is quite large",
+                      "left as posted, the square's loss stays large and oscillates",
+                      f"{TARGET_LABELS['square']}: {sq}", claims.RateRule("fails")), None),
+        (_rate_claim("answer", "scaling y as well", "scaling y into [0, 1] fixes (x-50)^2", "square",
+                     f"{SCALED} | y scaled", "works", f"{sq}, trained as long", open=o["epochs"]), y_row),
     ]
-    for e in [P.outer_epochs, *long_checkpoints(P)]:
-        name = (lambda c: c) if e == P.outer_epochs else (lambda c, e=e: epochs_name(c, e))
-        out.append(_rate_claim("answer", "scaling y as well", f"scaling y into [0, 1] fixes (x-50)^2 in {e} outer "
-                               "epochs", "square", name(f"{SCALED} | y scaled"), "works", name(sq)))
-    for e in long_checkpoints(P):
-        for t in ("square", "notch"):
-            out.append(_rate_claim("answer", EPOCHS_QUOTE, f"as posted, {TARGET_LABELS[t]} is fitted in {e} outer "
-                                   "epochs", t, epochs_name(sq, e), "works", sq))
-    out.append(_rate_claim("answer", "initial weights to be larger", f"init std 0.5 fixes (x-50)^2 ({here})",
-                           "square", f"{SCALED} | init std 0.5", "works", sq))
-    for w in widths:
-        wl = width_label(w)
-        out.append(_rate_claim("answer", "initial weights to be larger", f"init std 0.5 fixes (x-50)^2 ({wl})",
-                               "square", f"{SCALED} | init std 0.5 | {wl}", "works", f"{sq} | {wl}"))
-    out.append(_rate_claim("answer", "scaling up the initial weights does work", f"init std 0.5 fixes the indicator "
-                           f"({here})", "notch", f"{SCALED} | init std 0.5", "works", no))
-    for w in widths:
-        wl = width_label(w)
-        out.append(_rate_claim("answer", "scaling up the initial weights does work", f"init std 0.5 fixes the "
-                               f"indicator ({wl})", "notch", f"{SCALED} | init std 0.5 | {wl}", "works"))
+    for t in ("square", "notch"):
+        says = f"as posted, {TARGET_LABELS[t]} is fitted if trained for longer"
+        if "longer" in o:
+            out.append((_rate_claim("answer", EPOCHS_QUOTE, says, t, f"{sq} | longer", "works",
+                                    f"{sq} ({P.outer_epochs} outer epochs)", open=o["longer"]),
+                        lambda e, t=t: (t, epochs_name(sq, e), sq)))
+        else:
+            out.append((_rate_claim("answer", EPOCHS_QUOTE, says, t, f"{sq} | longer", "works", sq),
+                        lambda _: claims.Unavailable(f"no run longer than the posted {P.outer_epochs} outer epochs",
+                                                     "runs longer than the posted length (long_epochs)")))
+    for t, quote, what in (("square", "initial weights to be larger", "(x-50)^2"),
+                           ("notch", "scaling up the initial weights does work", "the indicator")):
+        against = f"{sq} (the same network)" if t == "square" else f"{sq} ({width_label(here)})"
+        out.append((_rate_claim("answer", quote, f"init std 0.5 fixes {what}", t, f"{SCALED} | init std 0.5", "works",
+                                against, open=o["network"]), lambda w, t=t: init_row(t, w)))
     out += [
-        claims.Claim("keras_normal_default", "answer", "The default for std in RandomNormal is 0.05",
-                     "Keras's 'normal' initializer draws with standard deviation 0.05", "the posted initializer",
-                     claims.Check()),
-        claims.Claim(key("notch", f"{SCALED} | y scaled"), "answer", "scaling y isn't the issue",
-                     "the indicator's failure is not a matter of y's scale", "the indicator", claims.Check()),
-        claims.Claim(key("notch", f"{SCALED} | init std 0.5 | edge slope"), "answer",
-                     "you need to get those two large-slope bits at 40 and 60",
-                     "the larger initial weights work on the indicator by giving it steep edges",
-                     f"{TARGET_LABELS['notch']}: {SCALED} | init std 0.5", claims.Compare(higher=True),
-                     against=no),
+        (claims.Claim("keras_normal_default", "answer", "The default for std in RandomNormal is 0.05",
+                      "Keras's 'normal' initializer draws with standard deviation 0.05", "the posted initializer",
+                      claims.Check()), None),
+        (claims.Claim(key("notch", f"{SCALED} | y scaled"), "answer", "scaling y isn't the issue",
+                      "the indicator's failure is not a matter of y's scale", "the indicator", claims.Check()), None),
+        (claims.Claim(key("notch", f"{SCALED} | init std 0.5 | edge slope"), "answer",
+                      "you need to get those two large-slope bits at 40 and 60",
+                      "the larger initial weights work on the indicator by giving it steep edges",
+                      f"{TARGET_LABELS['notch']}: {SCALED} | init std 0.5", claims.Compare(higher=True),
+                      against=sq), None),
     ]
-    for lr in P.big_lrs:
-        for t, what in (("square", "(x-50)^2"), ("notch", "the indicator")):
-            out.append(_rate_claim("answer (untried)", DECAY_QUOTE, f"a decaying learning rate from {lr:g} helps "
-                                   f"{what}", t, f"{SCALED} | {decay_name(lr)}", "works", sq))
-    return tuple(out)
+    for t, what in (("square", "(x-50)^2"), ("notch", "the indicator")):
+        out.append((_rate_claim("answer (untried)", DECAY_QUOTE, f"a decaying learning rate helps {what}", t,
+                                f"{SCALED} | decaying lr", "works", sq, open=o["start"]),
+                    lambda lr, t=t: (t, f"{SCALED} | {decay_name(lr)}", sq)))
+    return out
 
 
-# The claims judged on facts(...) rather than on a row's failures.
-FACT_CLAIMS = ("square__scaled_x__as_posted__oscillating", "keras_normal_default", "notch__scaled_x__y_scaled",
-               "notch__scaled_x__init_std_0_5__edge_slope")
+def chapter_claims(P) -> tuple[claims.Claim, ...]:
+    """The post's observations and the answer's claims (the quote is the source's phrase; what it says is
+    ours). A claim that leaves a setting open is one claim judged at every point of its range (open_settings):
+    the decaying rate per start, the larger initial weights per network of the post's description, scaling
+    y and training longer per training length."""
+    return tuple(c for c, _ in _declared(P))
+
+
+def _points(c: claims.Claim) -> tuple:
+    """The values of a claim's one open setting, or (None,) for a closed claim."""
+    return c.open[0].values if c.open else (None,)
+
+
+def claim_rows(P) -> list[tuple[str, str]]:
+    """Every (target, configuration) row that the claims judged on runs read, the contrasted rows included."""
+    out = []
+    for c, at in _declared(P):
+        for where in ([] if at is None else map(at, _points(c))):
+            if not isinstance(where, claims.Unavailable):
+                t, config, against = where
+                out += [(t, x) for x in (config, against) if x is not None and (t, x) not in out]
+    return out
 
 
 def is_check(v: claims.Verdict) -> bool:
@@ -445,35 +495,41 @@ def is_check(v: claims.Verdict) -> bool:
     return isinstance(v.claim.rule, claims.Check)
 
 
-def judge_claims(rows: list[dict], P, facts: dict | None = None) -> list[claims.Verdict]:
-    """Each claim of chapter_claims(P) judged. A rate claim names a row of ``rows`` (per-seed failures in
-    "failed") and, where it draws a contrast, the row it is contrasted with (Fisher's exact test). Every other
-    claim takes its evidence from ``facts``: claim id -> (sample, against, evidence text) for the rule."""
-    by = {(r["target"], r["config"]): r for r in rows}
-    facts = facts or {}
-    verdicts = []
-    for c in chapter_claims(P):
-        if c.id in FACT_CLAIMS:
-            if c.id not in facts:
-                raise KeyError(f"claim {c.id!r} is judged on facts(...), which were not given")
-            sample, against, text = facts[c.id]
-            verdicts.append(c.judge(sample, against, evidence=text))
-            continue
-        label, config = c.config.split(": ", 1)
-        t = next(k for k, v in TARGET_LABELS.items() if v == label)
-        against = by[(t, c.against)]["failed"] if c.against else None
-        verdicts.append(c.judge(by[(t, config)]["failed"], against))
-    return verdicts
+def claims_evidence(rows: list[dict], P, facts: dict) -> dict:
+    """Every claim's evidence, by claim id, for claims.judge_all: a claim judged on rows gets each point's row
+    failures (per seed, "failed") and those of the row it is contrasted with (Fisher's exact test); the others
+    get their entry of ``facts`` (see facts(...): claim id -> (sample, against, evidence text))."""
+    by = {(r["target"], r["config"]): r["failed"] for r in rows}
+
+    def evidence(where):
+        if isinstance(where, claims.Unavailable):
+            return where
+        t, config, against = where
+        return claims.Evidence(by[(t, config)], None if against is None else by[(t, against)])
+
+    out = dict(facts)
+    for c, at in _declared(P):
+        if at is not None:
+            out[c.id] = {v: evidence(at(v)) for v in _points(c)} if c.open else evidence(at(None))
+    return out
 
 
-def range_summary(verdicts: Sequence[claims.Verdict], points: dict[str, str]) -> str:
-    """A claim judged over a range in one line: for each point (claim id -> the point in words, in the order
-    given), its verdict and failure count; then whether the verdict stays or where it changes."""
-    by = {v.claim.id: v for v in verdicts}
-    parts = [f"{label}: {by[i].outcome}, {by[i].evidence.split(';')[0]}" for i, label in points.items()]
-    outcomes = [by[i].outcome for i in points]
-    tail = ("the same verdict at every point" if len(set(outcomes)) == 1
-            else "the verdict depends on the setting")
+def judge_claims(rows: list[dict], P, facts: dict) -> list[claims.Verdict]:
+    """Every claim of chapter_claims(P), judged in one loop over its evidence (claims_evidence)."""
+    return claims.judge_all(chapter_claims(P), claims_evidence(rows, P, facts))
+
+
+def range_summary(v: claims.Verdict) -> str:
+    """An open claim's verdict in one line: at each point tried, its verdict and failure count; then whether
+    the verdict stays the same or where it changes."""
+    (o,) = v.claim.open
+    parts = [f"{o.text(p[0])}: {pv.label}, {pv.evidence.split(';')[0]}" for p, pv in v.points]
+    if v.outcome == claims.DEPENDS:
+        tail = f"the verdict changes with the {v.boundary_text()}"
+    elif len({pv.outcome for _, pv in v.points}) == 1:
+        tail = "the same verdict at every point"
+    else:
+        tail = f"{v.label} overall ({v.decides})"
     return "; ".join(parts) + f"; {tail}"
 
 
@@ -488,25 +544,9 @@ def tally(verdicts: Sequence[claims.Verdict]) -> dict:
                            "observations reproduce"}
 
 
-def ranges(verdicts: Sequence[claims.Verdict], P) -> dict:
-    """Each claim judged over an open setting, in one line per target (range_summary): the decaying rate per
-    start, init std 0.5 per network, scaling y per training length, training longer as posted."""
-    lengths = long_checkpoints(P)
-    out = {}
-    for t in DECAY_TARGETS:
-        out[f"range_decay__{t}"] = range_summary(
-            verdicts, {key(t, f"{SCALED} | {decay_name(s)}"): f"from {s:g}" for s in P.big_lrs})
-        out[f"range_init__{t}"] = range_summary(
-            verdicts, {key(t, f"{SCALED} | init std 0.5"): str(list(P.hidden))}
-            | {key(t, f"{SCALED} | init std 0.5 | {width_label(w)}"): str(list(w))
-               for w in WIDTH_RANGE if list(w) != list(P.hidden)})
-        out[f"range_longer__{t}"] = (range_summary(
-            verdicts, {key(t, epochs_name(f"{SCALED} | as posted", e)): f"{e} outer epochs" for e in lengths})
-            if lengths else "not run")
-    out["range_y_scaled"] = range_summary(
-        verdicts, {key("square", f"{SCALED} | y scaled"): f"{P.outer_epochs} outer epochs"}
-        | {key("square", epochs_name(f"{SCALED} | y scaled", e)): f"{e} outer epochs" for e in lengths})
-    return out
+def ranges(verdicts: Sequence[claims.Verdict]) -> dict:
+    """Each claim judged over an open setting, in one line (range_summary), keyed range__<claim id>."""
+    return {f"range__{v.claim.id}": range_summary(v) for v in verdicts if v.claim.open}
 
 
 def keras_normal_stddev() -> float:

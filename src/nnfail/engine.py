@@ -334,6 +334,23 @@ def reset_step_stats() -> None:
         _STATS[key] = 0.0 if isinstance(_STATS[key], float) else 0
 
 
+def _write_stats_at_exit(path: str) -> None:
+    """benchmarks/chapter_profile.py sets NNFAIL_ENGINE_STATS: every process that trained appends its
+    counters there as one JSON line when it ends."""
+    import atexit
+    import json
+
+    @atexit.register
+    def _write():
+        if _STATS["trainers"]:
+            with open(path, "a") as f:
+                f.write(json.dumps(step_stats()) + "\n")
+
+
+if os.environ.get("NNFAIL_ENGINE_STATS"):
+    _write_stats_at_exit(os.environ["NNFAIL_ENGINE_STATS"])
+
+
 def clear_step_cache() -> None:
     """Forget every shared step function (the next fit of each shape traces and compiles again)."""
     _STEP_CACHE.clear()

@@ -78,9 +78,13 @@ def test_decay_and_momentum_are_arguments_too():
     E.clear_step_cache()
     alone = train(lr=0.1, momentum=0.5, decay_rate=0.5, decay_steps=3)
     E.clear_step_cache()
-    train(lr=0.1, momentum=0.9, decay_rate=0.9, decay_steps=50)  # traces the momentum step
+    train(lr=0.2, momentum=0.9, decay_rate=0.9, decay_steps=3)  # traces the momentum step
+    before = _traces()
     shared = train(lr=0.1, momentum=0.5, decay_rate=0.5, decay_steps=3)
+    assert _traces() == before  # shared with the run above
     np.testing.assert_array_equal(alone, shared)
+    train(lr=0.1, momentum=0.5, decay_rate=0.5, decay_steps=4)  # the decay period is a constant of the trace
+    assert _traces() == before + 1
 
 
 @pytest.mark.parametrize("change", ["width", "members", "batch", "loss", "optimizer"])

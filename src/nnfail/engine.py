@@ -313,10 +313,13 @@ class _Shard:
 # Tracing a step loop and compiling it (XLA on the small-network path) costs about a second, far more than a
 # quick run's training. The loop therefore reads everything that differs between trainers of one shape as
 # arguments: the variables (weights, optimizer slots, liveness, update count) and the hyperparameters as
-# tensors. Trainers with the same network, loss, update rule, member split and execution mode share one
-# tf.function, which TensorFlow traces (and XLA compiles) once per distinct batch shape. Python floats
-# computed the same way as a constant would be (1 - beta_1 in double precision, then rounded) keep every
-# number identical to a loop that captured them.
+# tensors. Trainers with the same network, loss, update rule, member split, execution mode and decay period
+# share one tf.function, which TensorFlow traces (and XLA compiles) once per distinct batch shape. Python
+# floats computed the same way as a constant would be (1 - beta_1 in double precision, then rounded) keep
+# every number identical to a loop that captured them. The decay period stays a constant of the trace: XLA
+# turns a division by a constant into a multiplication by its reciprocal, which rounds differently from the
+# division a tensor divisor gets (chapter 1's decaying learning rates moved in the 6th digit), and a chapter
+# uses one or two periods at most.
 _STEP_CACHE_SIZE = 64  # distinct (network, loss, rule, split, mode) keys kept; the least recently used goes
 _STEP_CACHE: "dict[tuple, tf.types.experimental.GenericFunction]" = {}
 _STATS = {"trainers": 0, "step_functions": 0, "traces": 0, "trace_seconds": 0.0, "calls": 0, "call_seconds": 0.0}
@@ -358,17 +361,17 @@ def clear_step_cache() -> None:
 
 def _hyper_tensors(opt: Optimizer) -> tuple:
     """The optimizer's scalar hyperparameters as float32 tensors: beta_1, beta_2, 1 - beta_1, 1 - beta_2,
-    epsilon, momentum, decay_steps (the differences taken in double precision, as Python constants were)."""
+    epsilon, momentum (the differences taken in double precision, as Python constants were)."""
     return tuple(tf.constant(v, tf.float32) for v in (opt.beta_1, opt.beta_2, 1 - opt.beta_1, 1 - opt.beta_2,
-                                                     opt.epsilon, opt.momentum, float(opt.decay_steps)))
+                                                     opt.epsilon, opt.momentum))
 
 
-def _step_function(net: MLP, loss: str, rule: str, bounds: tuple, jit: bool):
-    """The shared, compiled step loop for one (network, loss, rule, member split, mode)."""
-    key = (net, loss, rule, bounds, jit)
+def _step_function(net: MLP, loss: str, rule: str, bounds: tuple, jit: bool, decay_steps: int):
+    """The shared, compiled step loop for one (network, loss, rule, member split, mode, decay period)."""
+    key = (net, loss, rule, bounds, jit, decay_steps)
     fn = _STEP_CACHE.pop(key, None)
     if fn is None:
-        fn = tf.function(_make_steps(net, loss, rule, bounds), jit_compile=jit)
+        fn = tf.function(_make_steps(net, loss, rule, bounds, decay_steps), jit_compile=jit)
         _STATS["step_functions"] += 1
     _STEP_CACHE[key] = fn  # most recently used last
     while len(_STEP_CACHE) > _STEP_CACHE_SIZE:
@@ -376,18 +379,18 @@ def _step_function(net: MLP, loss: str, rule: str, bounds: tuple, jit: bool):
     return fn
 
 
-def _make_steps(net: MLP, loss: str, rule: str, bounds: tuple):
+def _make_steps(net: MLP, loss: str, rule: str, bounds: tuple, decay_steps: int):
     k = bounds[-1][1]
 
     def step(shard, hyper, xb, yb, t):
         """One update of a shard's live members on their batches [k, b, .]; returns their losses [k]."""
         vars_, ms, vs, alive, lr0, decay = shard
-        beta_1, beta_2, one_minus_beta_1, one_minus_beta_2, epsilon, momentum, decay_steps = hyper
+        beta_1, beta_2, one_minus_beta_1, one_minus_beta_2, epsilon, momentum = hyper
         with tf.GradientTape() as tape:
             losses = member_loss(net, loss, list(zip(vars_[0::2], vars_[1::2])), xb, yb)
             total_loss = tf.reduce_sum(tf.where(alive, losses, tf.zeros_like(losses)))
         grads = tape.gradient(total_loss, vars_)
-        lr = lr0 * tf.pow(decay, t / decay_steps)
+        lr = lr0 * tf.pow(decay, t / float(decay_steps))
         alive_new = _optimizer_step(rule, vars_, ms, vs, grads, losses, alive, lr, t + 1,
                                     (beta_1, beta_2, epsilon, momentum, one_minus_beta_1, one_minus_beta_2))
         return tf.where(alive_new, losses, tf.zeros_like(losses))
@@ -447,7 +450,8 @@ class Trainer:
         self.iterations = tf.Variable(0, dtype=tf.int64)
         self.history = History()
         self._hyper = _hyper_tensors(optimizer)
-        self._steps_fn = _step_function(net, loss, self._rule, tuple(self._bounds), bool(jit))
+        self._steps_fn = _step_function(net, loss, self._rule, tuple(self._bounds), bool(jit),
+                                        int(optimizer.decay_steps))
         _STATS["trainers"] += 1
 
     @property

@@ -320,7 +320,7 @@ class _Shard:
 # turns a division by a constant into a multiplication by its reciprocal, which rounds differently from the
 # division a tensor divisor gets (chapter 1's decaying learning rates moved in the 6th digit), and a chapter
 # uses one or two periods at most.
-_STEP_CACHE_SIZE = 64  # distinct (network, loss, rule, split, mode) keys kept; the least recently used goes
+_STEP_CACHE_SIZE = 64  # distinct (network, loss, rule, split, mode, decay period) keys kept; least recently used goes
 _STEP_CACHE: "dict[tuple, tf.types.experimental.GenericFunction]" = {}
 _STATS = {"trainers": 0, "step_functions": 0, "traces": 0, "trace_seconds": 0.0, "calls": 0, "call_seconds": 0.0}
 

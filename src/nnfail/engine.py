@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -227,7 +228,7 @@ def _finite_members(losses, grads):
 def _update(rule, p, m, v, g, alpha, hyper, alive=None):
     """One variable's update (rule: adam, momentum or sgd; alpha: per-member step sizes [k]); with ``alive``
     the members it marks False keep their weights and slots."""
-    beta_1, beta_2, epsilon, momentum = hyper
+    _, _, epsilon, momentum, one_minus_beta_1, one_minus_beta_2 = hyper
     lr_i = _member_mask(alpha, p)
     keep = None if alive is None else _member_mask(alive, p)
     if keep is not None:
@@ -237,8 +238,8 @@ def _update(rule, p, m, v, g, alpha, hyper, alive=None):
         var.assign(new if keep is None else tf.where(keep, new, var))
 
     if rule == "adam":
-        m_new = m + (g - m) * (1 - beta_1)
-        v_new = v + (tf.square(g) - v) * (1 - beta_2)
+        m_new = m + (g - m) * one_minus_beta_1
+        v_new = v + (tf.square(g) - v) * one_minus_beta_2
         delta = -(m_new * lr_i) / (tf.sqrt(v_new) + epsilon)
         put(m, m_new)
         put(v, v_new)
@@ -264,7 +265,7 @@ _ONE_CALL_BELOW = 1 << 20  # weights per shard under which the unmasked update i
 
 def _optimizer_step(name, params, slots_m, slots_v, grads, losses, alive, lr, step, hyper):
     """Update the variables in place; returns the new liveness [k]. hyper = (beta_1, beta_2, epsilon,
-    momentum)."""
+    momentum, 1 - beta_1, 1 - beta_2), scalar tensors."""
     beta_1, beta_2 = hyper[0], hyper[1]
     alive_new = alive & _finite_members(losses, grads)
     alive.assign(alive_new)
@@ -303,6 +304,115 @@ class _Shard:
     def pairs(self):
         return list(zip(self.vars[0::2], self.vars[1::2]))
 
+    def state(self):
+        """What the shared step function reads and writes, as arguments (never captured)."""
+        return (self.vars, self.m, self.v, self.alive, self.lr, self.decay)
+
+
+# ------------------------------------------------------------------------------------ shared step functions
+# Tracing a step loop and compiling it (XLA on the small-network path) costs about a second, far more than a
+# quick run's training. The loop therefore reads everything that differs between trainers of one shape as
+# arguments: the variables (weights, optimizer slots, liveness, update count) and the hyperparameters as
+# tensors. Trainers with the same network, loss, update rule, member split, execution mode and decay period
+# share one tf.function, which TensorFlow traces (and XLA compiles) once per distinct batch shape. Python
+# floats computed the same way as a constant would be (1 - beta_1 in double precision, then rounded) keep
+# every number identical to a loop that captured them. The decay period stays a constant of the trace: XLA
+# turns a division by a constant into a multiplication by its reciprocal, which rounds differently from the
+# division a tensor divisor gets (chapter 1's decaying learning rates moved in the 6th digit), and a chapter
+# uses one or two periods at most.
+_STEP_CACHE_SIZE = 64  # distinct (network, loss, rule, split, mode, decay period) keys kept; least recently used goes
+_STEP_CACHE: "dict[tuple, tf.types.experimental.GenericFunction]" = {}
+_STATS = {"trainers": 0, "step_functions": 0, "traces": 0, "trace_seconds": 0.0, "calls": 0, "call_seconds": 0.0}
+
+
+def step_stats() -> dict:
+    """Counters since the process started (or :func:`reset_step_stats`): trainers built, shared step
+    functions made, traces of them (each a compile on the XLA path), seconds spent in the fits' calls that
+    traced (tracing, compiling and running that call) and in all calls."""
+    return dict(_STATS, cached=len(_STEP_CACHE))
+
+
+def reset_step_stats() -> None:
+    for key in _STATS:
+        _STATS[key] = 0.0 if isinstance(_STATS[key], float) else 0
+
+
+def _write_stats_at_exit(path: str) -> None:
+    """benchmarks/chapter_profile.py sets NNFAIL_ENGINE_STATS: every process that trained appends its
+    counters there as one JSON line when it ends."""
+    import atexit
+    import json
+
+    @atexit.register
+    def _write():
+        if _STATS["trainers"]:
+            with open(path, "a") as f:
+                f.write(json.dumps(step_stats()) + "\n")
+
+
+if os.environ.get("NNFAIL_ENGINE_STATS"):
+    _write_stats_at_exit(os.environ["NNFAIL_ENGINE_STATS"])
+
+
+def clear_step_cache() -> None:
+    """Forget every shared step function (the next fit of each shape traces and compiles again)."""
+    _STEP_CACHE.clear()
+
+
+def _hyper_tensors(opt: Optimizer) -> tuple:
+    """The optimizer's scalar hyperparameters as float32 tensors: beta_1, beta_2, 1 - beta_1, 1 - beta_2,
+    epsilon, momentum (the differences taken in double precision, as Python constants were)."""
+    return tuple(tf.constant(v, tf.float32) for v in (opt.beta_1, opt.beta_2, 1 - opt.beta_1, 1 - opt.beta_2,
+                                                     opt.epsilon, opt.momentum))
+
+
+def _step_function(net: MLP, loss: str, rule: str, bounds: tuple, jit: bool, decay_steps: int):
+    """The shared, compiled step loop for one (network, loss, rule, member split, mode, decay period)."""
+    key = (net, loss, rule, bounds, jit, decay_steps)
+    fn = _STEP_CACHE.pop(key, None)
+    if fn is None:
+        fn = tf.function(_make_steps(net, loss, rule, bounds, decay_steps), jit_compile=jit)
+        _STATS["step_functions"] += 1
+    _STEP_CACHE[key] = fn  # most recently used last
+    while len(_STEP_CACHE) > _STEP_CACHE_SIZE:
+        _STEP_CACHE.pop(next(iter(_STEP_CACHE)))
+    return fn
+
+
+def _make_steps(net: MLP, loss: str, rule: str, bounds: tuple, decay_steps: int):
+    k = bounds[-1][1]
+
+    def step(shard, hyper, xb, yb, t):
+        """One update of a shard's live members on their batches [k, b, .]; returns their losses [k]."""
+        vars_, ms, vs, alive, lr0, decay = shard
+        beta_1, beta_2, one_minus_beta_1, one_minus_beta_2, epsilon, momentum = hyper
+        with tf.GradientTape() as tape:
+            losses = member_loss(net, loss, list(zip(vars_[0::2], vars_[1::2])), xb, yb)
+            total_loss = tf.reduce_sum(tf.where(alive, losses, tf.zeros_like(losses)))
+        grads = tape.gradient(total_loss, vars_)
+        lr = lr0 * tf.pow(decay, t / float(decay_steps))
+        alive_new = _optimizer_step(rule, vars_, ms, vs, grads, losses, alive, lr, t + 1,
+                                    (beta_1, beta_2, epsilon, momentum, one_minus_beta_1, one_minus_beta_2))
+        return tf.where(alive_new, losses, tf.zeros_like(losses))
+
+    def steps(shards, iterations, hyper, xs, ys):
+        """Consecutive updates on batches xs [S, K, b, .] (b fixed, so XLA sees static shapes); returns the
+        sum over steps of each member's batch loss times b: [K]."""
+        _STATS["traces"] += 1  # runs only while TensorFlow traces
+        b = tf.cast(tf.shape(xs)[2], tf.float32)
+
+        def body(i, total):
+            t = tf.cast(iterations, tf.float32) + tf.cast(i, tf.float32)
+            parts = [step(sh, hyper, xs[i, lo:hi], ys[i, lo:hi], t) for sh, (lo, hi) in zip(shards, bounds)]
+            return i + 1, tf.ensure_shape(total + tf.concat(parts, 0) * b, [k])
+
+        n = tf.shape(xs)[0]
+        _, total = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), tf.zeros([k], tf.float32)))
+        iterations.assign_add(tf.cast(n, tf.int64))
+        return total
+
+    return steps
+
 
 class Trainer:
     """Holds K members' weights and optimizer state; ``fit`` may be called repeatedly, like Keras.
@@ -339,7 +449,10 @@ class Trainer:
                         for a, b in self._bounds]
         self.iterations = tf.Variable(0, dtype=tf.int64)
         self.history = History()
-        self._steps_fn = tf.function(self._steps, jit_compile=jit)
+        self._hyper = _hyper_tensors(optimizer)
+        self._steps_fn = _step_function(net, loss, self._rule, tuple(self._bounds), bool(jit),
+                                        int(optimizer.decay_steps))
+        _STATS["trainers"] += 1
 
     @property
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -356,33 +469,6 @@ class Trainer:
         return [(tf.concat([p[i][0] for p in per_shard], 0), tf.concat([p[i][1] for p in per_shard], 0))
                 for i in range(len(self.net.layers))]
 
-    def _step(self, sh: _Shard, xb, yb, t):
-        """One update of a shard's live members on their batches [k, b, .]; returns their losses [k]."""
-        with tf.GradientTape() as tape:
-            losses = member_loss(self.net, self.loss_name, sh.pairs(), xb, yb)
-            total_loss = tf.reduce_sum(tf.where(sh.alive, losses, tf.zeros_like(losses)))
-        grads = tape.gradient(total_loss, sh.vars)
-        opt = self.optimizer
-        lr = sh.lr * tf.pow(sh.decay, t / float(opt.decay_steps))
-        hyper = (opt.beta_1, opt.beta_2, opt.epsilon, opt.momentum)
-        alive = _optimizer_step(self._rule, sh.vars, sh.m, sh.v, grads, losses, sh.alive, lr, t + 1, hyper)
-        return tf.where(alive, losses, tf.zeros_like(losses))
-
-    def _steps(self, xs, ys):
-        """Consecutive updates on batches xs [S, K, b, .] (b fixed, so XLA sees static shapes);
-        returns the sum over steps of each member's batch loss times b: [K]."""
-        b = tf.cast(tf.shape(xs)[2], tf.float32)
-
-        def body(i, total):
-            t = tf.cast(self.iterations, tf.float32) + tf.cast(i, tf.float32)
-            parts = [self._step(sh, xs[i, lo:hi], ys[i, lo:hi], t) for sh, (lo, hi) in zip(self._shards, self._bounds)]
-            return i + 1, tf.ensure_shape(total + tf.concat(parts, 0) * b, [self.k])
-
-        n = tf.shape(xs)[0]
-        _, total = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), tf.zeros([self.k], tf.float32)))
-        self.iterations.assign_add(tf.cast(n, tf.int64))
-        return total
-
     def _epoch(self, x, y, batch_size: int) -> np.ndarray:
         """One pass over [K, N, .] data in order: full batches in one compiled loop, then the remainder
         batch (as Keras does). Returns the batch-size-weighted mean loss [K], NaN for diverged members."""
@@ -394,7 +480,14 @@ class Trainer:
                 shape = (self.k, (hi - lo) // b, b)
                 xs = np.moveaxis(x[:, lo:hi].reshape(*shape, -1), 1, 0)
                 ys = np.moveaxis(y[:, lo:hi].reshape(*shape, -1), 1, 0)
-                total += self._steps_fn(tf.constant(xs), tf.constant(ys)).numpy()
+                traces, t0 = _STATS["traces"], time.perf_counter()
+                total += self._steps_fn([sh.state() for sh in self._shards], self.iterations, self._hyper,
+                                        tf.constant(xs), tf.constant(ys)).numpy()
+                seconds = time.perf_counter() - t0
+                _STATS["calls"] += 1
+                _STATS["call_seconds"] += seconds
+                if _STATS["traces"] > traces:
+                    _STATS["trace_seconds"] += seconds
         return np.where(self.diverged, np.nan, total / n)
 
     def fit(self, x, y, epochs: int = 1, batch_size: int = 32, shuffle: bool = False,

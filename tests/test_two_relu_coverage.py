@@ -239,3 +239,23 @@ def test_random_animation_starts_follow_the_record():
     assert starts[0][0].shape == (2, 1, 3)
     assert two_relu_coverage.uncovered_edges(*starts[0]).tolist() == [False, True]
     assert two_relu_coverage.animation_starts(default_record())[1] == ["good start", "bad start"]
+
+
+def test_the_animation_with_the_pages_frame_count_stays_under_its_size_limit():
+    """Every frame of the player is inlined in the page: at the chapter's frame count and dpi it stays under
+    ANIMATION_MAX_MB (at the book's figure dpi, 100, the same frames take nearly twice as much)."""
+    x, y = two_relu_coverage.make_data(500, 1.0, np.random.default_rng(3))
+    at, snaps, _ = two_relu_coverage.train_with_snapshots(two_relu_coverage.article_starts(), x, y, E.Adam(0.05),
+                                                          150, two_relu_coverage.ANIMATION_FRAMES)
+    sub = np.random.default_rng(0).choice(len(x), size=300, replace=False)
+    html = two_relu_coverage.animation(snaps, x, y, sub, ["good start", "bad start"])
+    assert len(snaps) == two_relu_coverage.ANIMATION_FRAMES + 1
+    assert 0.1 * two_relu_coverage.ANIMATION_MAX_MB < len(html.encode()) / 1e6 < two_relu_coverage.ANIMATION_MAX_MB
+
+
+def test_the_main_claims_table_shows_the_declared_claims_in_order_at_the_chapters_setting():
+    verdicts = two_relu_coverage.judge_claims(article_runs(0.95, 0.3), CHECK, law(30, 0), 0.9)
+    main = two_relu_coverage.main_verdicts(verdicts, "adam 0.05 (default)")
+    ids = [v.claim.id.split("__")[0] for v in main]
+    assert ids == list(two_relu_coverage.MAIN_CLAIMS) and len(main) <= 12 and len(main) < len(verdicts)
+    assert all(v.claim.id.endswith("__adam_0_05_default") for v in main if "__" in v.claim.id)

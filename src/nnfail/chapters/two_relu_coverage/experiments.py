@@ -406,20 +406,39 @@ def draw_snapshot(axes, params, x, y, sub, titles, grid_x=None):
     axes[0].set_ylabel("y")
 
 
+ANIMATION_FRAMES = 15  # frames of the page's animation after the first (a quick run: ANIMATION_FRAMES_QUICK)
+ANIMATION_FRAMES_QUICK = 12
+ANIMATION_DPI = 60  # pixels per inch of each frame (the book's figures: 100): with ANIMATION_FRAMES frames ...
+ANIMATION_MAX_MB = 0.5  # ... the embedded player stays under this (every frame is inlined in the page)
+
+
 def animation(snaps, x, y, sub, titles) -> str:
-    """The training as an embedded HTML animation (low dpi: every frame is inlined in the page)."""
+    """The training as an embedded HTML animation, each frame saved at ANIMATION_DPI (every frame is inlined
+    in the page, so its size is the page's)."""
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
     from matplotlib import animation as mpl_animation
 
     from nnfail import plots
 
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=60)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=ANIMATION_DPI)
     anim = mpl_animation.FuncAnimation(fig, lambda i: draw_snapshot(axes, snaps[i], x, y, sub, titles),
-                                       frames=len(snaps), interval=200)
-    html = plots.animation_html(anim, alt=f"Animation of training: {titles[0]} and {titles[1]}, unit outputs, "
-                                          "fit and kinks moving over the data")
+                                       frames=len(snaps), interval=250)
+    with mpl.rc_context({"savefig.dpi": ANIMATION_DPI}):  # the writer saves frames at savefig.dpi
+        html = plots.animation_html(anim, alt=f"Animation of training: {titles[0]} and {titles[1]}, unit "
+                                              "outputs, fit and kinks moving over the data")
     plt.close(fig)
     return html
+
+
+def draw_snapshots(fig, axes, at, snaps, x, y, sub, titles) -> None:
+    """The static figure of the reproduction: both starts (columns) at the first, a quarter-way and the last
+    snapshot (rows)."""
+    for row, i in zip(axes, [0, len(snaps) // 4, len(snaps) - 1]):
+        draw_snapshot(row, snaps[i], x, y, sub, titles)
+        for ax, title in zip(row, titles):
+            ax.set_title(f"{title}, step {at[i]}")
+    fig.suptitle("Unit outputs, fit and kinks at three moments of training")
 
 
 def law_row(runs: Runs, good_r2: float) -> dict:
@@ -628,6 +647,21 @@ def can_reproduce_works(failed: np.ndarray) -> bool:
     """Whether more seeds could still make a "works" rate reproduce: the upper end of the Wilson interval of
     the share that works reaches claims.MOSTLY (else the best it can become is "partly")."""
     return 1 - stats.failure_rate(failed).low >= claims.MOSTLY
+
+
+# the claims the page's main table shows (the reader's question turns on them), in this order; the per-setting
+# claims (good_fits, bad_fails, left_idle) at the chapter's own optimizer setting; all claims sit in a dropdown
+MAIN_CLAIMS = ("uncovered_fail", "covered_work", "bad_fails", "good_fits", "left_idle", "regions_at_init",
+               "derivative", "inactive")
+
+
+def main_verdicts(verdicts, setting: str) -> list:
+    """The verdicts of MAIN_CLAIMS in that order, a per-setting claim at ``setting`` (a name of article_runs)."""
+    from nnfail.glue import key
+
+    by_id = {v.claim.id: v for v in verdicts}
+    ids = [c if c in by_id else f"{c}__{key(setting)}" for c in MAIN_CLAIMS]
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def judge_claims(article: dict[str, dict], check: dict, law: list[dict], good_r2: float) -> list[claims.Verdict]:

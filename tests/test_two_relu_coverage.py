@@ -286,3 +286,11 @@ def test_the_main_claims_table_shows_the_declared_claims_in_order():
     main = two_relu_coverage.main_verdicts(verdicts)
     assert [v.claim.id for v in main] == list(two_relu_coverage.MAIN_CLAIMS)
     assert len(main) <= 12 and len(main) < len(verdicts)
+
+
+def test_a_diverged_setting_is_undecided_and_says_so():
+    runs = article_runs(0.95, 0.3, good_other=float("nan"), bad_other=float("nan"))
+    v = {x.claim.id: x for x in two_relu_coverage.judge_claims(runs, CHECK, law(30, 0), 0.9)}
+    (_, first), (_, second) = v["good_fits"].points[:2]
+    assert first.outcome == claims.REPRODUCES and second.outcome == claims.UNDECIDED
+    assert "diverged" in second.evidence and "smaller step" in second.decides

@@ -668,14 +668,17 @@ def can_reproduce_works(failed: np.ndarray) -> bool:
 
 def _setting_evidence(article: dict[str, dict], good_r2: float) -> dict[str, dict]:
     """good_fits, bad_fails and left_idle at each optimizer setting (SETTINGS, in article_runs' order): the run's
-    R² minus ``good_r2``, or its bad start's final leftmost kink; a run that has not converged or diverged is
-    evidence that cannot be had (undecided: a longer run would decide it)."""
+    R² minus ``good_r2``, or its bad start's final leftmost kink; a run that has not converged (or diverged) is
+    evidence that cannot be had: undecided, and a longer run (a smaller step) would decide it."""
     out: dict[str, dict] = {"good_fits": {}, "bad_fails": {}, "left_idle": {}}
     for label, (name, r) in zip(SETTINGS, article.items()):
         done = f"{name}, {r['steps']:,} steps"
-        if not r["converged"] or not np.isfinite([r["good"], r["bad"]]).all():
-            lost = claims.Unavailable(f"{done}: has not converged (R² still moved {r['moved']:.3f} over the last "
-                                      f"half)", "a longer run would decide it")
+        lost = (claims.Unavailable(f"{done}: diverged", "a smaller step would decide it")
+                if not np.isfinite([r["good"], r["bad"]]).all() else
+                None if r["converged"] else
+                claims.Unavailable(f"{done}: has not converged (R² still moved {r['moved']:.3f} over the last half)",
+                                   "a longer run would decide it"))
+        if lost is not None:
             for what in out:
                 out[what][label] = lost
             continue

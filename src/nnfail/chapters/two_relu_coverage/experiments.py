@@ -298,11 +298,16 @@ GD_CHUNK = 10_000  # plain gradient descent runs in chunks of this many updates 
 GD_MAX_STEPS = 600_000  # ... or reaches this many
 
 
+ADAM_OTHER = 0.01  # the second Adam learning rate the article's starts train with
+# the optimizer settings the article's starts train with, as the claims table names them (article_runs' order)
+SETTINGS = ("the chapter's own", f"Adam {ADAM_OTHER:g}", *(f"gradient descent {r:g}" for r in GD_RATES))
+
+
 def optimizer_settings(P: Params) -> dict[str, tuple[E.Optimizer, int]]:
-    """{name: (optimizer, steps)} of the Adam-style runs: the chapter's own setting first, then Adam 0.01 for
-    ADAM_LONGER times as long (plain gradient descent is :func:`gd_article_runs`)."""
+    """{name: (optimizer, steps)} of the Adam-style runs: the chapter's own setting first, then Adam ADAM_OTHER
+    for ADAM_LONGER times as long (plain gradient descent is :func:`gd_article_runs`)."""
     return {f"{P.optimizer} {P.lr:g} (default)": (engine_optimizer(P), P.steps),
-            "Adam 0.01": (E.Adam(0.01), ADAM_LONGER * P.steps)}
+            f"Adam {ADAM_OTHER:g}": (E.Adam(ADAM_OTHER), ADAM_LONGER * P.steps)}
 
 
 def _article_row(r2_half, r2_end, W, b, steps) -> dict:
@@ -406,25 +411,45 @@ def draw_snapshot(axes, params, x, y, sub, titles, grid_x=None):
     axes[0].set_ylabel("y")
 
 
+ANIMATION_FRAMES = 15  # frames of the page's animation after the first (a quick run: ANIMATION_FRAMES_QUICK)
+ANIMATION_FRAMES_QUICK = 12
+ANIMATION_DPI = 60  # pixels per inch of each frame (the book's figures: 100): with ANIMATION_FRAMES frames ...
+ANIMATION_MAX_MB = 0.5  # ... the embedded player stays under this (every frame is inlined in the page)
+
+
 def animation(snaps, x, y, sub, titles) -> str:
-    """The training as an embedded HTML animation (low dpi: every frame is inlined in the page)."""
+    """The training as an embedded HTML animation, each frame saved at ANIMATION_DPI (every frame is inlined
+    in the page, so its size is the page's)."""
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
     from matplotlib import animation as mpl_animation
 
     from nnfail import plots
 
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=60)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=ANIMATION_DPI)
     anim = mpl_animation.FuncAnimation(fig, lambda i: draw_snapshot(axes, snaps[i], x, y, sub, titles),
-                                       frames=len(snaps), interval=200)
-    html = plots.animation_html(anim, alt=f"Animation of training: {titles[0]} and {titles[1]}, unit outputs, "
-                                          "fit and kinks moving over the data")
+                                       frames=len(snaps), interval=250)
+    with mpl.rc_context({"savefig.dpi": ANIMATION_DPI}):  # the writer saves frames at savefig.dpi
+        html = plots.animation_html(anim, alt=f"Animation of training: {titles[0]} and {titles[1]}, unit "
+                                              "outputs, fit and kinks moving over the data")
     plt.close(fig)
     return html
 
 
+def draw_snapshots(fig, axes, at, snaps, x, y, sub, titles) -> None:
+    """The static figure of the reproduction: both starts (columns) at the first, a quarter-way and the last
+    snapshot (rows)."""
+    for row, i in zip(axes, [0, len(snaps) // 4, len(snaps) - 1]):
+        draw_snapshot(row, snaps[i], x, y, sub, titles)
+        for ax, title in zip(row, titles):
+            ax.set_title(f"{title}, step {at[i]}")
+    fig.suptitle("Unit outputs, fit and kinks at three moments of training")
+
+
 def law_row(runs: Runs, good_r2: float) -> dict:
     """Bad fits and uncovered starts of one set of runs with intervals, the closed form, bad-fit rates given
-    an uncovered or a covered start and Fisher's test between them."""
+    an uncovered or a covered start and Fisher's test between them; ``bad_by_budget``: the bad-fit flags at the
+    run's own budget, then at each longer one it trained on to."""
     bad = ~(runs.r2 >= good_r2)
     unc_start = runs.uncovered_start
     rate, unc = stats.failure_rate(bad), stats.failure_rate(unc_start)
@@ -435,7 +460,8 @@ def law_row(runs: Runs, good_r2: float) -> dict:
                 fail_cov=float(bad[~unc_start].mean()) if (~unc_start).any() else float("nan"),
                 p=stats.fisher_exact(int(bad[unc_start].sum()), int(unc_start.sum()), int(bad[~unc_start].sum()),
                                      int((~unc_start).sum())) if both else float("nan"),
-                diverged=int(runs.diverged.sum()), bad=bad, uncovered=unc_start, **coverage_after(runs, bad))
+                diverged=int(runs.diverged.sum()), bad=bad, uncovered=unc_start, **coverage_after(runs, bad),
+                bad_by_budget=[bad, *(~(r2 >= good_r2) for _, (r2, _) in sorted(runs.longer.items()))])
 
 
 def _share(mask: np.ndarray, of: np.ndarray) -> float:
@@ -587,9 +613,34 @@ def keras_replays(P: Params, x: np.ndarray, y: np.ndarray, steps: int) -> list:
 
 # ------------------------------------------------------------------------------------- claims
 GRADIENT_MATCH = 1e-6  # our closed-form gradients must match TensorFlow's autodiff to this
+# the article trains both starts with one setup it does not give: these words leave its settings open
+UNSTATED = "learning rate, optimizer, and training epoch"
+SETTING_OPEN = claims.Open("optimizer and budget", SETTINGS, UNSTATED)
+BUDGET_OPEN = claims.Open("training budget", (1, FIX_LONGER), UNSTATED, unit="× the chapter's steps")
+
+
+# the article's starts are single deterministic runs: R² minus the good-fit threshold (P.good_r2) above or below
+# zero, and the bad start's leftmost kink against where it starts
+_MARGIN = " (R² minus the good-fit threshold)"
+FITS, FAILS = claims.Bound(0.0, "above", exact=True, unit=_MARGIN), claims.Bound(0.0, "below", exact=True, unit=_MARGIN)
+KINK_STAYS = claims.Bound(bad_start_left_kink(), "above", exact=True, unit=" (the bad start's leftmost kink at the end)")
 
 
 CLAIMS = (
+    claims.Claim("uncovered_fail", "article", "nothing is active", "a two-unit start whose units leave one side "
+                 "of the data uncovered fits badly", f"width {FIX_WIDTH}, Glorot uniform, uncovered starts",
+                 claims.RateRule("fails"), against="covered starts", open=BUDGET_OPEN),
+    claims.Claim("covered_work", "article", "good coverage", "a two-unit start that covers both sides of the "
+                 "data fits well", f"width {FIX_WIDTH}, Glorot uniform, covered starts", claims.RateRule("works"),
+                 open=BUDGET_OPEN),
+    claims.Claim("good_fits", "article", "good coverage", "the good start fits well", "the article's good start "
+                 "(one deterministic run per setting, until converged)", FITS, open=SETTING_OPEN),
+    claims.Claim("bad_fails", "article", "a poor fit", "the bad start fits badly", "the article's bad start (one "
+                 "deterministic run per setting, until converged)", FAILS, open=SETTING_OPEN),
+    claims.Claim("left_idle", "article", "initialization onwards", "at the bad start the inputs left of its kinks "
+                 "never contribute to any update: its leftmost kink never moves left of where it starts",
+                 "the article's bad start (one deterministic run per setting, until converged)",
+                 KINK_STAYS, open=SETTING_OPEN),
     claims.Claim("derivative", "article", "dy/dw = w", "where a unit is active, its output's derivative with "
                  "respect to its weight is the weight", "unit 1 of the article's start, where active",
                  claims.Check()),
@@ -598,30 +649,15 @@ CLAIMS = (
     claims.Claim("regions_at_init", "article", "at initialization state", "at the good start every region of the "
                  "input contributes to updating some hidden weight or bias", "the article's good start, step 0",
                  claims.Check()),
-    claims.Claim("uncovered_fail", "article", "nothing is active", "a two-unit start whose units leave one side "
-                 "of the data uncovered fits badly", f"width {FIX_WIDTH}, Glorot uniform, uncovered starts",
-                 claims.RateRule("fails"), against="covered starts"),
-    claims.Claim("covered_work", "article", "good coverage", "a two-unit start that covers both sides of the "
-                 "data fits well", f"width {FIX_WIDTH}, Glorot uniform, covered starts", claims.RateRule("works")),
 )
+# the claims the page's main table shows (the reader's question turns on them), in this order; all in a dropdown
+MAIN_CLAIMS = ("uncovered_fail", "covered_work", "bad_fails", "good_fits", "left_idle")
 
 
-def setting_claims(names) -> tuple[claims.Claim, ...]:
-    """The article's claims about its own two starts, one per optimizer setting (the article names none):
-    the good start fits, the bad start fits badly, and the region left of the bad start's kink never
-    contributes to training."""
-    from nnfail.glue import key
-
-    out = []
-    for name in names:
-        out += [claims.Claim(f"good_fits__{key(name)}", "article", "good coverage", "the good start fits well",
-                             f"the article's good start, {name}", claims.Check()),
-                claims.Claim(f"bad_fails__{key(name)}", "article", "a poor fit", "the bad start fits badly",
-                             f"the article's bad start, {name}", claims.Check()),
-                claims.Claim(f"left_idle__{key(name)}", "article", "initialization onwards", "at the bad start the "
-                             "inputs left of its kinks never contribute to any update", f"the article's bad start, {name}",
-                             claims.Check())]
-    return tuple(out)
+def main_verdicts(verdicts) -> list:
+    """The verdicts of MAIN_CLAIMS, in that order."""
+    by_id = {v.claim.id: v for v in verdicts}
+    return [by_id[i] for i in MAIN_CLAIMS]
 
 
 def can_reproduce_works(failed: np.ndarray) -> bool:
@@ -630,34 +666,54 @@ def can_reproduce_works(failed: np.ndarray) -> bool:
     return 1 - stats.failure_rate(failed).low >= claims.MOSTLY
 
 
-def judge_claims(article: dict[str, dict], check: dict, law: list[dict], good_r2: float) -> list[claims.Verdict]:
-    """The article's claims on its own starts under every optimizer setting in ``article`` (a setting that has
-    not converged is undecided), the gradient checks, and the width-2 random starts with Keras's default
-    initializer."""
-    row = next(r for r in law if r["width"] == FIX_WIDTH and r["init"] == LAW_INITS[0].name)
-    unc, failed = row["uncovered"], row["bad"]
-    verdicts = []
-    for c, (name, r) in zip(setting_claims(article), ((n, r) for n, r in article.items() for _ in range(3))):
-        what = c.id.split("__")[0]
-        if not r["converged"]:
-            verdicts.append(claims.undecided(c, f"{name} after {r['steps']:,} steps has not converged (R² still moved "
-                                                f"{r['moved']:.3f} over the last half): a longer run would decide it"))
+def _setting_evidence(article: dict[str, dict], good_r2: float) -> dict[str, dict]:
+    """good_fits, bad_fails and left_idle at each optimizer setting (SETTINGS, in article_runs' order): the run's
+    R² minus ``good_r2``, or its bad start's final leftmost kink; a run that has not converged (or diverged) is
+    evidence that cannot be had: undecided, and a longer run (a smaller step) would decide it."""
+    out: dict[str, dict] = {"good_fits": {}, "bad_fails": {}, "left_idle": {}}
+    for label, (name, r) in zip(SETTINGS, article.items()):
+        done = f"{name}, {r['steps']:,} steps"
+        lost = (claims.Unavailable(f"{done}: diverged", "a smaller step would decide it")
+                if not np.isfinite([r["good"], r["bad"]]).all() else
+                None if r["converged"] else
+                claims.Unavailable(f"{done}: has not converged (R² still moved {r['moved']:.3f} over the last half)",
+                                   "a longer run would decide it"))
+        if lost is not None:
+            for what in out:
+                out[what][label] = lost
             continue
-        done = f"{name}, {r['steps']:,} steps (converged)"
-        if what == "good_fits":
-            ok, ev = r["good"] >= good_r2, f"R² {r['good']:.3f} with {done}; good at {good_r2:g}"
-        elif what == "bad_fails":
-            ok, ev = r["bad"] < good_r2, f"R² {r['bad']:.3f} with {done}; good at {good_r2:g}"
-        else:
-            ok = r["bad_left_kink"] >= bad_start_left_kink()
-            ev = (f"the bad start's leftmost kink ends at {r['bad_left_kink']:.2f} (it starts at {bad_start_left_kink():g}) "
-                  f"with {done}; both units {'still' if r['bad_faces_right'] else 'no longer'} face right")
-        verdicts.append(c.judge(ok, None, ev))
-    works = stats.failure_rate(failed[~unc])
-    reach = ("" if can_reproduce_works(failed[~unc]) else
-             f"even the top of its interval ({tables.pct(1 - works.low)} work) is below the {claims.MOSTLY:.0%} a "
-             f"reproduction needs, so more seeds could make it at best partly reproduce")
-    evidence = {
+        out["good_fits"][label] = claims.Evidence([r["good"] - good_r2], None, f"R² {r['good']:.3f} with {done}")
+        out["bad_fails"][label] = claims.Evidence([r["bad"] - good_r2], None, f"R² {r['bad']:.3f} with {done}")
+        out["left_idle"][label] = claims.Evidence(
+            [r["bad_left_kink"]], None, f"with {done} both units {'still' if r['bad_faces_right'] else 'no longer'} "
+                                        f"face right; the kink starts at {bad_start_left_kink():g}")
+    return out
+
+
+def claims_evidence(article: dict[str, dict], check: dict, law: list[dict], good_r2: float) -> dict:
+    """Every claim's evidence, by claim id, for :func:`claims.judge_all`: the article's two starts at each
+    optimizer setting (:func:`_setting_evidence`), the width-2 random starts with Keras's default initializer
+    split by coverage at the start, at each budget of BUDGET_OPEN, and the gradient checks."""
+    row = next(r for r in law if r["width"] == FIX_WIDTH and r["init"] == LAW_INITS[0].name)
+    unc, by_budget = row["uncovered"], row["bad_by_budget"]
+
+    def budget(j, make):
+        if j >= len(by_budget):
+            return claims.Unavailable("this budget was not trained", "training on to it would decide it")
+        return make(by_budget[j])
+
+    def reach(failed):
+        works = stats.failure_rate(failed)
+        return None if can_reproduce_works(failed) else (
+            f"even the top of its interval ({tables.pct(1 - works.low)} work) is below the {claims.MOSTLY:.0%} a "
+            f"reproduction needs, so more seeds could make it at best partly reproduce")
+
+    budgets = BUDGET_OPEN.values
+    return {
+        "uncovered_fail": {m: budget(j, lambda b: claims.Evidence(b[unc], b[~unc])) for j, m in enumerate(budgets)},
+        "covered_work": {m: budget(j, lambda b: claims.Evidence(b[~unc], None, reach(b[~unc])))
+                         for j, m in enumerate(budgets)},
+        **_setting_evidence(article, good_r2),
         "derivative": (check["article_agrees"] == 1.0, None,
                        f"the formula is off by {check['article_vs_true']:.2f} on average over the inputs right of "
                        f"{check['unit1_kink']:g}, where unit 1 is active (true derivative: x)"),
@@ -668,12 +724,12 @@ def judge_claims(article: dict[str, dict], check: dict, law: list[dict], good_r2
                             f"w3 = w4 = 0 at the start, so the largest hidden-weight gradient there is "
                             f"{check['start_hidden_grad']:g}; after one update {check['regions_after_first']} of "
                             f"{check['n_regions']} regions contribute"),
-        "uncovered_fail": (failed[unc], failed[~unc], None),
-        "covered_work": (failed[~unc], None, reach or None),
     }
-    for c in CLAIMS:
-        verdicts.append(c.judge(*evidence[c.id]))
-    return verdicts
+
+
+def judge_claims(article: dict[str, dict], check: dict, law: list[dict], good_r2: float) -> list[claims.Verdict]:
+    """The article's claims, judged in one loop over their evidence (:func:`claims_evidence`)."""
+    return claims.judge_all(CLAIMS, claims_evidence(article, check, law, good_r2))
 
 
 def optimizer_dependence(article: dict[str, dict], good_r2: float) -> str:
@@ -693,13 +749,15 @@ def optimizer_dependence(article: dict[str, dict], good_r2: float) -> str:
 
 
 def verdicts_by_setting(verdicts, what: str) -> str:
-    """In words, the verdicts of one per-setting claim (``what``: good_fits, bad_fails or left_idle) grouped by
-    outcome, e.g. 'reproduces under Adam 0.01; does not reproduce under gradient descent 0.0001'."""
+    """In words, the per-setting verdicts of one of the article's open claims (``what``: good_fits, bad_fails or
+    left_idle) grouped by outcome, e.g. 'reproduces under the chapter's own, Adam 0.01; undecided under ...'."""
+    v = next((v for v in verdicts if v.claim.id == what), None)
+    if v is None:
+        return "not judged"
     groups: dict[str, list[str]] = {}
-    for v in verdicts:
-        if v.claim.id.startswith(what + "__"):
-            groups.setdefault(v.outcome, []).append(v.claim.config.split(", ", 1)[1])
-    return "; ".join(f"{outcome} under {', '.join(names)}" for outcome, names in groups.items()) or "not judged"
+    for (label,), pv in v.points:
+        groups.setdefault(pv.label, []).append(label)
+    return "; ".join(f"{outcome} under {', '.join(names)}" for outcome, names in groups.items())
 
 
 ARTICLE_COLUMNS = [  # the table of article_runs' rows (each with its setting's name)

@@ -868,3 +868,53 @@ def test_a_loss_still_halving_after_the_model_has_learned_is_polishing_not_high(
     polished = [1.0, 0.05] + [0.05 * 0.9 ** i for i in range(1, 30)]
     r = check_updates(10, "2 epochs", polished, 10, 300, trivial=1.0)
     assert r.status == "medium" and "constant predictor" in r.evidence
+
+
+# ------------------------------------------------------------------ training length and linear stacks, scored by fit
+def test_fit_score_is_accuracy_for_classes_and_r2_otherwise():
+    from nnfail.doctor.checks import fit_score
+
+    y = np.array([0, 1, 2, 1])
+    probs = np.eye(3)[[0, 1, 1, 1]]
+    assert fit_score("scce", False, y.reshape(-1, 1), probs) == (0.75, "accuracy")
+    assert fit_score("cce", False, np.eye(3)[y], probs) == (0.75, "accuracy")
+    assert fit_score("bce", False, np.array([[0.0], [1.0]]), np.array([[0.2], [0.4]])) == (0.5, "accuracy")
+    assert fit_score("bce", True, np.array([[0.0], [1.0]]), np.array([[-1.0], [0.3]])) == (1.0, "accuracy")
+    r2, name = fit_score("mse", False, np.array([[1.0], [2.0], [3.0]]), np.array([[1.0], [2.0], [2.0]]))
+    assert name == "R^2" and np.isclose(r2, 1 - (1 / 3) / (2 / 3))
+    assert fit_score("mse", False, np.ones((3, 1)), np.full((3, 1), np.nan)) is None
+
+
+def test_a_loss_still_falling_after_the_fit_stopped_improving_is_not_high():
+    """A classifier growing more confident halves its loss again and again while its accuracy no longer
+    moves: "train longer" is high only when the fit the reader cares about still improves by
+    length_score_gap."""
+    from nnfail.doctor.checks import check_updates
+
+    gap = doctor.THRESHOLDS["length_score_gap"]
+    falling = [1.0, 0.6] + [0.6 * 0.9 ** i for i in range(1, 30)]  # 0.6 at the reader's 10 steps, ~0.03 at 300
+    confident = check_updates(10, "2 epochs", falling, 10, 300, trivial=1.0, scores=(0.96, 0.96 + gap / 2, "accuracy"))
+    assert confident.status == "medium" and "polishing" in confident.evidence
+    improving = check_updates(10, "2 epochs", falling, 10, 300, trivial=1.0, scores=(0.6, 0.6 + 2 * gap, "accuracy"))
+    assert improving.status == "high" and "accuracy went from 0.600" in improving.evidence
+
+
+def test_too_few_updates_on_a_network_far_from_its_fit_is_high_with_the_fit_quoted():
+    model = _regression_net(keras.optimizers.Adam(1e-2))
+    r = result(doctor.diagnose(model, X3, Y3, epochs=2, fit_batch_size=len(X3)), "training_length")
+    assert r.status == "high" and "R^2 went from" in r.evidence
+
+
+def test_a_classifier_that_already_separates_its_classes_is_not_told_to_train_longer():
+    """Well-apart classes: after 60 updates the accuracy is already all it will be, though the cross-entropy
+    keeps falling over three times the updates."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, size=600)
+    X = rng.normal(size=(3, 4))[labels] * 4 + rng.normal(size=(600, 4))
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(1e-2))
+    r = result(doctor.diagnose(model, X, labels, epochs=3, fit_batch_size=32), "training_length")
+    assert r.status != "high" and "accuracy went from" in r.evidence
+

@@ -5,7 +5,9 @@ by side with the four published tools.
 
 Prints one line per program and the totals; with ``--out`` writes every finding, refusal and crash with the
 totals as JSON (``src/nnfail_bench/realprograms/first_run.json`` holds the first run, made before any doctor
-rule was changed for these programs).
+rule was changed for these programs; ``second_heldout_run.json`` the run on the programs added later, 35, 39,
+41, 42 and 46, made with ``--only`` before any rule was changed for them; ``revised_run.json`` the latest run
+on all of them).
 """
 from __future__ import annotations
 

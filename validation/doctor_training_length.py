@@ -5,8 +5,9 @@
 Training length: fault-free networks (relu 32-32 on Friedman #1, standardized; a 32-unit softmax classifier
 on scikit-learn's digits) trained for a short schedule and for ten times as many epochs; the training score
 (R^2 or accuracy, median over seeds) of each, and what the doctor's ``training_length`` says when it is told the
-short schedule (``epochs``, ``fit_batch_size``). A "high" should only come where the ten-times-longer
-training is clearly better.
+short schedule (``epochs``, ``fit_batch_size``): its status, the probe's loss drop over three times the
+updates, and the fit (R^2 or accuracy, on the probe's evaluation sample) at the short schedule's number of
+updates and at three times it. A "high" should only come where the ten-times-longer training is clearly better.
 
 Input offset: the same regression network on inputs shifted by k of their standard deviations (the spread
 unchanged): R^2 after 30 epochs, and what ``input_scale`` says. THRESHOLDS in src/nnfail/doctor/rules.py
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -61,7 +63,9 @@ def training_length(seeds: int):
             model = build(task, optimizer, seed)
             report = doctor.diagnose(model, X, y, epochs=epochs, fit_batch_size=batch, seed=seed)
             r = next(r for r in report.results if r.check == "training_length")
-            found.append(f"{r.status}" + (f" ({r.value:.0%})" if r.value is not None else ""))
+            moved = re.search(r"its (?:R\^2|accuracy) went from (\S+) to (\S+?)[:;,]", r.evidence)
+            found.append(f"{r.status}" + (f" ({r.value:.0%}" if r.value is not None else "")
+                         + (f"; fit {moved[1]} -> {moved[2]}" if moved else "") + (")" if r.value is not None else ""))
             model.fit(X, y, epochs=epochs, batch_size=batch, verbose=0)
             short.append(score(model, X, y, task))
             again = build(task, optimizer, seed)

@@ -1,13 +1,14 @@
 """Does each real program's repaired twin train measurably better than the faulty one?
 
-    python validation/realprograms_effect.py [--seeds 2] [--max-epochs 30] [--out FILE]
+    python validation/realprograms_effect.py [--seeds 2] [--max-epochs 30] [--out FILE] [--only 35,41]
 
 Trains both twins of every program in nnfail_bench.realprograms with the post's settings (FIT, and FIT_FIXED
 for the repaired twin where the repair changes them; epochs capped at --max-epochs), seeds 0..n-1, and scores
 them on the training data (R^2 for regression, accuracy otherwise). "Better": every repaired run above every
 faulty run. With the committed revised run it splits the doctor's high findings on repaired twins into those
 on twins that train measurably better (false alarms in the issue's sense) and the rest (a repair that leaves
-another fault in place, or none that helps here).
+another fault in place, or none that helps here). With ``--only``, just those programs are trained and, when
+``--out`` names an existing file, their rows replace or join that file's rows (the others are kept as they were).
 """
 from __future__ import annotations
 
@@ -39,9 +40,13 @@ def main():
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--max-epochs", type=int, default=30)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--only", default=None, help="comma-separated row numbers")
     a = ap.parse_args()
+    only = {int(x) for x in a.only.split(",")} if a.only else None
     rows = []
     for m in scoring.modules():
+        if only and m.NO not in only:
+            continue
         t0 = time.perf_counter()
         got = {}
         for fixed in (False, True):
@@ -74,6 +79,12 @@ def main():
         print(f"high findings on the other repaired twins (another fault left, or a repair that does not help here): "
               f"{len(other)} {other}")
     if a.out:
+        if only and os.path.exists(a.out):  # merge: the rows trained now replace or join the file's rows
+            with open(a.out) as f:
+                old = json.load(f)
+            if (old["seeds"], old["max_epochs"]) != (a.seeds, a.max_epochs):
+                raise SystemExit(f"{a.out} was made with seeds={old['seeds']}, max_epochs={old['max_epochs']}")
+            rows = sorted([r for r in old["programs"] if r["no"] not in only] + rows, key=lambda r: r["no"])
         with open(a.out, "w") as f:
             json.dump(dict(seeds=a.seeds, max_epochs=a.max_epochs, programs=rows), f, indent=1)
 

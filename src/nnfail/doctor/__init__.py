@@ -290,7 +290,10 @@ def _probe_checks(c: _Case, dead0: Result, sat0: Result, optimizer, check_curve:
 def _run_probes(c: _Case, trainer: Trainer, y_fit, dead0: Result, sat0: Result, check_curve: bool, steps: int,
                 batch_size: int, overfit_examples: int, overfit_steps: int, t0: float, updates):
     X = c.X
-    pr = train_probe(trainer, X, y_fit, c.rng, steps, batch_size)
+    # the reader's number of updates, when the probe is long enough to compare it with, is snapshotted: the
+    # training-length check scores the fit there
+    snap = updates[0] if updates is not None and updates[0] * THRESHOLDS["length_probe_factor"] <= steps else None
+    pr = train_probe(trainer, X, y_fit, c.rng, steps, batch_size, snapshot_at=snap)
     losses, weights = pr.losses, pr.weights
     diverged = None if pr.diverged_at is None else (pr.diverged_at, pr.diverged_value, pr.last_finite)
     # with the reader's history checked as the loss curve, the probe's divergence is said by update_ratio
@@ -330,11 +333,13 @@ def _training_length(c: _Case, trainer: Trainer, pr, updates: tuple[int, str], y
     need = int(np.ceil(THRESHOLDS["length_probe_factor"] * updates[0]))
     if steps < need <= THRESHOLDS["length_probe_max"]:
         pr = train_probe(trainer, c.X, y_fit, np.random.default_rng([int(c.rng.integers(2**31)), 11]), need,
-                         batch_size)
+                         batch_size, snapshot_at=updates[0])
         steps = need
         if pr.diverged_at is not None:
             return Result("training_length", "skipped", f"a probe of {need} steps diverged (see the learning rate)")
-    return C.check_updates(*updates, pr.losses, pr.every, steps, C.trivial_loss(c.loss, c.ys))
+    at, end = (C.fit_score(c.loss, c.from_logits, pr.y_eval, p) for p in (pr.pred_at, pr.pred_end))
+    scores = (at[0], end[0], at[1]) if at is not None and end is not None else None
+    return C.check_updates(*updates, pr.losses, pr.every, steps, C.trivial_loss(c.loss, c.ys), scores)
 
 
 def _note(steps, batch_size, X, idx, t0) -> str:

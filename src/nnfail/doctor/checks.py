@@ -574,14 +574,40 @@ def check_training_length(losses: Sequence[float], val_losses: Sequence[float] |
     return Result("training_length", "ok", f"the loss changed {drop:.0%} over the last {q} epochs")
 
 
+def fit_score(loss: str, from_logits: bool, y, pred) -> tuple[float, str] | None:
+    """How good a fit is in the reader's own terms: accuracy for the classification losses (bce, cce, scce),
+    R^2 for the others; None when it cannot be computed (no outputs, non-finite outputs, shapes that do not
+    pair)."""
+    if y is None or pred is None:
+        return None
+    P, Y = np.asarray(pred, dtype=float), np.asarray(y, dtype=float)
+    if len(P) != len(Y) or len(P) == 0 or not np.isfinite(P).all():
+        return None
+    P, Y = P.reshape(len(P), -1), Y.reshape(len(Y), -1)
+    if loss == "scce":
+        return (float(np.mean(P.argmax(axis=1) == Y[:, 0].astype(int))), "accuracy") if Y.shape[1] == 1 else None
+    if loss == "cce":
+        return (float(np.mean(P.argmax(axis=1) == Y.argmax(axis=1))), "accuracy") if Y.shape == P.shape else None
+    if P.shape != Y.shape:
+        return None
+    if loss == "bce":
+        return float(np.mean((P > (0.0 if from_logits else 0.5)) == (Y > 0.5))), "accuracy"
+    var = float(np.mean(Y.var(axis=0)))
+    return (float(1 - np.mean((P - Y) ** 2) / var), "R^2") if var > 0 else None
+
+
 def check_updates(updates: int, how: str, losses: Sequence[float], every: int, steps: int,
-                  trivial: float | None = None) -> Result:
+                  trivial: float | None = None, scores: tuple[float, float, str] | None = None) -> Result:
     """Whether the reader stopped while the loss was still falling fast: ``updates`` is how many optimizer steps
     their training made (``how`` says how it was counted); ``losses`` the probe's evaluation losses, taken
     every ``every`` of its ``steps`` steps from the same start with the same optimizer. The probe is the doctor's
     "train longer" experiment: its loss at the reader's number of updates against its loss at the end. High
     only while the loss at the reader's count is still a sizeable share of ``trivial`` (the constant
-    predictor's): a model that has already learned most of what it can is polishing, which is medium."""
+    predictor's): a model that has already learned most of what it can is polishing, which is medium.
+    ``scores`` (the fit's accuracy or R^2 at the reader's count and at the probe's end, with its name) replaces
+    that test when given: high only when the longer run also improves the fit by length_score_gap or more, since
+    a loss can keep halving (a classifier growing more confident) while the fit the reader cares about no longer
+    changes."""
     t = THRESHOLDS
     if updates * t["length_probe_factor"] > steps:
         return Result("training_length", "ok", f"your training made {updates} updates ({how}); the probe's {steps} "
@@ -597,6 +623,18 @@ def check_updates(updates: int, how: str, losses: Sequence[float], every: int, s
     ev = (f"your training made only {updates} updates ({how}); from the same start with the same optimizer the "
           f"probe's loss was {fmt(at)} after {updates} steps and {fmt(end)} after {steps} ({gain:.0%} lower)")
     fix = f"train for more updates (the probe's {steps} steps are {steps / updates:.0f}x yours): more epochs or smaller batches"
+    if scores is not None:
+        s_at, s_end, name = scores
+        ev += f"; its {name} went from {s_at:.3f} to {s_end:.3f}"
+        if gain >= t["length_gain_high"] and s_end - s_at >= t["length_score_gap"]:
+            return Result("training_length", "high", ev + ": the fit was still improving fast when you stopped",
+                          gain, t["length_gain_high"], fix)
+        if gain >= t["length_gain_high"]:
+            return Result("training_length", "medium", ev + f", less than {t['length_score_gap']:g} better: the "
+                          "rest is polishing (for a classifier, growing confidence), not a better fit", gain, t["length_gain_high"], fix)
+        if gain >= t["length_gain_medium"]:
+            return Result("training_length", "medium", ev, gain, t["length_gain_medium"], fix)
+        return Result("training_length", "ok", ev, gain, t["length_gain_medium"])
     learned = trivial is not None and trivial > 0 and at < t["length_far"] * trivial
     if gain >= t["length_gain_high"] and not learned:
         return Result("training_length", "high", ev + ": the loss was still falling fast when you stopped", gain,

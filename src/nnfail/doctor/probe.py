@@ -46,6 +46,11 @@ class Probe:
     diverged_value: float | None = None
     last_finite: float | None = None  # the last finite training loss before the divergence
     every: int = 1  # steps between two evaluations (losses[i] is the loss after i * every steps)
+    # with ``snapshot_at``: the evaluation sample's targets and the model's outputs on it after that many steps
+    # and at the end (the training-length check scores the fit, not only the loss, at the reader's length)
+    y_eval: np.ndarray | None = None
+    pred_at: np.ndarray | None = None
+    pred_end: np.ndarray | None = None
 
 
 class Trainer:
@@ -135,9 +140,11 @@ class Trainer:
             v.assign(value)
 
 
-def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals: int = 30) -> Probe:
+def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals: int = 30,
+                snapshot_at: int | None = None) -> Probe:
     """Train the trainer's copy from the reader's weights with a fresh optimizer state (stopping at the first
-    non-finite loss)."""
+    non-finite loss). With ``snapshot_at`` (a step count below ``steps``), also keep the model's outputs on the
+    evaluation sample after exactly that many steps and at the end."""
     import tensorflow as tf
 
     trainer.reset()
@@ -152,10 +159,21 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
     batches = np.stack([rng.choice(len(X), size=bs, replace=False) for _ in range(steps)])
     ratios = []
     diverged, last = None, None
+    pred_at = None
     for start in range(0, steps, every):
         idx = batches[start:start + every]
-        values, moves, evaluated = chunk(tf.constant(Xf[idx]), tf.constant(yf[idx]), x_eval, y_eval)
-        values, moves = values.numpy().astype(float), moves.numpy()
+        if snapshot_at is not None and start < snapshot_at < start + len(idx):  # split the chunk at the snapshot
+            cut = snapshot_at - start
+            v1, m1, _ = chunk(tf.constant(Xf[idx[:cut]]), tf.constant(yf[idx[:cut]]), x_eval, y_eval)
+            pred_at = np.asarray(clone(x_eval, training=False))
+            v2, m2, evaluated = chunk(tf.constant(Xf[idx[cut:]]), tf.constant(yf[idx[cut:]]), x_eval, y_eval)
+            values, moves = np.concatenate([v1.numpy(), v2.numpy()]), np.concatenate([m1.numpy(), m2.numpy()])
+        else:
+            values, moves, evaluated = chunk(tf.constant(Xf[idx]), tf.constant(yf[idx]), x_eval, y_eval)
+            values, moves = values.numpy(), moves.numpy()
+            if snapshot_at is not None and start + len(idx) == snapshot_at:
+                pred_at = np.asarray(clone(x_eval, training=False))
+        values = values.astype(float)
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:  # the first non-finite step ends the probe; the steps before it count
             j = int(bad[0])
@@ -179,8 +197,10 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
     floor = np.array([0.5 * math.sqrt(2 / (k.shape[-2] + k.shape[-1])) * math.sqrt(float(np.prod(k.shape)))
                       for k in kernels])
     peak = np.max(moved[..., 0] / np.maximum(moved[..., 1], floor), axis=0) if finite else []
+    pred_end = np.asarray(clone(x_eval, training=False)) if snapshot_at is not None and diverged is None else None
     return Probe(losses, dict(zip(names, map(float, med))), clone.get_weights(), dict(zip(names, map(float, peak))),
-                 *(diverged or (None, None)), last, every)
+                 *(diverged or (None, None)), last, every, yf[ev] if snapshot_at is not None else None, pred_at,
+                 pred_end)
 
 
 def relative_gradients(model, loss_obj, X, y, dense_only: bool = True) -> dict[str, float]:

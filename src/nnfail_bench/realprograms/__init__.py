@@ -10,6 +10,14 @@ module ``p<no>_<subject>.py`` here retells one of them: the model and data as th
 generator with the described shapes, ranges and label encoding where the data is not public) and the
 repaired twin from the accepted fix, with what was recovered from the post and what had to be assumed.
 
+Rows 35, 39, 41, 42 and 46 were added after the doctor's rules had been revised on the others; their posts
+could not be retrieved (searching by id and by their code found nothing), so they are *patch-only*
+reconstructions: the repair from the DeepFD patch table, the model and data assumed consistently with it and
+with the other tools' messages recorded there (each module's ``ASSUMED`` says what). The doctor was run on them
+once before any rule changed (``second_heldout_run.json``). Rows 37 (41600519) and 38 (41947039) are not
+reconstructed: for 37 the patch gives only the compile and fit lines while its ground truth also names changed
+layers and layer properties, which nothing recovered describes; for 38 the benchmark records no patch at all.
+
 Module interface (every module defines all of these):
 
 - ``NO`` (int, the row's ``no``), ``SUBJECT`` (str), ``URL``, ``TITLE`` (the post's title),

@@ -232,31 +232,31 @@ def test_remarks_compare_the_indicators_edges_across_fixes():
 
 def test_the_main_flow_shows_the_declared_key_claims_and_no_more_than_a_short_table():
     from nnfail.book import pagecheck
-    from nnfail.chapters.scaling_disaster import page
+    from nnfail.chapters.scaling_disaster import page as scaling_disaster_page
 
     for P in (DEFAULTS, DEFAULTS.replace(big_lrs=[0.1], long_epochs=51)):
         ids = [c.id for c in scaling_disaster.chapter_claims(P)]
-        assert set(page.KEY_CLAIMS) <= set(ids)  # a renamed claim must not drop out of the page unnoticed
-        shown = page.key_verdicts(judge(rows_with({}, P=P), P=P))
-        assert [v.claim.id for v in shown] == [i for i in ids if i in page.KEY_CLAIMS]
+        assert set(scaling_disaster_page.KEY_CLAIMS) <= set(ids)  # a renamed claim must not drop out of the page unnoticed
+        shown = scaling_disaster_page.key_verdicts(judge(rows_with({}, P=P), P=P))
+        assert [v.claim.id for v in shown] == [i for i in ids if i in scaling_disaster_page.KEY_CLAIMS]
         assert len(shown) <= pagecheck.MAX_TABLE_ROWS
 
 
 def test_the_reproduction_table_has_one_row_per_target_and_the_hinge_sentence_quotes_its_worst_rate():
-    from nnfail.chapters.scaling_disaster import page
+    from nnfail.chapters.scaling_disaster import page as scaling_disaster_page
 
     rows = []
     for t in scaling_disaster.TARGETS:
         for i, c in enumerate(("raw X | as posted", "scaled X | as posted", "scaled X | y scaled")):
             rows.append(dict(target=t, config=c, rate=0.1 * i, low=0.0, high=1.0, r2_median=0.5, r2_q1=0.0,
                              r2_q3=1.0, p_vs_baseline=1.0, diverged=0, n=4))
-    lines = page.posted_table(rows).data.splitlines()
+    lines = scaling_disaster_page.posted_table(rows).data.splitlines()
     assert len(lines) == 2 + len(scaling_disaster.TARGETS)
     assert lines[2].split(" | ")[1:3] == ["0% \\[0%, 100%\\]", "10% \\[0%, 100%\\]"]  # raw, then scaled X
     assert not any("20%" in line for line in lines)  # the fixes are not part of the reproduction
     glued = {}
     runs = scaling_disaster.Runs([], np.zeros(5, int), np.zeros(5), None, None, np.array([0, 1, 0, 0, 1], bool),
                                  None)
-    page.glue_main_runs(runs, rows, lambda k, v: glued.__setitem__(k, v))
+    scaling_disaster_page.glue_main_runs(runs, rows, lambda k, v: glued.__setitem__(k, v))
     assert glued["hinge_max_rate"] == pytest.approx(0.2) and glued["n_diverged"] == 2 and glued["n_members"] == 5
     assert glued["square__scaled_x__as_posted__rate"] == pytest.approx(0.1)

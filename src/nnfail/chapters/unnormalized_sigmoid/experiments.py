@@ -443,6 +443,11 @@ def judge_claims(sw: Runs, labels: str, sklearn=None, sign_flip=None) -> list[cl
     return out
 
 
+# The claims the reader's question (why so slow, what makes it faster) turns on: the main table of the page
+# shows these; the complete table is one click away. Chosen by what the claim is about, not by its outcome.
+KEY_CLAIMS = ("post_32000", "answer_209237", "scaling", "bias_fix", "adam", "momentum", "logloss_stuck",
+              "logloss_efficient__raw__a0_05", "logloss_scaled_1000__a0_01__sse", "sklearn_10000", "sklearn_zero")
+
 SIGN_CHECK_ITERS = 2000  # iterations each start trains both ways in the sign check
 
 
@@ -533,6 +538,13 @@ def judge_thread(sw: Runs, labels: str, P, sk_rows: list[dict]) -> tuple[list[cl
 
 LABELS_TEXT = {"alt": "the alternative labels", "iris": "the iris labels",
                None: "neither (the figures do not tell the label vectors apart; the claims use the labels parameter)"}
+
+LABEL_ROW_COLUMNS = [  # the table of label_rows's rows: each post row, its iris matches and both labels
+    ("row", lambda d: d["i"]), ("sepal, petal (cm)", lambda d: f"{d['row'][0]}, {d['row'][1]}"),
+    ("iris rows with these values", lambda d: ", ".join(str(i) for i, _ in d["m"])),
+    ("species", lambda d: ", ".join(sorted({s for _, s in d["m"]}))),
+    ("label from iris (virginica = 1)", lambda d: d["yi"]), ("alternative label", lambda d: d["ya"]),
+]
 
 LABEL_COLUMNS = [  # the table of identify_labels's rows
     ("source", lambda r: r["who"]), ("figure", lambda r: f"“{r['quote']}”"), ("configuration", lambda r: r["config"]),
@@ -661,3 +673,11 @@ def sklearn_comparison(y: np.ndarray, P, fixed_iters: int) -> list[dict]:
                              sse=np.median([r["sse"] for r in mine]), sse_min=min(r["sse"] for r in mine),
                              acc=np.median([r["accuracy"] for r in mine])))
     return rows
+
+
+def sklearn_columns(fixed_iters: int) -> list:
+    """The table of :func:`sklearn_comparison`'s rows (the fixed-length runs named by their length)."""
+    return [("run", lambda r: r["how"] if r["how"] != "fixed length" else f"{fixed_iters:,} iterations"),
+            ("inputs", lambda r: r["scaling"]), ("median iterations", lambda r: tables.num(r["n_iter"], 6)),
+            ("median SSE (best)", lambda r: f"{tables.num(r['sse'])} ({tables.num(r['sse_min'])})"),
+            ("median accuracy", lambda r: tables.pct(r["acc"]))]

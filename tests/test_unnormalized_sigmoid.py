@@ -184,9 +184,15 @@ def test_open_text_says_where_a_verdict_changes_with_the_setting():
     assert U.open_text(v) == "reproduces at step 0.5; does not reproduce at step 0.05 and 0.01"
     two = next(c for c in U.CLAIMS if c.id == "logloss_scaled_1000")
     v2 = two.judge_evidence({p: claims.Unavailable("no runs") for p in two.points()})
-    assert U.open_text(v2) == ("is undecided at step / stopping rule 0.5 / summed squared error, 0.5 / mean "
-                               "log-loss, 0.05 / summed squared error, 0.05 / mean log-loss, 0.01 / summed squared "
-                               "error and 0.01 / mean log-loss")
+    assert U.open_text(v2) == ("is undecided at every combination of step (0.5, 0.05 and 0.01) and stopping rule "
+                               "(summed squared error and mean log-loss)")
+    ev3 = {p: claims.Unavailable("no runs") for p in two.points()}
+    ev3[(0.5, "summed squared error")] = np.full(30, 500.0)  # well below the bound at one point only
+    ev3[(0.05, "summed squared error")] = np.full(30, 5000.0)
+    assert U.open_text(two.judge_evidence(ev3)) == (
+        "reproduces at step / stopping rule 0.5 / summed squared error; is undecided at step / stopping rule 0.5 / "
+        "mean log-loss, 0.05 / mean log-loss, 0.01 / summed squared error and 0.01 / mean log-loss; does not "
+        "reproduce at step / stopping rule 0.05 / summed squared error")
     with pytest.raises(ValueError, match="leaves no setting open"):
         U.open_text(_verdict("x", claims.REPRODUCES))
 

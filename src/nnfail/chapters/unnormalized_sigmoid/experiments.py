@@ -460,7 +460,7 @@ SIGN_CHECK_ITERS = 2000  # iterations each start trains both ways in the sign ch
 def open_text(v: claims.Verdict) -> str:
     """An open claim's verdict in words for the prose: its points grouped by verdict, e.g. "reproduces at step
     0.5; does not reproduce at step 0.05 and 0.01"; with two settings open, a point is "value / value" after
-    "setting / setting"."""
+    "setting / setting", and one outcome at every point names the ranges instead."""
     if not v.claim.open:
         raise ValueError(f"claim {v.claim.id!r} leaves no setting open")
     opens = v.claim.open
@@ -468,6 +468,10 @@ def open_text(v: claims.Verdict) -> str:
     for p, pv in v.points:
         groups.setdefault(pv.outcome, []).append(" / ".join(o.text(x) for o, x in zip(opens, p)))
     verb = {claims.UNDECIDED: "is undecided"}
+    if len(groups) == 1 and len(opens) > 1:  # one outcome everywhere: name the ranges, not every combination
+        (outcome,) = groups
+        ranges = " and ".join(f"{o.setting} ({_and([o.text(x) for x in o.values])})" for o in opens)
+        return f"{verb.get(outcome, outcome)} at every combination of {ranges}"
     lead = " / ".join(o.setting for o in opens)
     return "; ".join(f"{verb.get(o, o)} at {lead} {_and(p)}" for o, p in groups.items())
 

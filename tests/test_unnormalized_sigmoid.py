@@ -62,20 +62,29 @@ def test_capped_runs_never_make_a_reported_count_look_typical(short_runs):
     v = {x.claim.id: x for x in unnormalized_sigmoid.judge_claims(short_runs, "alt")}
     # as posted, no run reaches the target within 3,000 iterations: counted as larger than any count
     assert np.all(unnormalized_sigmoid.iterations(short_runs, "alt | as posted") == 3000)
-    assert v["post_32000"].outcome in (claims.DOES_NOT, claims.UNDECIDED) and "reached the cap" in v["post_32000"].evidence
+    for _, pv in v["post_32000"].points:  # with either bias update
+        assert pv.outcome in (claims.DOES_NOT, claims.UNDECIDED) and "reached the cap" in pv.evidence
     assert v["post_32000"].outcome != claims.REPRODUCES and v["answer_209237"].outcome != claims.REPRODUCES
-    # the comment's loops are longer than these runs: its final error cannot be judged at all, at either length
-    for cid in ("comment_0039_10k", "comment_0039_100k"):
-        assert v[cid].outcome == claims.UNDECIDED and "before this loop" in v[cid].evidence
+    # the comment's loops are longer than these runs: its final error cannot be judged at any point, and the
+    # verdict says what would decide it
+    assert v["comment_0039"].outcome == claims.UNDECIDED and len(v["comment_0039"].points) == 4
+    assert all("before this loop" in pv.evidence for _, pv in v["comment_0039"].points)
+    assert "runs of at least 10,000 iterations" in v["comment_0039"].decides
     # nor can "it does not converge" within the post's loop
-    assert v["logloss_0_01_stalls__sse"].outcome == claims.UNDECIDED
-    # four seeds decide no rate
+    assert v["logloss_0_01_stalls"].outcome == claims.UNDECIDED
+    # four seeds decide no rate; claims without their evidence here are undecided, never dropped
     assert v["logloss_stuck"].outcome == claims.UNDECIDED
+    assert v["sklearn_zero"].outcome == claims.UNDECIDED and v["sign_flip"].evidence == "not run here"
+    assert [x.claim.id for x in v.values()] == [c.id for c in unnormalized_sigmoid.CLAIMS]
 
 
 def test_identify_labels_judges_every_reported_count_on_both_label_vectors(short_runs):
     best, rows = unnormalized_sigmoid.identify_labels(short_runs)
-    assert [r["id"] for r in rows] == [c[0] for c in unnormalized_sigmoid.COUNT_CLAIMS]
+    # one row per reported figure and per point of the settings it leaves open
+    by_id = {c.id: c for c in unnormalized_sigmoid.CLAIMS}
+    assert [r["id"] for r in rows] == [cid for cid in unnormalized_sigmoid.COUNT_CLAIMS
+                                       for _ in by_id[cid].points()]
+    assert len(rows) == 13
     assert all(r["alt"] in claims.OUTCOMES and r["iris"] in claims.OUTCOMES for r in rows)
     # four seeds stopped at 3,000 iterations support neither label vector: no pick is made on a tie
     assert best is None and not any(claims.REPRODUCES in (r["alt"], r["iris"]) for r in rows)
@@ -126,23 +135,38 @@ def test_sklearn_worker_processes_are_gone_when_the_fits_return():
     assert "leaked" not in out.stderr, out.stderr[-2000:]
 
 
-def test_the_comments_final_error_is_judged_on_the_first_version_that_standardized_its_inputs():
-    cfgs = {c[0]: c[4] for c in unnormalized_sigmoid.COUNT_CLAIMS}
-    first = [cid for cid in cfgs if cid.startswith("comment_0039")]
-    assert first and all(cfgs[cid].startswith("standardized inputs") for cid in first)
-    names = {c.name.split(" | ")[1] for c in unnormalized_sigmoid.configs(unnormalized_sigmoid.baseline(DEFAULTS))}
-    assert all(cfgs[cid] in names for cid in cfgs)  # every count is judged on a configuration that is run
+def test_every_setting_the_thread_leaves_open_is_one_claim_judged_at_every_point(short_runs, monkeypatch):
+    U = unnormalized_sigmoid
+    names = {c.name.split(" | ")[1] for c in U.configs(U.baseline(DEFAULTS))}
+    by_id = {c.id: c for c in U.CLAIMS}
+    # the log-loss step and the stopping rule are open settings of one claim each, not one claim per value
+    assert by_id["logloss_scaled_1000"].grid()[0] == {"step": 0.5, "stopping rule": "summed squared error"}
+    assert len(by_id["logloss_scaled_1000"].points()) == len(U.LOGLOSS_STEPS) * len(S.STOPS)
+    assert [o.setting for o in by_id["logloss_efficient__raw"].open] == ["step"]
+    assert [o.setting for o in by_id["logloss_0_01_stalls"].open] == ["stopping rule"]
+    assert not any("__a0" in c.id or c.id.endswith(("_shared", "_llstop", "__sse")) for c in U.CLAIMS)
+    # every point is judged on a configuration that is run, and each on its own
+    seen = []
+    real = U.iterations
+    monkeypatch.setattr(U, "iterations", lambda sw, name: (seen.append(name.split(" | ")[1]), real(sw, name))[1])
+    ev = U.claims_evidence(short_runs, "alt")
+    assert set(seen) <= names
+    for cid in U.OPEN_CLAIMS:
+        assert len(ev[cid]) == len(by_id[cid].points())
+    assert {U.logloss_name(a, "standardized", s) for a in U.LOGLOSS_STEPS for s in S.STOPS} <= set(seen)
 
 
-def test_every_log_loss_setting_the_thread_leaves_open_is_run_and_judged():
-    names = {c.name.split(" | ")[1] for c in unnormalized_sigmoid.configs(unnormalized_sigmoid.baseline(DEFAULTS))}
-    by_id = {c.id: c for c in unnormalized_sigmoid.OTHER_CLAIMS}
-    for a in unnormalized_sigmoid.LOGLOSS_STEPS:
-        for stop in S.STOPS:
-            c = by_id[f"logloss_scaled_1000__a{unnormalized_sigmoid._k(a)}__{stop}"]
-            assert c.config in names and unnormalized_sigmoid.step_of(c.id) == a
-        for sc in ("raw", "standardized"):
-            assert by_id[f"logloss_efficient__{sc}__a{unnormalized_sigmoid._k(a)}"].config in names
+def test_the_comments_final_error_is_judged_on_the_first_version_that_standardized_its_inputs(short_runs, monkeypatch):
+    U = unnormalized_sigmoid
+    asked = []
+    real = U.error_at
+    monkeypatch.setattr(U, "error_at", lambda sw, name, it: (asked.append((name, it)), real(sw, name, it))[1])
+    P = DEFAULTS.replace(n_seeds=4, max_iter=U.POST_LOOP, target_error=0.001)
+    long = U.Runs(short_runs.configs, short_runs.member_config, short_runs.run, short_runs.seeds, short_runs.inits,
+                  short_runs.X, short_runs.Y, P.max_iter)  # pretend the runs went on to the post's loop
+    U.claims_evidence(long, "alt")
+    assert sorted(asked) == sorted((f"alt | standardized inputs{b}", n) for b in ("", ", shared bias update")
+                                   for n in (U.COMMENT_LOOP, U.POST_LOOP))
 
 
 def _verdict(cid, outcome):
@@ -150,17 +174,27 @@ def _verdict(cid, outcome):
     return claims.Verdict(outcome, "check", 1.0, 1.0, 1.0, 1, "", claim=c)
 
 
-def test_points_text_says_where_a_verdict_changes_with_the_setting():
+def test_open_text_says_where_a_verdict_changes_with_the_setting():
     U = unnormalized_sigmoid
-    vs = [_verdict("logloss_efficient__raw__a0_5", claims.REPRODUCES),
-          _verdict("logloss_efficient__raw__a0_05", claims.DOES_NOT),
-          _verdict("logloss_efficient__raw__a0_01", claims.DOES_NOT),
-          _verdict("logloss_scaled_1000__a0_5__sse", claims.UNDECIDED)]
-    text = U.points_text(vs, "logloss_efficient__raw", lambda cid: f"{U.step_of(cid):g}", lead="a step of ")
-    assert text == "reproduces at a step of 0.5; does not reproduce at a step of 0.05 and 0.01"
-    assert U.points_text(vs, "logloss_scaled_1000", U.stop_of) == "is undecided at summed squared error"
-    with pytest.raises(ValueError, match="no verdict"):
-        U.points_text(vs, "nothing", str)
+    c = next(c for c in U.CLAIMS if c.id == "logloss_efficient__raw")
+    ev = {0.5: (np.full(30, 100.0), np.full(30, 1000.0)), 0.05: (np.full(30, 1000.0), np.full(30, 100.0)),
+          0.01: (np.full(30, 2000.0), np.full(30, 100.0))}
+    v = c.judge_evidence(ev)
+    assert v.outcome == claims.DEPENDS and v.label == "depends on step"
+    assert U.open_text(v) == "reproduces at step 0.5; does not reproduce at step 0.05 and 0.01"
+    two = next(c for c in U.CLAIMS if c.id == "logloss_scaled_1000")
+    v2 = two.judge_evidence({p: claims.Unavailable("no runs") for p in two.points()})
+    assert U.open_text(v2) == ("is undecided at every combination of step (0.5, 0.05 and 0.01) and stopping rule "
+                               "(summed squared error and mean log-loss)")
+    ev3 = {p: claims.Unavailable("no runs") for p in two.points()}
+    ev3[(0.5, "summed squared error")] = np.full(30, 500.0)  # well below the bound at one point only
+    ev3[(0.05, "summed squared error")] = np.full(30, 5000.0)
+    assert U.open_text(two.judge_evidence(ev3)) == (
+        "reproduces at step / stopping rule 0.5 / summed squared error; is undecided at step / stopping rule 0.5 / "
+        "mean log-loss, 0.05 / mean log-loss, 0.01 / summed squared error and 0.01 / mean log-loss; does not "
+        "reproduce at step / stopping rule 0.05 / summed squared error")
+    with pytest.raises(ValueError, match="leaves no setting open"):
+        U.open_text(_verdict("x", claims.REPRODUCES))
 
 
 def test_the_sign_check_finds_a_difference_when_there_is_one(monkeypatch):

@@ -232,101 +232,14 @@ def mean_logloss(sw: Runs, name: str) -> np.ndarray:
     return S.loss_value(sw.Y[m], np.clip(out, 1e-12, 1 - 1e-12), "logloss") / sw.Y.shape[1]
 
 
-# The thread's figures, in the order it gives them. Quotes are the source's; "says" is our reading. Counts
-# are judged with runs stopped at our cap counted as larger than any count (never as typical).
-COUNT_CLAIMS = (
-    ("post_32000", "post", "32,000 epochs ... on average", "the posted code needs about this many iterations on "
-     "average", "as posted", "typical", 32000),
-    ("post_32000_shared", "post", "32,000 epochs ... on average", "the same, with the post's first, shared bias "
-     "update", "shared bias update", "typical", 32000),
-    # the comment ran the post's first version: standardized inputs and (the answer says) the shared bias update;
-    # its loop length is open: the code's comment says one count, its range() another
-    ("comment_0039_10k", "comment", "Final Error [ 0.00389593]", "the post's first version: one run's summed "
-     "squared error at the end of a loop as long as the code's comment says", "standardized inputs, shared bias "
-     "update", f"error_at:{COMMENT_LOOP}", 0.00389593),
-    ("comment_0039_10k_per_unit", "comment", "Final Error [ 0.00389593]", "the same, with the per-unit bias update",
-     "standardized inputs", f"error_at:{COMMENT_LOOP}", 0.00389593),
-    ("comment_0039_100k", "comment", "Final Error [ 0.00389593]", "the post's first version: the same after the "
-     "post's loop as its range() runs it", "standardized inputs, shared bias update", f"error_at:{POST_LOOP}",
-     0.00389593),
-    ("comment_0039_100k_per_unit", "comment", "Final Error [ 0.00389593]", "the same, with the per-unit bias update",
-     "standardized inputs", f"error_at:{POST_LOOP}", 0.00389593),
-    ("answer_209237", "answer", "Goal reached after 209237 iterations", "one run of the posted code needs this many "
-     "(the answer's cap was higher than the post's loop)", "as posted", "single", 209237),
-    ("answer_209237_shared", "answer", "Goal reached after 209237 iterations", "the same, with the shared bias "
-     "update", "shared bias update", "single", 209237),
-    ("comment_38411", "comment", "after 38'411 epochs", "one run with the squared error, after the answer's fixes, "
-     "needs this many", "as posted", "single", 38411),
-    ("logloss_33345", "comment", "converged in 33345 iterations", "log-loss at a step of 0.05 on raw inputs: one run",
-     "log-loss, alpha 0.05", "single", 33345),
-    ("logloss_33345_llstop", "comment", "converged in 33345 iterations", "the same, stopped on the mean log-loss",
-     f"log-loss, alpha 0.05{LOGLOSS_STOP}", "single", 33345),
-    ("logloss_64331", "comment", "64,331 without", "log-loss at a step of 0.01 on raw inputs: one run",
-     "log-loss, alpha 0.01", "single", 64331),
-    ("logloss_64331_llstop", "comment", "64,331 without", "the same, stopped on the mean log-loss",
-     f"log-loss, alpha 0.01{LOGLOSS_STOP}", "single", 64331),
-)
-
-
-def _loop(kind: str) -> int | None:
-    """The loop length of an "error_at:<n>" figure (None for an iteration count)."""
-    return int(kind.split(":")[1]) if kind.startswith("error_at:") else None
-
-
-def _count_rule(kind: str, reported: float, cap: int) -> claims.Rule:
-    if kind == "typical":
-        return claims.Typical(reported, censor=cap)
-    if kind == "single":
-        return claims.Single(reported, censor=cap)
-    return claims.Single(reported)  # a final error after a loop
-
-
-def count_claims(cap: int) -> list[claims.Claim]:
-    return [claims.Claim(cid, who, quote, says, cfg, _count_rule(kind, ref, cap))
-            for cid, who, quote, says, cfg, kind, ref in COUNT_CLAIMS]
-
-
-def _count_evidence(sw: Runs, labels: str, cid: str) -> np.ndarray:
-    cfg, kind = next((c[4], c[5]) for c in COUNT_CLAIMS if c[0] == cid)
-    if _loop(kind) is not None:
-        return error_at(sw, f"{labels} | {cfg}", _loop(kind))
-    return iterations(sw, f"{labels} | {cfg}")
-
-
-def _judge_count(sw: Runs, labels: str, c: claims.Claim) -> claims.Verdict:
-    """A count of the thread on one label vector; a final error after a loop longer than our runs cannot be
-    judged at all."""
-    loop = _loop(next(k[5] for k in COUNT_CLAIMS if k[0] == c.id))
-    if loop is not None and sw.cap < loop:
-        return claims.undecided(c, f"our runs stop at {sw.cap:,} iterations, before this loop of {loop:,}")
-    return c.judge(_count_evidence(sw, labels, c.id))
-
-
-def identify_labels(sw: Runs) -> tuple[str | None, list[dict]]:
-    """Which label vector the thread's figures come from: every count the thread reports judged on each
-    label vector (reproduces 1, partly 1/2); the label vector with the higher score (None on a tie: the
-    figures do not tell them apart), and one row per figure with both verdicts."""
-    rows, score = [], {"alt": 0.0, "iris": 0.0}
-    for c in count_claims(sw.cap):
-        row = dict(id=c.id, who=c.who, quote=c.quote, config=c.config)
-        for lab in score:
-            v = _judge_count(sw, lab, c)
-            row[lab] = v.outcome
-            row[f"{lab}_evidence"] = v.evidence
-            score[lab] += {claims.REPRODUCES: 1.0, claims.PARTLY: 0.5}.get(v.outcome, 0.0)
-        rows.append(row)
-    if score["alt"] == score["iris"]:
-        return None, rows
-    return max(score, key=score.get), rows
-
-
+# ------------------------------------------------------------------------------------- claims
 LN2 = float(np.log(2))
 PLATEAU_CLOSE = 1.001  # the reported plateau is given to eight digits: our median must match it to 0.1%
-
-
 LOGLOSS_STEPS = (0.5, 0.05, 0.01)  # the post's step, the comment's better one, the answer's suggestion
 STOP_TEXT = {"sse": "summed squared error", "logloss": "mean log-loss"}
+STOP_OF = {v: k for k, v in STOP_TEXT.items()}  # a stopping rule's words -> its name in the runs
 RISE = 0.01  # "unstable": the summed squared error rises by more than this share from one iteration to the next
+BIAS_CONFIG = {"per unit": "as posted", "shared": "shared bias update"}  # bias update -> configuration (raw)
 
 
 def logloss_name(alpha: float, scaling: str = "raw", stop: str = "sse") -> str:
@@ -335,13 +248,48 @@ def logloss_name(alpha: float, scaling: str = "raw", stop: str = "sse") -> str:
             + (LOGLOSS_STOP if stop == "logloss" else ""))
 
 
-def _k(alpha: float) -> str:
-    return f"{alpha:g}".replace(".", "_")
+# Settings the thread leaves open. Each claim that leaves one open names it with the words that leave it
+# open and is judged at every value (see claims.Open); the verdict is one outcome when all values agree,
+# "depends on <setting>" when they do not.
+def _steps(quote: str, who: str = "") -> claims.Open:
+    """The log-loss step: the post's 0.5, the comment's 0.05, the answer's 0.01."""
+    return claims.Open("step", LOGLOSS_STEPS, quote, who)
 
 
-OTHER_CLAIMS = (
-    claims.Claim("scaling", "answer", "Scaling your inputs is important", "standardized inputs converge faster than "
-                 "raw ones", "standardized inputs", claims.Compare(), against="as posted"),
+def _stops(quote: str, who: str = "") -> claims.Open:
+    """The error a log-loss run's stop compares with the target: the post's summed squared error, or the mean
+    log-loss the answer's code reports once it switches loss."""
+    return claims.Open("stopping rule", tuple(STOP_TEXT[s] for s in S.STOPS), quote, who)
+
+
+# the counts may come from the post's first version, which (the answer says) gave every bias the same step
+BIAS_OPEN = claims.Open("bias update", tuple(BIAS_CONFIG), "Your bias update is the same for each bias value",
+                        who="answer")
+# the comment's final error: the code's comment says one loop length, its range() another
+LOOP_OPEN = claims.Open("loop length", (COMMENT_LOOP, POST_LOOP), "Final Error [ 0.00389593]", unit=" iterations")
+
+# The thread's claims, in the order it makes them. Quotes are the source's; "says" is our reading. Counts of
+# iterations are judged with runs stopped at our cap counted as larger than any count (never as typical):
+# see at_cap.
+CLAIMS = (
+    claims.Claim("post_32000", "post", "32,000 epochs ... on average", "the posted code needs about this many "
+                 "iterations on average", "raw inputs, squared error, step 0.5", claims.Typical(32000),
+                 open=BIAS_OPEN),
+    claims.Claim("comment_0039", "comment", "Final Error [ 0.00389593]", "the post's first version (standardized "
+                 "inputs): one run's summed squared error at the end of its loop", "standardized inputs",
+                 claims.Single(0.00389593), open=(LOOP_OPEN, BIAS_OPEN)),
+    claims.Claim("answer_209237", "answer", "Goal reached after 209237 iterations", "one run of the posted code "
+                 "needs this many (the answer's cap was higher than the post's loop)", "raw inputs, squared error, "
+                 "step 0.5", claims.Single(209237), open=BIAS_OPEN),
+    claims.Claim("comment_38411", "comment", "after 38'411 epochs", "one run with the squared error, after the "
+                 "answer's fixes, needs this many", "as posted", claims.Single(38411)),
+    claims.Claim("logloss_33345", "comment", "converged in 33345 iterations", "log-loss at a step of 0.05 on raw "
+                 "inputs: one run", "log-loss, alpha 0.05", claims.Single(33345),
+                 open=_stops("converged in 33345 iterations")),
+    claims.Claim("logloss_64331", "comment", "64,331 without", "log-loss at a step of 0.01 on raw inputs: one run",
+                 "log-loss, alpha 0.01", claims.Single(64331), open=_stops("64,331 without")),
+    claims.Claim("scaling", "answer", "Scaling your inputs is important", "standardized inputs converge faster "
+                 "than raw ones", "standardized inputs", claims.Compare(), against="as posted"),
     claims.Claim("bias_fix", "answer", "Your bias update is the same for each bias value", "fixing the shared bias "
                  "update speeds training up", "as posted", claims.Compare(), against="shared bias update"),
     claims.Claim("sign_flip", "answer", "This makes no difference to the performance", "the post's first sign "
@@ -355,25 +303,20 @@ OTHER_CLAIMS = (
     claims.Claim("logloss_plateau", "comment", "0.69314716", "the stuck runs sit at ln 2, the mean log-loss of "
                  "answering one half for every example", "log-loss, alpha 0.5, runs that never converged",
                  claims.Typical(0.69314716, close=PLATEAU_CLOSE, loose=PLATEAU_CLOSE ** 2)),
-    # the poster lowered the step to the answer's 0.01 and "it does not converge": within the post's loop,
-    # stopped on either error (the answer's reported error is the mean log-loss)
-    *(claims.Claim(f"logloss_0_01_stalls__{stop}", "comment", "it does not converge", "log-loss at a step of 0.01 "
-                   f"on raw inputs does not reach the target within the post's loop (stopped on the "
-                   f"{STOP_TEXT[stop]})", logloss_name(0.01, "raw", stop), claims.RateRule("fails"))
-      for stop in S.STOPS),
-    # "< 1000 iterations with scaling": the comment's step is open (the answer's 0.01 most likely, the post's 0.5
-    # possible) and so is its stopping rule
-    *(claims.Claim(f"logloss_scaled_1000__a{_k(a)}__{stop}", "comment", "< 1000 iterations with scaling",
-                   f"log-loss on standardized inputs at a step of {a:g}, stopped on the {STOP_TEXT[stop]}, converges "
-                   "in fewer than this", logloss_name(a, "standardized", stop), claims.Bound(1000))
-      for a in LOGLOSS_STEPS for stop in S.STOPS),
-    # "log-loss ... is more efficient": at each step, against the squared error at the baseline's step
-    *(claims.Claim(f"logloss_efficient__{sc}__a{_k(a)}", "answer", "more efficient loss function", f"the log-loss "
-                   f"at a step of {a:g} reaches the target in fewer iterations than the squared error at the "
-                   f"baseline's step ({'standardized' if sc == 'standardized' else 'raw'} inputs)",
-                   logloss_name(a, sc), claims.Compare(),
-                   against="standardized inputs" if sc == "standardized" else "as posted")
-      for sc in ("raw", "standardized") for a in LOGLOSS_STEPS),
+    # the poster lowered the step to the answer's 0.01 and "it does not converge": within the post's loop
+    claims.Claim("logloss_0_01_stalls", "comment", "it does not converge", "log-loss at a step of 0.01 on raw "
+                 "inputs does not reach the target within the post's loop", "log-loss, alpha 0.01",
+                 claims.RateRule("fails"), open=_stops("it does not converge")),
+    claims.Claim("logloss_scaled_1000", "comment", "< 1000 iterations with scaling", "log-loss on standardized "
+                 "inputs converges in fewer than this", "log-loss, standardized inputs", claims.Bound(1000),
+                 open=(_steps("< 1000 iterations with scaling"), _stops("< 1000 iterations with scaling"))),
+    # "log-loss ... is more efficient": against the squared error at the baseline's step
+    *(claims.Claim(f"logloss_efficient__{sc}", "answer", "more efficient loss function", "the log-loss reaches "
+                   "the target in fewer iterations than the squared error at the baseline's step "
+                   f"({sc} inputs)", f"log-loss, {sc} inputs", claims.Compare(),
+                   against="standardized inputs" if sc == "standardized" else "as posted",
+                   open=_steps("more efficient loss function", "answer"))
+      for sc in ("raw", "standardized")),
     claims.Claim("alpha1_scaled_10000", "comment", "before iteration 10,000", "a step of 1.0 converges in fewer than "
                  "this", "alpha 1.0, standardized", claims.Bound(10000)),
     claims.Claim("momentum", "answer", "momentum", "momentum speeds plain descent up", "momentum 0.9, alpha 0.05",
@@ -389,6 +332,114 @@ OTHER_CLAIMS = (
                  "that long classifies all ten rows right", "MLPClassifier, fixed length, raw inputs",
                  claims.RateRule("works")),
 )
+# the thread's reported figures (counts and a final error): they tell the label vectors apart
+COUNT_CLAIMS = ("post_32000", "comment_0039", "answer_209237", "comment_38411", "logloss_33345", "logloss_64331")
+# the claims judged on iteration counts of our runs: a run stopped at the cap counts as slower than any count
+ITERATION_CLAIMS = ("post_32000", "answer_209237", "comment_38411", "logloss_33345", "logloss_64331", "scaling",
+                    "bias_fix", "logloss_scaled_1000", "logloss_efficient__raw", "logloss_efficient__standardized",
+                    "alpha1_scaled_10000", "momentum", "adam")
+OPEN_CLAIMS = tuple(c.id for c in CLAIMS if c.open)  # judged at every value of a setting the thread leaves open
+# The claims the reader's question (why so slow, what makes it faster) turns on: the main table of the page
+# shows these; the complete table is one click away. Chosen by what the claim is about, not by its outcome.
+KEY_CLAIMS = ("post_32000", "answer_209237", "scaling", "bias_fix", "adam", "momentum", "logloss_stuck",
+              "logloss_efficient__raw", "logloss_scaled_1000", "sklearn_10000", "sklearn_zero")
+
+
+def at_cap(cap: int) -> tuple[claims.Claim, ...]:
+    """CLAIMS with the runs' iteration cap as the censoring point of every claim judged on iteration counts."""
+    return tuple(replace(c, rule=replace(c.rule, censor=cap)) if c.id in ITERATION_CLAIMS else c for c in CLAIMS)
+
+
+def _per_point(cid: str, evidence: Callable[[dict], object]) -> dict:
+    """An open claim's evidence: ``evidence`` of each point's {setting: value}, by point."""
+    c = next(c for c in CLAIMS if c.id == cid)
+    return {p: evidence(g) for p, g in zip(c.points(), c.grid())}
+
+
+def _short(cap: int, loop: int) -> claims.Unavailable | None:
+    """Why a claim about the state after ``loop`` iterations cannot be judged on runs capped at ``cap``."""
+    if cap >= loop:
+        return None
+    return claims.Unavailable(f"our runs stop at {cap:,} iterations, before this loop of {loop:,}",
+                              f"runs of at least {loop:,} iterations (max_iter)")
+
+
+def claims_evidence(sw: Runs, labels: str, sklearn: dict | None = None, sign_flip=None) -> dict:
+    """Every claim's evidence, by claim id, for :func:`claims.judge_all`, from the runs' ``labels`` rows;
+    MLPClassifier's claims from ``sklearn`` (a dict: ``iters``, its own stopping rule's iteration counts;
+    ``sse`` and ``accuracy``, the fixed-length runs' final values; ``target``) and the sign check from
+    ``sign_flip`` (the pair :func:`sign_flip_check` returns); without them those claims are undecided."""
+    its = lambda cfg: iterations(sw, f"{labels} | {cfg}")  # noqa: E731
+    missing = claims.Unavailable("not run here")
+
+    def first_version(g):  # the comment's final error: the post's first version after its loop
+        cfg = "standardized inputs" + (", shared bias update" if g["bias update"] == "shared" else "")
+        return _short(sw.cap, g["loop length"]) or error_at(sw, f"{labels} | {cfg}", g["loop length"])
+
+    stuck = its("log-loss, alpha 0.5") >= sw.cap
+    sk = sklearn or {}
+    return {
+        "post_32000": _per_point("post_32000", lambda g: its(BIAS_CONFIG[g["bias update"]])),
+        "comment_0039": _per_point("comment_0039", first_version),
+        "answer_209237": _per_point("answer_209237", lambda g: its(BIAS_CONFIG[g["bias update"]])),
+        "comment_38411": its("as posted"),
+        "logloss_33345": _per_point("logloss_33345", lambda g: its(logloss_name(0.05, "raw", STOP_OF[g["stopping rule"]]))),
+        "logloss_64331": _per_point("logloss_64331", lambda g: its(logloss_name(0.01, "raw", STOP_OF[g["stopping rule"]]))),
+        "scaling": (its("standardized inputs"), its("as posted")),
+        "bias_fix": (its("as posted"), its("shared bias update")),
+        "sign_flip": claims.Evidence(sign_flip[0], None, sign_flip[1]) if sign_flip is not None else missing,
+        "unstable": sw.run.max_rise[sw.of(f"{labels} | as posted")] > RISE,
+        "logloss_stuck": stuck,
+        "logloss_plateau": claims.Evidence(mean_logloss(sw, f"{labels} | log-loss, alpha 0.5")[stuck], None,
+                                           f"{int(stuck.sum())} stuck runs; ln 2 = {LN2:.8f}"),
+        "logloss_0_01_stalls": _per_point("logloss_0_01_stalls", lambda g: _short(sw.cap, POST_LOOP) or (
+            its(logloss_name(0.01, "raw", STOP_OF[g["stopping rule"]])) >= POST_LOOP)),
+        "logloss_scaled_1000": _per_point("logloss_scaled_1000", lambda g: its(
+            logloss_name(g["step"], "standardized", STOP_OF[g["stopping rule"]]))),
+        "logloss_efficient__raw": _per_point("logloss_efficient__raw", lambda g: (
+            its(logloss_name(g["step"])), its("as posted"))),
+        "logloss_efficient__standardized": _per_point("logloss_efficient__standardized", lambda g: (
+            its(logloss_name(g["step"], "standardized")), its("standardized inputs"))),
+        "alpha1_scaled_10000": its("alpha 1.0, standardized"),
+        "momentum": (its("momentum 0.9, alpha 0.05"), its("as posted")),
+        "adam": (its("Adam, alpha 0.01"), its("as posted")),
+        "sklearn_10000": sk["iters"] if sklearn else missing,
+        "sklearn_zero": np.asarray(sk["sse"]) >= sk["target"] if sklearn else missing,
+        "sklearn_zero_wrong": np.asarray(sk["accuracy"]) < 1 if sklearn else missing,
+    }
+
+
+def judge_claims(sw: Runs, labels: str, sklearn=None, sign_flip=None) -> list[claims.Verdict]:
+    """Every claim of the thread judged in one loop over its evidence (:func:`claims_evidence`)."""
+    return claims.judge_all(at_cap(sw.cap), claims_evidence(sw, labels, sklearn, sign_flip))
+
+
+def _points(v: claims.Verdict) -> list[tuple[tuple, claims.Verdict]]:
+    """A verdict's per-point verdicts (a closed claim's verdict is its one point)."""
+    return list(v.points) if v.claim.open else [((), v)]
+
+
+def identify_labels(sw: Runs) -> tuple[str | None, list[dict]]:
+    """Which label vector the thread's figures come from: every reported figure (COUNT_CLAIMS, at every point
+    of the settings it leaves open) judged on each label vector (reproduces 1, partly 1/2); the label vector
+    with the higher score (None on a tie: the figures do not tell them apart), and one row per figure and
+    point with both verdicts."""
+    judged = {lab: {v.claim.id: v for v in judge_claims(sw, lab)} for lab in ("alt", "iris")}
+    rows, score = [], {"alt": 0.0, "iris": 0.0}
+    for cid in COUNT_CLAIMS:
+        c = judged["alt"][cid].claim
+        at = {lab: _points(judged[lab][cid]) for lab in score}
+        for j, (p, _) in enumerate(at["alt"]):
+            row = dict(id=cid, who=c.who, quote=c.quote,
+                       config=c.config + (f" ({c.point_text(p)})" if p else ""))
+            for lab in score:
+                pv = at[lab][j][1]
+                row[lab], row[f"{lab}_evidence"] = pv.outcome, pv.evidence
+                score[lab] += {claims.REPRODUCES: 1.0, claims.PARTLY: 0.5}.get(pv.outcome, 0.0)
+            rows.append(row)
+    if score["alt"] == score["iris"]:
+        return None, rows
+    return max(score, key=score.get), rows
 
 
 def sign_flip_check(starts: S.Weights, X, Y, alpha: float, n_iter: int) -> tuple[np.ndarray, str]:
@@ -403,92 +454,40 @@ def sign_flip_check(starts: S.Weights, X, Y, alpha: float, n_iter: int) -> tuple
     return same, f"weights equal bit for bit after {n_iter:,} iterations on {int(same.sum())} of {same.size} starts"
 
 
-def judge_claims(sw: Runs, labels: str, sklearn=None, sign_flip=None) -> list[claims.Verdict]:
-    """Every claim of the thread judged on the runs' ``labels`` rows; MLPClassifier's claims on ``sklearn``
-    (a dict: ``iters``, its own stopping rule's iteration counts; ``sse`` and ``accuracy``, the fixed-length
-    runs' final values; ``target``) and the sign check on ``sign_flip`` (the pair :func:`sign_flip_check`
-    returns), where given."""
-    cap = sw.cap
-    out = [_judge_count(sw, labels, c) for c in count_claims(cap)]
-    for c in OTHER_CLAIMS:
-        if isinstance(c.rule, (claims.Compare, claims.Bound)):  # iteration counts: capped runs are censored
-            c = replace(c, rule=replace(c.rule, censor=cap))
-        name = f"{labels} | {c.config}"
-        if c.id.startswith("sklearn"):
-            if sklearn is not None:
-                out.append(c.judge(sklearn["iters"]) if c.id == "sklearn_10000" else
-                           c.judge(np.asarray(sklearn["sse"]) >= sklearn["target"]) if c.id == "sklearn_zero" else
-                           c.judge(np.asarray(sklearn["accuracy"]) < 1))
-        elif c.id == "sign_flip":
-            if sign_flip is not None:
-                out.append(c.judge(sign_flip[0], evidence=sign_flip[1]))
-        elif c.id == "unstable":
-            m = sw.of(name)
-            out.append(c.judge(sw.run.max_rise[m] > RISE))
-        elif c.id.startswith("logloss_0_01_stalls"):
-            out.append(claims.undecided(c, f"our runs stop at {cap:,} iterations, before the post's loop of "
-                                           f"{POST_LOOP:,}") if cap < POST_LOOP
-                       else c.judge(iterations(sw, name) >= POST_LOOP))
-        elif c.id == "logloss_stuck":
-            out.append(c.judge(iterations(sw, name) >= cap))
-        elif c.id == "logloss_plateau":
-            name = f"{labels} | log-loss, alpha 0.5"
-            stuck = iterations(sw, name) >= cap
-            out.append(c.judge(mean_logloss(sw, name)[stuck],
-                               evidence=f"{int(stuck.sum())} stuck runs; ln 2 = {LN2:.8f}"))
-        elif c.against:
-            out.append(c.judge(iterations(sw, name), iterations(sw, f"{labels} | {c.against}")))
-        else:
-            out.append(c.judge(iterations(sw, name)))
-    return out
-
-
 SIGN_CHECK_ITERS = 2000  # iterations each start trains both ways in the sign check
 
 
-def points_text(verdicts: list[claims.Verdict], prefix: str, point: Callable[[str], str], lead: str = "") -> str:
-    """One claim judged at several settings (ids starting with ``prefix``): the settings grouped by verdict,
-    e.g. "reproduces at a step of 0.5; does not reproduce at a step of 0.05 and 0.01" (``lead`` "a step of ");
-    ``point`` names a claim's setting from its id."""
+def open_text(v: claims.Verdict) -> str:
+    """An open claim's verdict in words for the prose: its points grouped by verdict, e.g. "reproduces at step
+    0.5; does not reproduce at step 0.05 and 0.01"; with two settings open, a point is "value / value" after
+    "setting / setting", and one outcome at every point names the ranges instead."""
+    if not v.claim.open:
+        raise ValueError(f"claim {v.claim.id!r} leaves no setting open")
+    opens = v.claim.open
     groups: dict[str, list[str]] = {}
-    for v in verdicts:
-        if v.claim.id.startswith(prefix):
-            groups.setdefault(v.outcome, []).append(point(v.claim.id))
-    if not groups:
-        raise ValueError(f"no verdict for a claim starting with {prefix!r}")
+    for p, pv in v.points:
+        groups.setdefault(pv.outcome, []).append(" / ".join(o.text(x) for o, x in zip(opens, p)))
     verb = {claims.UNDECIDED: "is undecided"}
-    return "; ".join(f"{verb.get(o, o)} at {lead}{_and(p)}" for o, p in groups.items())
+    if len(groups) == 1 and len(opens) > 1:  # one outcome everywhere: name the ranges, not every combination
+        (outcome,) = groups
+        ranges = " and ".join(f"{o.setting} ({_and([o.text(x) for x in o.values])})" for o in opens)
+        return f"{verb.get(outcome, outcome)} at every combination of {ranges}"
+    lead = " / ".join(o.setting for o in opens)
+    return "; ".join(f"{verb.get(o, o)} at {lead} {_and(p)}" for o, p in groups.items())
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def step_of(cid: str) -> float:
-    """The step size named in a grid claim's id (``...__a0_05...``)."""
-    part = next(p for p in cid.split("__") if p.startswith("a") and p[1:2].isdigit())
-    return float(part[1:].replace("_", "."))
-
-
-def stop_of(cid: str) -> str:
-    return STOP_TEXT[cid.rsplit("__", 1)[1]]
-
-
-OPEN_CLAIMS = ("comment_0039", "logloss_scaled_1000", "logloss_0_01_stalls", "logloss_efficient")  # judged per setting
-
-
 def open_settings_texts(verdicts: list[claims.Verdict]) -> dict[str, str]:
     """For each claim judged at several settings, where its verdict holds and where it changes (for the prose)."""
-    step_stop = lambda cid: f"{step_of(cid):g} stopped on the {stop_of(cid)}"  # noqa: E731
-    step = lambda cid: f"{step_of(cid):g}"  # noqa: E731
-    loop = lambda cid: (f"{COMMENT_LOOP if '_10k' in cid else POST_LOOP:,} iterations with the "  # noqa: E731
-                        f"{'per-unit' if cid.endswith('per_unit') else 'shared'} bias update")
-    return dict(comment_0039_text=points_text(verdicts, "comment_0039", loop, lead="a loop of "),
-                logloss_scaled_1000_text=points_text(verdicts, "logloss_scaled_1000", step_stop, lead="a step of "),
-                logloss_stalls_text=points_text(verdicts, "logloss_0_01_stalls", stop_of, lead="a stop on the "),
-                logloss_efficient_raw_text=points_text(verdicts, "logloss_efficient__raw", step, lead="a step of "),
-                logloss_efficient_std_text=points_text(verdicts, "logloss_efficient__standardized", step,
-                                                       lead="a step of "))
+    v = {x.claim.id: x for x in verdicts}
+    return dict(comment_0039_text=open_text(v["comment_0039"]),
+                logloss_scaled_1000_text=open_text(v["logloss_scaled_1000"]),
+                logloss_stalls_text=open_text(v["logloss_0_01_stalls"]),
+                logloss_efficient_raw_text=open_text(v["logloss_efficient__raw"]),
+                logloss_efficient_std_text=open_text(v["logloss_efficient__standardized"]))
 
 
 def stop_slowdown(sw: Runs, labels: str) -> dict[str, float]:
@@ -533,6 +532,13 @@ def judge_thread(sw: Runs, labels: str, P, sk_rows: list[dict]) -> tuple[list[cl
 
 LABELS_TEXT = {"alt": "the alternative labels", "iris": "the iris labels",
                None: "neither (the figures do not tell the label vectors apart; the claims use the labels parameter)"}
+
+LABEL_ROW_COLUMNS = [  # the table of label_rows's rows: each post row, its iris matches and both labels
+    ("row", lambda d: d["i"]), ("sepal, petal (cm)", lambda d: f"{d['row'][0]}, {d['row'][1]}"),
+    ("iris rows with these values", lambda d: ", ".join(str(i) for i, _ in d["m"])),
+    ("species", lambda d: ", ".join(sorted({s for _, s in d["m"]}))),
+    ("label from iris (virginica = 1)", lambda d: d["yi"]), ("alternative label", lambda d: d["ya"]),
+]
 
 LABEL_COLUMNS = [  # the table of identify_labels's rows
     ("source", lambda r: r["who"]), ("figure", lambda r: f"“{r['quote']}”"), ("configuration", lambda r: r["config"]),
@@ -661,3 +667,11 @@ def sklearn_comparison(y: np.ndarray, P, fixed_iters: int) -> list[dict]:
                              sse=np.median([r["sse"] for r in mine]), sse_min=min(r["sse"] for r in mine),
                              acc=np.median([r["accuracy"] for r in mine])))
     return rows
+
+
+def sklearn_columns(fixed_iters: int) -> list:
+    """The table of :func:`sklearn_comparison`'s rows (the fixed-length runs named by their length)."""
+    return [("run", lambda r: r["how"] if r["how"] != "fixed length" else f"{fixed_iters:,} iterations"),
+            ("inputs", lambda r: r["scaling"]), ("median iterations", lambda r: tables.num(r["n_iter"], 6)),
+            ("median SSE (best)", lambda r: f"{tables.num(r['sse'])} ({tables.num(r['sse_min'])})"),
+            ("median accuracy", lambda r: tables.pct(r["acc"]))]

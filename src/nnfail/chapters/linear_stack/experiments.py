@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnfail import engine as E
-from nnfail import claims, replay, stats, tables
+from nnfail import claims, plots, replay, stats, tables
 from nnfail.params import Params
 
 LR = 1e-3  # Adam's learning rate: Keras's default, as posted
@@ -196,6 +196,28 @@ def shape_demo(P: Params, X: np.ndarray, y: np.ndarray, demo_epochs: int) -> dic
     return demo
 
 
+SHAPE_COLUMNS = [  # the table of shape_demo's fits
+    ("fit", lambda r: r["how"]), ("outcome", lambda r: r["outcome"]),
+    ("RMSE of unit 0 (original units)", lambda r: tables.num(r["rmse"])),
+    ("spread of unit 0's predictions", lambda r: tables.num(r["spread"])),
+    ("largest gap between output units", lambda r: tables.num(r["heads"])),
+]
+
+
+def shape_table(demo: dict[str, dict]):
+    """:func:`shape_demo`'s fits as a table, one row per fit."""
+    return tables.markdown([dict(how=h, **v) for h, v in demo.items()], SHAPE_COLUMNS)
+
+
+def examples_table(X: np.ndarray, y: np.ndarray, pred: np.ndarray, n: int = 8):
+    """The first n examples of the Keras reproduction: input, expected, prediction rounded as the post rounds
+    it, and the error."""
+    return tables.markdown([dict(x=X[i], y=y[i], p=pred[i]) for i in range(n)], [
+        ("input", lambda r: ", ".join(f"{v:.0f}" for v in r["x"])), ("expected", lambda r: f"{r['y']:.0f}"),
+        ("predicted", lambda r: f"{np.round(r['p']):.0f}"), ("error", lambda r: f"{r['y'] - np.round(r['p']):.0f}"),
+    ])
+
+
 def collapse_check(model, x: np.ndarray) -> float:
     """Largest difference between a trained linear stack's output and the single affine map its kernels
     multiply out to, relative to the largest output."""
@@ -366,6 +388,15 @@ def claim_list(single_widths) -> tuple[claims.Claim, ...]:
 
 
 CLAIMS = claim_list((20, 100))  # at the default widths
+# the claims the reader's question turns on, shown in the page's main flow (the full table sits in a dropdown):
+# the sum is exact, the square is the post's figure, the stack is one affine map, the comment's activation is
+# "still the same", the answer's "train longer", and the answer's simple network on standardized data
+KEY_CLAIMS = ("sum", "square", "affine", "still_same", "epochs", "simple_1")
+
+
+def key_verdicts(verdicts: list[claims.Verdict]) -> list[claims.Verdict]:
+    """The verdicts of :data:`KEY_CLAIMS`, in the order judged."""
+    return [v for v in verdicts if v.claim.id in KEY_CLAIMS]
 
 
 def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
@@ -484,6 +515,37 @@ def mechanism(r: StackRuns) -> list[dict]:
         mech.append(dict(config=c.name, cover=float(np.median(cover)), lin=float(np.nanmedian(lin)),
                          x_max=float(np.max(np.abs(r.transforms[m[0]].x(r.X[m[0]][:, :1]))))))
     return mech
+
+
+MECH_COLUMNS = [  # the table of mechanism's rows
+    ("configuration", lambda d: d["config"]), ("largest |input|", lambda d: tables.num(d["x_max"])),
+    ("first-layer kinks inside the data (median)", lambda d: tables.pct(d["cover"])),
+    ("straight-line R² of the learned function", lambda d: f"{d['lin']:.4f}"),
+]
+
+
+def plot_fits(runs: dict[str, StackRuns]):
+    """The chapter's figure: the median seed's predictions of the linear stack and of each nonlinear
+    configuration against x² (left), and their training loss relative to the first epoch, median and IQR over
+    seeds (right)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    sq = runs["linear, square"]
+    order = np.argsort(sq.X[0][:, 0])
+    axes[0].plot(sq.X[0][order, 0], sq.y[0][order], color="black", lw=2, label="x²")
+    for name, rr, i in panels(runs):
+        j = median_seed(rr, i)
+        o = np.argsort(rr.X[j][:, 0])
+        axes[0].plot(rr.X[j][o, 0], rr.pred[j][o], lw=1.2, label=name)
+        loss = rr.loss[:, rr.member_config == i]
+        plots.band(axes[1], np.arange(1, loss.shape[0] + 1), loss / np.nanmax(loss[0]), name, log=True)
+    axes[0].set(title="Predictions against x² (median seed of each)", xlabel="x", ylabel="x² (original units)")
+    axes[0].legend(fontsize=7)
+    axes[1].set(title="Training loss relative to the first epoch", xlabel="epoch",
+                ylabel="loss / first-epoch loss (log)")
+    axes[1].legend(fontsize=7)
+    return fig
 
 
 def panels(runs: dict[str, StackRuns]) -> list[tuple[str, StackRuns, int]]:

@@ -359,17 +359,22 @@ SQUARE = "linear stack, square"
 SIMPLE = [c.name for c in simple_configs("relu")]  # the simple network: post's inputs, standardized
 
 
+SIMPLE_INPUTS = ("as posted", "standardized")  # the simple network's input treatments, in SIMPLE's order
+
+
 def claim_list(single_widths) -> tuple[claims.Claim, ...]:
-    """The post's, the answer's and the comment's claims; the post's single hidden layer leaves its width open,
-    so that claim is judged once per width tried, and the answer's simple network once per input treatment."""
+    """The post's, the answer's and the comment's claims. Two leave a setting open and are judged at every
+    value tried, each as one claim: the post's single hidden layer leaves its width open (the widths of
+    ``single_widths``), and the answer's "start simple" leaves open how the inputs and targets are scaled."""
     return (
         claims.Claim("sum", "post", "the sum comes out perfect", "after rounding, the stack's median RMSE on the "
                      "sum is below one", "linear stack, sum", claims.Bound(1.0)),
         claims.Claim("square", "post", "75777.3", "the square's RMSE after rounding is about the post's figure",
                      SQUARE, claims.Typical(POST_SQUARE_RMSE)),
-        *(claims.Claim(f"single_{w}", "post", "a single hidden layer ... similar results", "the stack cut to one "
-                       f"hidden layer (width {w}, no activation) ends with the same error as the full stack",
-                       single_layer_name(w), claims.Same(), against=SQUARE) for w in single_widths),
+        claims.Claim("single", "post", "a single hidden layer ... similar results", "the stack cut to one hidden "
+                     "layer (no activation) ends with the same error as the full stack", "linear, one hidden layer",
+                     claims.Same(), against=SQUARE,
+                     open=claims.Open("hidden width", tuple(single_widths), "a single hidden layer")),
         claims.Claim("affine", "answer", "a single linear unit", "without activations the trained stack is one "
                      "affine map, as good as the best straight line and no better", "the Keras reproduction",
                      claims.Check()),
@@ -381,17 +386,17 @@ def claim_list(single_widths) -> tuple[claims.Claim, ...]:
                      claims.RateRule("fails")),
         claims.Claim("unused", "answer", "an input you never use", "an unused second input makes the commenter's "
                      "network end with a larger error", TWO_INPUTS, claims.Compare(higher=True), against=COMMENT),
-        *(claims.Claim(f"simple_{i}", "answer", "start simple", "the linked thread's much smaller network fits the "
-                       f"square better than a straight line ({how})", name, claims.Compare(), against=SQUARE)
-          for i, (name, how) in enumerate(zip(SIMPLE, ("the post's inputs", "standardized inputs and targets"))))
+        claims.Claim("simple", "answer", "start simple", "the linked thread's much smaller network fits the square "
+                     "better than a straight line", "simple network", claims.Compare(), against=SQUARE,
+                     open=claims.Open("inputs and targets", SIMPLE_INPUTS, "start simple")),
     )
 
 
 CLAIMS = claim_list((20, 100))  # at the default widths
 # the claims the reader's question turns on, shown in the page's main flow (the full table sits in a dropdown):
 # the sum is exact, the square is the post's figure, the stack is one affine map, the comment's activation is
-# "still the same", the answer's "train longer", and the answer's simple network on standardized data
-KEY_CLAIMS = ("sum", "square", "affine", "still_same", "epochs", "simple_1")
+# "still the same", the answer's "train longer", and the answer's simple network
+KEY_CLAIMS = ("sum", "square", "affine", "still_same", "epochs", "simple")
 
 
 def key_verdicts(verdicts: list[claims.Verdict]) -> list[claims.Verdict]:
@@ -399,12 +404,14 @@ def key_verdicts(verdicts: list[claims.Verdict]) -> list[claims.Verdict]:
     return [v for v in verdicts if v.claim.id in KEY_CLAIMS]
 
 
-def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
-                 best_affine: float, falling: dict[str, np.ndarray], collapses: dict[str, np.ndarray],
-                 single_widths=(20, 100)) -> list[claims.Verdict]:
-    """The post's, the answer's and the comment's claims against the runs' rows (their per-seed RMSEs),
-    the collapse check of the Keras reproduction, and per configuration the seeds whose loss was still
-    falling at the end (``falling``) and the seeds that collapsed to a constant (``collapses``)."""
+def claims_evidence(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
+                    best_affine: float, falling: dict[str, np.ndarray], collapses: dict[str, np.ndarray],
+                    single_widths=(20, 100)) -> dict:
+    """Every claim's evidence, by claim id, for :func:`claims.judge_all`: the runs' rows (their per-seed
+    RMSEs), the collapse check of the Keras reproduction, and per configuration the seeds whose loss was still
+    falling at the end (``falling``) and the seeds that collapsed to a constant (``collapses``). The open
+    claims get one entry per point: each width of ``single_widths``, each input treatment of the simple
+    network."""
     by = {r["config"]: r["values"] for r in rows}
     affine_text = (f"kernel product matches model.predict to {collapse_gap:.0e}; RMSE "
                    f"{keras_rmse / best_affine:.3f}x the best affine fit's")
@@ -413,9 +420,10 @@ def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_r
         c, f = collapses[name], falling[name]
         return f"{int(c.sum())} of {c.size} collapsed, {int(f.sum())} still falling at the end"
 
-    evidence = {
+    return {
         "sum": (by["linear stack, sum"], None),
         "square": (by[SQUARE], None),
+        "single": {w: claims.Evidence(by[single_layer_name(w)], by[SQUARE]) for w in single_widths},
         "affine": ([collapse_gap < AFFINE_MATCH, abs(keras_rmse / best_affine - 1) < AFFINE_RMSE], None, affine_text),
         "still_same": (by[COMMENT], by[SQUARE], f"activation {activation}; " + _median_ratio(by[COMMENT], by[SQUARE])),
         "epochs": (falling[COMMENT], None, f"{int(falling[COMMENT][~collapses[COMMENT]].sum())} of "
@@ -423,10 +431,17 @@ def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_r
                    f"{int(falling[COMMENT][collapses[COMMENT]].sum())} of {int(collapses[COMMENT].sum())} collapsed "
                    f"ones still falling"),
         "unused": (by[TWO_INPUTS], by[COMMENT], f"two inputs: {modes_text(TWO_INPUTS)}; one: {modes_text(COMMENT)}"),
-        **{f"single_{w}": (by[single_layer_name(w)], by[SQUARE], None) for w in single_widths},
-        **{f"simple_{i}": (by[name], by[SQUARE], modes_text(name)) for i, name in enumerate(SIMPLE)},
+        "simple": {how: claims.Evidence(by[name], by[SQUARE], modes_text(name))
+                   for how, name in zip(SIMPLE_INPUTS, SIMPLE)},
     }
-    return [c.judge(*evidence[c.id]) for c in claim_list(single_widths)]
+
+
+def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
+                 best_affine: float, falling: dict[str, np.ndarray], collapses: dict[str, np.ndarray],
+                 single_widths=(20, 100)) -> list[claims.Verdict]:
+    """Every claim judged in one loop over its evidence (:func:`claims_evidence`)."""
+    return claims.judge_all(claim_list(single_widths), claims_evidence(
+        rows, activation, collapse_gap, keras_rmse, best_affine, falling, collapses, single_widths))
 
 
 def _median_ratio(a, b) -> str:

@@ -97,19 +97,17 @@ def test_claims_that_hold():
     square = np.linspace(70000, 80000, 20)
     v = verdicts_of(claim_rows(0.0, square, square * 1.01, two_values=square * 3, simple_values=square / 10),
                     falling=True)
-    assert v == dict(sum="reproduces", square="reproduces", single_20="reproduces", single_100="reproduces",
-                     affine="reproduces", still_same="reproduces", epochs="reproduces", unused="reproduces",
-                     simple_0="reproduces", simple_1="reproduces")
+    assert v == dict(sum="reproduces", square="reproduces", single="reproduces", affine="reproduces",
+                     still_same="reproduces", epochs="reproduces", unused="reproduces", simple="reproduces")
 
 
 def test_claims_that_fail():
     square = np.linspace(300000, 310000, 20)  # 4x the post's figure
     v = verdicts_of(claim_rows(3.0, square, square / 100, single_values=square * 3, simple_values=square * 2),
                     collapse_gap=1e-2, keras_rmse=150.0)
-    assert v == dict(sum="does not reproduce", square="does not reproduce", single_20="does not reproduce",
-                     single_100="does not reproduce", affine="does not reproduce", still_same="does not reproduce",
-                     epochs="does not reproduce", unused="does not reproduce", simple_0="does not reproduce",
-                     simple_1="does not reproduce")
+    assert v == dict(sum="does not reproduce", square="does not reproduce", single="does not reproduce",
+                     affine="does not reproduce", still_same="does not reproduce", epochs="does not reproduce",
+                     unused="does not reproduce", simple="does not reproduce")
 
 
 def test_still_the_same_is_undecided_on_three_seeds_not_read_from_a_non_significant_test():
@@ -122,13 +120,38 @@ def test_the_square_figure_is_partly_reproduced_within_a_factor_of_two():
     assert verdicts_of(claim_rows(0.0, square, square))["square"] == "partly reproduces"
 
 
-def test_a_single_hidden_layer_is_judged_once_per_width_tried():
+def test_a_single_hidden_layer_is_one_claim_judged_at_every_width_tried():
+    """The post leaves the single layer's width open: one claim, one point per width, and "depends on hidden
+    width" with the boundary when the widths disagree."""
     square = np.linspace(70000, 80000, 20)
     rows = claim_rows(0.0, square, square)
     rows.append(dict(config=linear_stack.single_layer_name(7), median=0.0, values=square * 3))
-    ids = {v.claim.id: v.outcome for v in linear_stack.judge_claims(rows, "relu", 1e-7, 1.0, 1.0, *flags(rows),
-                                                                      single_widths=(20, 7))}
-    assert ids["single_20"] == "reproduces" and ids["single_7"] == "does not reproduce" and "single_100" not in ids
+    vs = {v.claim.id: v for v in linear_stack.judge_claims(rows, "relu", 1e-7, 1.0, 1.0, *flags(rows),
+                                                             single_widths=(20, 7))}
+    single = vs["single"]
+    assert [p for p, _ in single.points] == [(20,), (7,)]
+    assert [pv.outcome for _, pv in single.points] == ["reproduces", "does not reproduce"]
+    assert single.label == "depends on hidden width" and single.boundary[0].below == "20"
+    assert not any(k.startswith("single_") for k in vs)
+
+
+def test_start_simple_depends_on_how_the_inputs_are_scaled_when_the_treatments_disagree():
+    square = np.linspace(70000, 80000, 20)
+    rows = claim_rows(0.0, square, square)
+    for r in rows:
+        if r["config"] in linear_stack.SIMPLE:  # as posted: worse than the line; standardized: far better
+            r["values"] = square * (3 if r["config"] == linear_stack.SIMPLE[0] else 0.1)
+    v = {x.claim.id: x for x in linear_stack.judge_claims(rows, "relu", 1e-7, 1.0, 1.0, *flags(rows))}["simple"]
+    assert [pv.outcome for _, pv in v.points] == ["does not reproduce", "reproduces"]
+    assert v.label == "depends on inputs and targets"
+
+
+def test_every_claim_is_judged_in_one_loop_over_the_declared_claims():
+    square = np.linspace(70000, 80000, 20)
+    rows = claim_rows(0.0, square, square)
+    ev = linear_stack.claims_evidence(rows, "relu", 1e-7, 1.0, 1.0, *flags(rows))
+    assert set(ev) == {c.id for c in linear_stack.CLAIMS} and set(linear_stack.KEY_CLAIMS) <= set(ev)
+    assert set(ev["single"]) == {20, 100} and set(ev["simple"]) == set(linear_stack.SIMPLE_INPUTS)
 
 
 def test_modes_split_collapsed_runs_from_trained_ones_and_count_dead_units():

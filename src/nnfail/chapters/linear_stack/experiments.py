@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnfail import engine as E
-from nnfail import claims, replay, stats, tables
+from nnfail import claims, plots, replay, stats, tables
 from nnfail.params import Params
 
 LR = 1e-3  # Adam's learning rate: Keras's default, as posted
@@ -196,6 +196,28 @@ def shape_demo(P: Params, X: np.ndarray, y: np.ndarray, demo_epochs: int) -> dic
     return demo
 
 
+SHAPE_COLUMNS = [  # the table of shape_demo's fits
+    ("fit", lambda r: r["how"]), ("outcome", lambda r: r["outcome"]),
+    ("RMSE of unit 0 (original units)", lambda r: tables.num(r["rmse"])),
+    ("spread of unit 0's predictions", lambda r: tables.num(r["spread"])),
+    ("largest gap between output units", lambda r: tables.num(r["heads"])),
+]
+
+
+def shape_table(demo: dict[str, dict]):
+    """:func:`shape_demo`'s fits as a table, one row per fit."""
+    return tables.markdown([dict(how=h, **v) for h, v in demo.items()], SHAPE_COLUMNS)
+
+
+def examples_table(X: np.ndarray, y: np.ndarray, pred: np.ndarray, n: int = 8):
+    """The first n examples of the Keras reproduction: input, expected, prediction rounded as the post rounds
+    it, and the error."""
+    return tables.markdown([dict(x=X[i], y=y[i], p=pred[i]) for i in range(n)], [
+        ("input", lambda r: ", ".join(f"{v:.0f}" for v in r["x"])), ("expected", lambda r: f"{r['y']:.0f}"),
+        ("predicted", lambda r: f"{np.round(r['p']):.0f}"), ("error", lambda r: f"{r['y'] - np.round(r['p']):.0f}"),
+    ])
+
+
 def collapse_check(model, x: np.ndarray) -> float:
     """Largest difference between a trained linear stack's output and the single affine map its kernels
     multiply out to, relative to the largest output."""
@@ -337,17 +359,22 @@ SQUARE = "linear stack, square"
 SIMPLE = [c.name for c in simple_configs("relu")]  # the simple network: post's inputs, standardized
 
 
+SIMPLE_INPUTS = ("as posted", "standardized")  # the simple network's input treatments, in SIMPLE's order
+
+
 def claim_list(single_widths) -> tuple[claims.Claim, ...]:
-    """The post's, the answer's and the comment's claims; the post's single hidden layer leaves its width open,
-    so that claim is judged once per width tried, and the answer's simple network once per input treatment."""
+    """The post's, the answer's and the comment's claims. Two leave a setting open and are judged at every
+    value tried, each as one claim: the post's single hidden layer leaves its width open (the widths of
+    ``single_widths``), and the answer's "start simple" leaves open how the inputs and targets are scaled."""
     return (
         claims.Claim("sum", "post", "the sum comes out perfect", "after rounding, the stack's median RMSE on the "
                      "sum is below one", "linear stack, sum", claims.Bound(1.0)),
         claims.Claim("square", "post", "75777.3", "the square's RMSE after rounding is about the post's figure",
                      SQUARE, claims.Typical(POST_SQUARE_RMSE)),
-        *(claims.Claim(f"single_{w}", "post", "a single hidden layer ... similar results", "the stack cut to one "
-                       f"hidden layer (width {w}, no activation) ends with the same error as the full stack",
-                       single_layer_name(w), claims.Same(), against=SQUARE) for w in single_widths),
+        claims.Claim("single", "post", "a single hidden layer ... similar results", "the stack cut to one hidden "
+                     "layer (no activation) ends with the same error as the full stack", "linear, one hidden layer",
+                     claims.Same(), against=SQUARE,
+                     open=claims.Open("hidden width", tuple(single_widths), "a single hidden layer")),
         claims.Claim("affine", "answer", "a single linear unit", "without activations the trained stack is one "
                      "affine map, as good as the best straight line and no better", "the Keras reproduction",
                      claims.Check()),
@@ -359,21 +386,32 @@ def claim_list(single_widths) -> tuple[claims.Claim, ...]:
                      claims.RateRule("fails")),
         claims.Claim("unused", "answer", "an input you never use", "an unused second input makes the commenter's "
                      "network end with a larger error", TWO_INPUTS, claims.Compare(higher=True), against=COMMENT),
-        *(claims.Claim(f"simple_{i}", "answer", "start simple", "the linked thread's much smaller network fits the "
-                       f"square better than a straight line ({how})", name, claims.Compare(), against=SQUARE)
-          for i, (name, how) in enumerate(zip(SIMPLE, ("the post's inputs", "standardized inputs and targets"))))
+        claims.Claim("simple", "answer", "start simple", "the linked thread's much smaller network fits the square "
+                     "better than a straight line", "simple network", claims.Compare(), against=SQUARE,
+                     open=claims.Open("inputs and targets", SIMPLE_INPUTS, "start simple")),
     )
 
 
 CLAIMS = claim_list((20, 100))  # at the default widths
+# the claims the reader's question turns on, shown in the page's main flow (the full table sits in a dropdown):
+# the sum is exact, the square is the post's figure, the stack is one affine map, the comment's activation is
+# "still the same", the answer's "train longer", and the answer's simple network
+KEY_CLAIMS = ("sum", "square", "affine", "still_same", "epochs", "simple")
 
 
-def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
-                 best_affine: float, falling: dict[str, np.ndarray], collapses: dict[str, np.ndarray],
-                 single_widths=(20, 100)) -> list[claims.Verdict]:
-    """The post's, the answer's and the comment's claims against the runs' rows (their per-seed RMSEs),
-    the collapse check of the Keras reproduction, and per configuration the seeds whose loss was still
-    falling at the end (``falling``) and the seeds that collapsed to a constant (``collapses``)."""
+def key_verdicts(verdicts: list[claims.Verdict]) -> list[claims.Verdict]:
+    """The verdicts of :data:`KEY_CLAIMS`, in the order judged."""
+    return [v for v in verdicts if v.claim.id in KEY_CLAIMS]
+
+
+def claims_evidence(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
+                    best_affine: float, falling: dict[str, np.ndarray], collapses: dict[str, np.ndarray],
+                    single_widths=(20, 100)) -> dict:
+    """Every claim's evidence, by claim id, for :func:`claims.judge_all`: the runs' rows (their per-seed
+    RMSEs), the collapse check of the Keras reproduction, and per configuration the seeds whose loss was still
+    falling at the end (``falling``) and the seeds that collapsed to a constant (``collapses``). The open
+    claims get one entry per point: each width of ``single_widths``, each input treatment of the simple
+    network."""
     by = {r["config"]: r["values"] for r in rows}
     affine_text = (f"kernel product matches model.predict to {collapse_gap:.0e}; RMSE "
                    f"{keras_rmse / best_affine:.3f}x the best affine fit's")
@@ -382,9 +420,10 @@ def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_r
         c, f = collapses[name], falling[name]
         return f"{int(c.sum())} of {c.size} collapsed, {int(f.sum())} still falling at the end"
 
-    evidence = {
+    return {
         "sum": (by["linear stack, sum"], None),
         "square": (by[SQUARE], None),
+        "single": {w: claims.Evidence(by[single_layer_name(w)], by[SQUARE]) for w in single_widths},
         "affine": ([collapse_gap < AFFINE_MATCH, abs(keras_rmse / best_affine - 1) < AFFINE_RMSE], None, affine_text),
         "still_same": (by[COMMENT], by[SQUARE], f"activation {activation}; " + _median_ratio(by[COMMENT], by[SQUARE])),
         "epochs": (falling[COMMENT], None, f"{int(falling[COMMENT][~collapses[COMMENT]].sum())} of "
@@ -392,10 +431,17 @@ def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_r
                    f"{int(falling[COMMENT][collapses[COMMENT]].sum())} of {int(collapses[COMMENT].sum())} collapsed "
                    f"ones still falling"),
         "unused": (by[TWO_INPUTS], by[COMMENT], f"two inputs: {modes_text(TWO_INPUTS)}; one: {modes_text(COMMENT)}"),
-        **{f"single_{w}": (by[single_layer_name(w)], by[SQUARE], None) for w in single_widths},
-        **{f"simple_{i}": (by[name], by[SQUARE], modes_text(name)) for i, name in enumerate(SIMPLE)},
+        "simple": {how: claims.Evidence(by[name], by[SQUARE], modes_text(name))
+                   for how, name in zip(SIMPLE_INPUTS, SIMPLE)},
     }
-    return [c.judge(*evidence[c.id]) for c in claim_list(single_widths)]
+
+
+def judge_claims(rows: list[dict], activation: str, collapse_gap: float, keras_rmse: float,
+                 best_affine: float, falling: dict[str, np.ndarray], collapses: dict[str, np.ndarray],
+                 single_widths=(20, 100)) -> list[claims.Verdict]:
+    """Every claim judged in one loop over its evidence (:func:`claims_evidence`)."""
+    return claims.judge_all(claim_list(single_widths), claims_evidence(
+        rows, activation, collapse_gap, keras_rmse, best_affine, falling, collapses, single_widths))
 
 
 def _median_ratio(a, b) -> str:
@@ -484,6 +530,37 @@ def mechanism(r: StackRuns) -> list[dict]:
         mech.append(dict(config=c.name, cover=float(np.median(cover)), lin=float(np.nanmedian(lin)),
                          x_max=float(np.max(np.abs(r.transforms[m[0]].x(r.X[m[0]][:, :1]))))))
     return mech
+
+
+MECH_COLUMNS = [  # the table of mechanism's rows
+    ("configuration", lambda d: d["config"]), ("largest |input|", lambda d: tables.num(d["x_max"])),
+    ("first-layer kinks inside the data (median)", lambda d: tables.pct(d["cover"])),
+    ("straight-line R² of the learned function", lambda d: f"{d['lin']:.4f}"),
+]
+
+
+def plot_fits(runs: dict[str, StackRuns]):
+    """The chapter's figure: the median seed's predictions of the linear stack and of each nonlinear
+    configuration against x² (left), and their training loss relative to the first epoch, median and IQR over
+    seeds (right)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    sq = runs["linear, square"]
+    order = np.argsort(sq.X[0][:, 0])
+    axes[0].plot(sq.X[0][order, 0], sq.y[0][order], color="black", lw=2, label="x²")
+    for name, rr, i in panels(runs):
+        j = median_seed(rr, i)
+        o = np.argsort(rr.X[j][:, 0])
+        axes[0].plot(rr.X[j][o, 0], rr.pred[j][o], lw=1.2, label=name)
+        loss = rr.loss[:, rr.member_config == i]
+        plots.band(axes[1], np.arange(1, loss.shape[0] + 1), loss / np.nanmax(loss[0]), name, log=True)
+    axes[0].set(title="Predictions against x² (median seed of each)", xlabel="x", ylabel="x² (original units)")
+    axes[0].legend(fontsize=7)
+    axes[1].set(title="Training loss relative to the first epoch", xlabel="epoch",
+                ylabel="loss / first-epoch loss (log)")
+    axes[1].legend(fontsize=7)
+    return fig
 
 
 def panels(runs: dict[str, StackRuns]) -> list[tuple[str, StackRuns, int]]:

@@ -418,3 +418,16 @@ def test_a_comparison_of_two_unknown_medians_asks_for_a_longer_budget_not_more_s
     diverged = np.r_[np.full(15, np.nan), np.arange(1.0, 11.0)]
     s = claim(claims.Same()).judge(diverged, diverged)
     assert s.outcome == claims.UNDECIDED and "diverged" in s.decides and s.best == claims.UNDECIDED
+
+
+def test_a_check_that_changes_with_an_open_setting_is_shown_and_counted_as_depending_on_it():
+    """A computed fact that holds at one value of an open setting and not at another: the table says
+    "depends on <setting>" (not "does not hold"), the tally counts it neither as holding nor as failing."""
+    setting = claims.Open("width", (1, 2), "a few units")
+    c = claims.Claim("fact", "post", "a quote", "a fact", "cfg", claims.Check(), open=setting)
+    v = c.judge({1: True, 2: False})
+    assert v.outcome == claims.DEPENDS and v.is_check
+    assert claims.outcome_text(v).startswith("**depends on width**")
+    n = claims.count([v])
+    assert (n["n_checks"], n["n_checks_hold"], n["n_checks_fail"]) == (1, 0, 0)
+    assert "1 depends on a setting" in claims.tally_text([v])

@@ -880,7 +880,7 @@ def undecided(claim: Claim, reason: str, decides: str = "") -> Verdict:
 def count(verdicts: Sequence[Verdict]) -> dict[str, int]:
     """How many claims are judged on evidence from runs (``n_claims``) and how many of each outcome, so the
     outcomes add up to ``n_claims``; apart from them the computed checks (``n_checks``) that hold or do not;
-    ``n_total`` counts both."""
+    ``n_total`` counts both. A check whose fact depends on an open setting neither holds nor fails."""
     judged = [v for v in verdicts if not v.is_check]
     checks = [v for v in verdicts if v.is_check]
     return dict(n_total=len(verdicts), n_claims=len(judged),
@@ -890,7 +890,7 @@ def count(verdicts: Sequence[Verdict]) -> dict[str, int]:
                 n_undecided=sum(v.outcome == UNDECIDED for v in judged),
                 n_depends=sum(v.outcome == DEPENDS for v in judged),
                 n_checks=len(checks), n_checks_hold=sum(v.outcome == REPRODUCES for v in checks),
-                n_checks_fail=sum(v.outcome != REPRODUCES for v in checks))
+                n_checks_fail=sum(v.outcome not in (REPRODUCES, DEPENDS) for v in checks))
 
 
 def _fmt(x: float, digits: int = 4) -> str:

@@ -30,7 +30,7 @@ def _changes(v: Verdict) -> str:
 def outcome_text(v: Verdict) -> str:
     """The verdict cell: the outcome in bold, what would decide an undecided one, the per-point verdicts and
     the boundary of a "depends on" one; a check says it is a computed fact."""
-    if v.is_check:
+    if v.is_check and v.outcome != DEPENDS:
         return f"**{'holds' if v.outcome == REPRODUCES else 'does not hold'}** (a computed check)"
     if v.outcome == DEPENDS:
         return f"**{v.label}**: {_grouped(v)}; it changes {_changes(v)}"
@@ -86,6 +86,9 @@ def tally_text(verdicts: Sequence[Verdict]) -> str:
         text += (f"; {_plural(c['n_checks'], 'computed check')} (not counted as reproductions): "
                  f"{c['n_checks_hold']} {'holds' if c['n_checks_hold'] == 1 else 'hold'}, {c['n_checks_fail']} "
                  f"{'does' if c['n_checks_fail'] == 1 else 'do'} not")
+        depend = c["n_checks"] - c["n_checks_hold"] - c["n_checks_fail"]
+        if depend:
+            text += f", {depend} {'depends' if depend == 1 else 'depend'} on a setting the source leaves open"
     return text
 
 

@@ -623,25 +623,20 @@ def check_updates(updates: int, how: str, losses: Sequence[float], every: int, s
     ev = (f"your training made only {updates} updates ({how}); from the same start with the same optimizer the "
           f"probe's loss was {fmt(at)} after {updates} steps and {fmt(end)} after {steps} ({gain:.0%} lower)")
     fix = f"train for more updates (the probe's {steps} steps are {steps / updates:.0f}x yours): more epochs or smaller batches"
-    if scores is not None:
+    if scores is not None:  # the fit itself must still improve, not only the loss
         s_at, s_end, name = scores
         ev += f"; its {name} went from {s_at:.3f} to {s_end:.3f}"
-        if gain >= t["length_gain_high"] and s_end - s_at >= t["length_score_gap"]:
-            return Result("training_length", "high", ev + ": the fit was still improving fast when you stopped",
-                          gain, t["length_gain_high"], fix)
-        if gain >= t["length_gain_high"]:
-            return Result("training_length", "medium", ev + f", less than {t['length_score_gap']:g} better: the "
-                          "rest is polishing (for a classifier, growing confidence), not a better fit", gain, t["length_gain_high"], fix)
-        if gain >= t["length_gain_medium"]:
-            return Result("training_length", "medium", ev, gain, t["length_gain_medium"], fix)
-        return Result("training_length", "ok", ev, gain, t["length_gain_medium"])
-    learned = trivial is not None and trivial > 0 and at < t["length_far"] * trivial
-    if gain >= t["length_gain_high"] and not learned:
-        return Result("training_length", "high", ev + ": the loss was still falling fast when you stopped", gain,
-                      t["length_gain_high"], fix)
+        improving = s_end - s_at >= t["length_score_gap"]
+        still = ": the fit was still improving fast when you stopped"
+        polishing = (f", less than {t['length_score_gap']:g} better: the rest is polishing (for a classifier, "
+                     "growing confidence), not a better fit")
+    else:  # without scores: the loss must still be a sizeable share of the constant predictor's
+        improving = not (trivial is not None and trivial > 0 and at < t["length_far"] * trivial)
+        still = ": the loss was still falling fast when you stopped"
+        polishing = "" if improving else f", though already {fmt(at / trivial)}x the constant predictor's loss"
     if gain >= t["length_gain_high"]:
-        return Result("training_length", "medium", ev + f", though already {fmt(at / trivial)}x the constant "
-                      "predictor's loss", gain, t["length_gain_high"], fix)
+        severity, text = ("high", ev + still) if improving else ("medium", ev + polishing)
+        return Result("training_length", severity, text, gain, t["length_gain_high"], fix)
     if gain >= t["length_gain_medium"]:
         return Result("training_length", "medium", ev, gain, t["length_gain_medium"], fix)
     return Result("training_length", "ok", ev, gain, t["length_gain_medium"])

@@ -19,13 +19,15 @@ quick = False     # smoke-test sizes: few seeds and epochs (for tests)
 fail = False      # raise in the body cell (a deliberately failing parameter)
 sleep = 0.0       # seconds to wait in the body cell (to interrupt a run midway)
 '''
-FIXTURE_BODY = '''
+NATIVE_STDERR = "fixture: a line on the kernel's native stderr\n"
+FIXTURE_BODY = f"NATIVE_STDERR = {NATIVE_STDERR!r}\n" + '''
 import os
 import time
 from pathlib import Path
 import numpy as np
 from nnfail.glue import glue
 
+os.write(2, NATIVE_STDERR.encode())  # what a native library (TensorFlow's start-up) writes past Python
 if sleep:
     if os.environ.get("FIXTURE_SLEEP_MARKER"):  # tells a test that the kernel is inside this cell
         Path(os.environ["FIXTURE_SLEEP_MARKER"]).touch()

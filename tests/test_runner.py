@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import launcher_cmd, results_without_timing
+from conftest import NATIVE_STDERR, launcher_cmd, results_without_timing
 from nnfail.book import runner
 from nnfail.cli import main
 
@@ -60,11 +60,15 @@ def test_cli_build_with_failing_parameter_exits_1_and_keeps_old_site(fixture_boo
     cmd = launcher_cmd(tmp_path)
     ok = subprocess.run([*cmd, "build", "--root", str(fixture_book)], capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
+    # a build that succeeds prints its progress lines, not what the kernel wrote on its native stderr ...
+    assert NATIVE_STDERR.strip() not in ok.stdout + ok.stderr
     site = os.readlink(fixture_book / "_build" / "html")
     bad = subprocess.run([*cmd, "run", "1", "-p", "fail", "True", "--root", str(fixture_book)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1
     assert "chapter 01_fixture failed in cell 3" in bad.stderr and "deliberate failure" in bad.stderr
+    # ... a failing one shows it, where a native crash would say why
+    assert "the kernel's own stderr" in bad.stderr and NATIVE_STDERR.strip() in bad.stderr
     assert os.readlink(fixture_book / "_build" / "html") == site
     assert (fixture_book / "_build" / "html" / "chapters" / "01_fixture.html").is_file()
 

@@ -409,16 +409,35 @@ def execute_notebook(source: Path, out: Path, params: Mapping[str, Any], build: 
     import papermill as pm
 
     with kernel_environment(build, root), _socket_dir() as sockets:
-        pm.execute_notebook(
-            str(source), str(out), parameters=dict(params),
-            kernel_name=KERNEL_NAME, cwd=str(out.parent), progress_bar=progress,
-            **({} if sockets is None else {"kernel_manager_class": _ipc_kernel_manager(sockets)}),
-            log_output=False, report_mode=False,
-            # papermill otherwise rewrites the whole executed notebook before and after every cell: some 80
-            # writes of a growing file per chapter, 20-90 ms each (1-2 s a chapter). The copy is written once
-            # at the end, and on a failing cell with the error in it, as before
-            request_save_on_cell_execute=False,
-        )
+        try:
+            pm.execute_notebook(
+                str(source), str(out), parameters=dict(params),
+                kernel_name=KERNEL_NAME, cwd=str(out.parent), progress_bar=progress,
+                **({} if sockets is None else {"kernel_manager_class": _ipc_kernel_manager(sockets)}),
+                log_output=False, report_mode=False,
+                # papermill otherwise rewrites the whole executed notebook before and after every cell: some 80
+                # writes of a growing file per chapter, 20-90 ms each (1-2 s a chapter). The copy is written
+                # once at the end, and on a failing cell with the error in it, as before
+                request_save_on_cell_execute=False,
+            )
+        except Exception:  # a failure, not the reader's Ctrl-C
+            _show_kernel_stderr(sockets)
+            raise
+
+
+KERNEL_STDERR = "kernel-stderr.log"  # in the kernel's private socket directory
+
+
+def _show_kernel_stderr(sockets: str | None, lines: int = 40) -> None:
+    """After a failed execution: the last lines the kernel process wrote on its native
+    stderr (a crash in a native library says why only there), which a successful one never shows."""
+    path = Path(sockets or "", KERNEL_STDERR)
+    if sockets is None or not path.is_file():
+        return
+    tail = path.read_text(errors="replace").splitlines()[-lines:]
+    if any(line.strip() for line in tail):
+        print("  the kernel's own stderr, last lines:\n" + "\n".join(f"    {line}" for line in tail),
+              file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -439,13 +458,22 @@ def _socket_dir() -> Iterator[str | None]:
 
 def _ipc_kernel_manager(sockets: str):
     """A kernel manager whose kernel listens on Unix sockets in ``sockets``: nothing is opened on TCP, and
-    ipykernel does not print its "running over TCP without encryption" warning on every execution."""
+    ipykernel does not print its "running over TCP without encryption" warning on every execution. The
+    kernel's native stderr (TensorFlow's start-up lines, which some CPUs' builds print whatever
+    TF_CPP_MIN_LOG_LEVEL says) goes to a file there, so a build prints one line per chapter; a failure shows
+    its tail (``_show_kernel_stderr``)."""
     from jupyter_client.manager import KernelManager
 
     class IPCKernelManager(KernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport, self.ip = "ipc", os.path.join(sockets, "kernel")
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if "stderr" in kw:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with open(os.path.join(sockets, KERNEL_STDERR), "ab") as log:  # the kernel process keeps its own copy
+                return await super()._async_launch_kernel(kernel_cmd, stderr=log, **kw)
 
     return IPCKernelManager
 

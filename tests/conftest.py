@@ -32,6 +32,8 @@ if sleep:
     if os.environ.get("FIXTURE_SLEEP_MARKER"):  # tells a test that the kernel is inside this cell
         Path(os.environ["FIXTURE_SLEEP_MARKER"]).touch()
     time.sleep(sleep)
+    if os.environ.get("FIXTURE_SLEEP_MARKER"):  # the cell ran to its end (an interrupt never reached it)
+        Path(os.environ["FIXTURE_SLEEP_MARKER"] + ".done").touch()
 if fail:
     raise RuntimeError("deliberate failure requested by the fail parameter")
 rng = np.random.default_rng(seed)

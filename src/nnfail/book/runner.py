@@ -28,9 +28,11 @@ import os
 import platform
 import re
 import shutil
+import signal
 import sys
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -408,7 +410,7 @@ def execute_notebook(source: Path, out: Path, params: Mapping[str, Any], build: 
     under build), writing the executed copy to out; raises PapermillExecutionError if a cell fails."""
     import papermill as pm
 
-    with kernel_environment(build, root), _socket_dir() as sockets:
+    with kernel_environment(build, root), _socket_dir() as sockets, _stop_interrupts_the_kernel():
         try:
             pm.execute_notebook(
                 str(source), str(out), parameters=dict(params),
@@ -456,6 +458,43 @@ def _socket_dir() -> Iterator[str | None]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+_LIVE_KERNELS: "weakref.WeakSet" = weakref.WeakSet()  # the managers of kernels this process started
+
+
+def _interrupt_kernels() -> None:
+    """SIGINT to every kernel this process started: ipykernel stops the running cell with KeyboardInterrupt
+    (an idle kernel ignores it)."""
+    for km in list(_LIVE_KERNELS):
+        pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _stop_interrupts_the_kernel() -> Iterator[None]:
+    """While a chapter executes, Ctrl-C or SIGTERM first interrupts the kernel's running cell, then stops this
+    process as its own handler says. Without it the kernel finishes its cell before nbclient's cleanup can
+    shut it down (the interrupted run polls for that cell's reply first), so a reader's Ctrl-C waited out a
+    cell of up to minutes. Handlers that ignore a signal are left alone (a run started with nohup)."""
+    saved = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            before = signal.getsignal(sig)
+            if callable(before):
+                def handler(signum, frame, before=before):
+                    _interrupt_kernels()
+                    before(signum, frame)
+
+                saved[sig] = before
+                signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, before in saved.items():
+            signal.signal(sig, before)
+
+
 def _ipc_kernel_manager(sockets: str):
     """A kernel manager whose kernel listens on Unix sockets in ``sockets``: nothing is opened on TCP, and
     ipykernel does not print its "running over TCP without encryption" warning on every execution. The
@@ -470,6 +509,7 @@ def _ipc_kernel_manager(sockets: str):
             self.transport, self.ip = "ipc", os.path.join(sockets, "kernel")
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
+            _LIVE_KERNELS.add(self)
             if "stderr" in kw:
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             with open(os.path.join(sockets, KERNEL_STDERR), "ab") as log:  # the kernel process keeps its own copy

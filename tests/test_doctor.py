@@ -60,6 +60,24 @@ def test_target_scale_and_output_bias():
     assert status(r, "target_scale") == "ok" and status(r, "output_bias") == "ok"
 
 
+def test_missing_nonlinearity_is_medium_where_a_linear_model_already_fits():
+    linear_y = X3 @ np.array([1.0, -0.5, 0.3]) + 0.05 * RNG.normal(size=len(X3))
+    r = next(r for r in static(mlp(3, (16, 16), None), y=linear_y).results if r.check == "nonlinearity")
+    assert r.status == "medium" and "a linear baseline reaches R^2" in r.evidence and "already fits" in r.evidence, \
+        r.evidence
+    # a linear boundary under a sigmoid output: logistic regression is the linear baseline
+    labels = (linear_y > 0).astype(float)
+    r = static(mlp(3, (16, 16), None, out_activation="sigmoid", loss="binary_crossentropy"), y=labels)
+    assert status(r, "nonlinearity") == "medium"
+    # a square needs the activation: still high, and the evidence says what the linear baseline reached
+    square = X3[:, 0] ** 2
+    r = next(r for r in static(mlp(3, (16, 16), None), y=square).results if r.check == "nonlinearity")
+    assert r.status == "high" and "a linear baseline reaches R^2" in r.evidence, r.evidence
+    # a model with activations is not affected by the baselines
+    assert status(static(healthy(), y=linear_y), "nonlinearity") == "ok"
+    assert status(static(healthy(), y=square), "nonlinearity") == "ok"
+
+
 def test_target_shape_mismatch():
     assert status(static(healthy(out=100)), "target_shape") == "high"
     assert status(static(healthy()), "target_shape") == "ok"

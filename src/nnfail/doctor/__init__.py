@@ -189,7 +189,8 @@ def _static_checks(c: _Case) -> list[Result]:
         out += [Result(check, "skipped", why) for check in ("target_scale", "output_bias", "target_shape",
                                                              "output_loss")]
     if c.stack:
-        out += [C.check_nonlinearity(c.layers), C.check_init_scale(c.layers)]
+        n = min(len(c.Xs), 2000)  # the baselines' sample
+        out += [C.check_nonlinearity(c.layers, c.Xs[:n], c.ys[:n], c.loss), C.check_init_scale(c.layers)]
     else:
         out += [C.not_applicable("nonlinearity"), C.not_applicable("init_scale")]
     data_loss = _model_loss(c)

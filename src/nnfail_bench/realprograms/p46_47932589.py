@@ -34,10 +34,24 @@ TASK = "regression"
 FIT = dict(epochs=50, batch_size=32)
 
 _N = 500
+_RANGES = ((0, 1000), (0, 50), (1000, 5000))  # each feature's uniform range (ASSUMED)
+
+
+def _scaled_ranges() -> str:
+    """Each feature's range after the repair's min-max scaling by the global minimum and maximum (the data's
+    extremes approach the bounds of _RANGES, so these are the ranges the repaired twin trains on)."""
+    lo, hi = min(a for a, _ in _RANGES), max(b for _, b in _RANGES)
+    return ", ".join(f"[{(a - lo) / (hi - lo):.2g}, {(b - lo) / (hi - lo):.2g}]" for a, b in _RANGES)
+
+
+LEFT_IN_PLACE = {
+    "input_scale": "X is min-max scaled by its global minimum and maximum, not per feature, so the three features "
+                   f"keep very different ranges: {_scaled_ranges()}",
+}
 
 
 def _data(rng: np.random.Generator):
-    X = np.column_stack([rng.uniform(0, 1000, _N), rng.uniform(0, 50, _N), rng.uniform(1000, 5000, _N)])
+    X = np.column_stack([rng.uniform(a, b, _N) for a, b in _RANGES])
     y = 0.8 * X[:, 0] + 0.5 * X[:, 1] ** 2 + 0.2 * X[:, 2] + rng.normal(0, 50, _N)
     return X.astype("float32"), y.reshape(-1, 1).astype("float32")
 

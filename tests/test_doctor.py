@@ -1,7 +1,6 @@
 """nnfail.doctor: every check fires on a model made to trigger it and stays quiet on one that does not;
 bad input is refused with a clear message; the pair benchmark meets its detection and false-alarm targets."""
 import json
-import math
 import subprocess
 import sys
 
@@ -682,32 +681,6 @@ def test_watch_reports_divergence_as_it_happens_and_stops_the_fit(capsys):
     out = capsys.readouterr().out
     assert "nnfail Watch, epoch 1: [HIGH] Loss curve: the loss became" in out and "nnfail doctor:" in out
     assert watch.report.has("loss_curve", "high")
-
-
-def test_watch_reads_no_batch_loss_until_the_epoch_ends_and_names_the_first_bad_batch():
-    """Reading a batch's loss waits for its step (Keras could not queue the next): Watch keeps the values and
-    reads them when the epoch ends, then names the first non-finite one."""
-    reads = []
-
-    class Loss:  # what Keras hands a batch hook, counting when it is read
-        def __init__(self, value):
-            self.value = value
-
-        def __float__(self):
-            reads.append(self.value)
-            return self.value
-
-    model = _regression_net(keras.optimizers.SGD(0.01))
-    watch = doctor.Watch(X3, verbose=False)
-    watch.set_model(model)
-    watch.on_train_begin()
-    watch.on_epoch_begin(0)
-    for batch, value in enumerate([0.5, 0.4, float("nan"), float("inf")]):
-        watch.on_train_batch_end(batch, {"loss": Loss(value)})
-    assert reads == []  # nothing read while the epoch runs
-    watch.on_epoch_end(0, {"loss": float("nan")})
-    assert watch.diverged[:2] == (1, 3) and math.isnan(watch.diverged[2])  # epoch 1, batch 3
-    assert model.stop_training
 
 
 def test_watch_on_a_healthy_fit_says_how_training_ended_with_the_chapter_links(capsys):

@@ -6,7 +6,7 @@
     watch.report                                # the same findings and chapter links as `nnfail doctor`
 
 During training it says, once each and as they happen: divergence (the batch and the value of the first
-NaN/inf loss; it stops training at the end of that epoch), ReLU units that died and sigmoid/tanh layers that saturated (checked
+NaN/inf loss, and it stops training), ReLU units that died and sigmoid/tanh layers that saturated (checked
 on ``X_sample`` every ``every`` epochs, for stacks of Dense layers), and a stalled loss. At the end it
 prints a summary report: the loss curve, the training length (still falling / validation loss turned up),
 dead units and saturation.
@@ -50,7 +50,6 @@ class Watch(keras.callbacks.Callback):
         self._said: set[str] = set()
         self._epoch = 0
         self._t0 = 0.0
-        self._batch_losses: list = []  # this epoch's per-batch losses, as Keras gave them (not yet read)
 
     # ------------------------------------------------------------------------------------------- events
     def _say(self, result: Result) -> None:
@@ -69,34 +68,21 @@ class Watch(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._batch_losses = []
 
     def on_train_batch_end(self, batch, logs=None):
-        # kept, not read: reading a batch's loss (float of a tensor) waits for that step, so Keras could no
-        # longer queue the next one, which cost 27% of a small model's fit time (benchmarks/watch_overhead.py);
-        # the epoch's end reads them all at once
-        if self.diverged is None and logs and "loss" in logs:
-            self._batch_losses.append(logs["loss"])
-
-    def _check_batches(self) -> None:
-        """The first non-finite batch loss of the epoch that just ended: a divergence (and, with ``stop``,
-        the end of the fit)."""
-        for batch, loss in enumerate(self._batch_losses):
-            value = float(loss)
-            if not math.isfinite(value):
-                self.diverged = (self._epoch + 1, batch + 1, value)
-                last = self.losses[-1] if self.losses else None
-                self._say(Result("loss_curve", "high", f"the loss became {value} at batch {batch + 1} of epoch "
-                                 f"{self._epoch + 1}" + (f" (the last epoch's loss was {C.fmt(last)})" if last else ""),
-                                 fix="lower the learning rate (or clip gradients); check the inputs' and targets' scale"))
-                if self.stop:
-                    self.model.stop_training = True
-                break
-        self._batch_losses = []
+        if self.diverged is not None or not logs or "loss" not in logs:
+            return
+        value = float(logs["loss"])
+        if not math.isfinite(value):
+            self.diverged = (self._epoch + 1, batch + 1, value)
+            last = self.losses[-1] if self.losses else None
+            self._say(Result("loss_curve", "high", f"the loss became {value} at batch {batch + 1} of epoch "
+                             f"{self._epoch + 1}" + (f" (the last epoch's loss was {C.fmt(last)})" if last else ""),
+                             fix="lower the learning rate (or clip gradients); check the inputs' and targets' scale"))
+            if self.stop:
+                self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.diverged is None:
-            self._check_batches()
         logs = logs or {}
         if "loss" in logs:
             self.losses.append(float(logs["loss"]))
@@ -114,8 +100,6 @@ class Watch(keras.callbacks.Callback):
                     self._say(r)
 
     def on_train_end(self, logs=None):
-        if self.diverged is None:  # a fit stopped inside an epoch (by another callback) has unread batches
-            self._check_batches()
         results = [C.check_loss_curve(self.losses, None, source="your training",
                                       diverged=None if self.diverged is None else
                                       (self.diverged[1], self.diverged[2], self.losses[-1] if self.losses else None)),

@@ -433,8 +433,7 @@ KERNEL_STDERR = "kernel-stderr.log"  # in the kernel's private socket directory
 def _show_kernel_stderr(sockets: str | None, lines: int = 40) -> None:
     """After a failed execution: the last lines the kernel process wrote on its native
     stderr (a crash in a native library says why only there), which a successful one never shows."""
-    path = Path(sockets or "", KERNEL_STDERR)
-    if sockets is None or not path.is_file():
+    if sockets is None or not (path := Path(sockets, KERNEL_STDERR)).is_file():
         return
     tail = path.read_text(errors="replace").splitlines()[-lines:]
     if any(line.strip() for line in tail):
@@ -465,7 +464,8 @@ def _interrupt_kernels() -> None:
     """SIGINT to every kernel this process started: ipykernel stops the running cell with KeyboardInterrupt
     (an idle kernel ignores it)."""
     for km in list(_LIVE_KERNELS):
-        pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
+        # only a kernel whose process is still managed: a shut-down one's pid may belong to another process
+        pid = getattr(km.provisioner, "pid", None) if km.has_kernel else None
         if pid:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGINT)

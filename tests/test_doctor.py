@@ -77,6 +77,20 @@ def test_missing_nonlinearity_is_medium_where_a_linear_model_already_fits():
     assert status(static(healthy(), y=square), "nonlinearity") == "ok"
 
 
+def test_a_baseline_that_cannot_be_fitted_skips_relation_and_leaves_nonlinearity_high(monkeypatch):
+    import sklearn.model_selection
+
+    def fails(*args, **kwargs):
+        raise ValueError("no folds today")
+
+    monkeypatch.setattr(sklearn.model_selection, "cross_val_score", fails)
+    linear_y = X3 @ np.array([1.0, -0.5, 0.3])
+    results = {r.check: r for r in static(mlp(3, (16, 16), None), y=linear_y).results}
+    assert results["relation"].status == "skipped"
+    assert results["relation"].evidence == "the nearest-neighbour baseline could not be fitted: no folds today"
+    assert results["nonlinearity"].status == "high" and "baseline" not in results["nonlinearity"].evidence
+
+
 def test_target_shape_mismatch():
     assert status(static(healthy(out=100)), "target_shape") == "high"
     assert status(static(healthy()), "target_shape") == "ok"

@@ -260,3 +260,27 @@ def test_the_reproduction_table_has_one_row_per_target_and_the_hinge_sentence_qu
     scaling_disaster_page.glue_main_runs(runs, rows, lambda k, v: glued.__setitem__(k, v))
     assert glued["hinge_max_rate"] == pytest.approx(0.2) and glued["n_diverged"] == 2 and glued["n_members"] == 5
     assert glued["square__scaled_x__as_posted__rate"] == pytest.approx(0.1)
+
+
+def test_each_epochs_draw_is_the_posts_sample_value_for_value():
+    """The buffered draw gives the network exactly what rng.uniform, the targets and each member's scaling
+    give in float64, rounded once to float32; across blocks that change target mid-way and span more members
+    than one block, and for the next epoch from the same buffers."""
+    P = DEFAULTS
+    cfgs = [c for t in ("square", "notch") for c in scaling_disaster.configs(t, P)[:3]]
+    member = np.repeat(np.arange(len(cfgs)), [1, 40, 3, 1, 30, 2])  # 77 members, blocks cross ROWS=32
+    scaling = scaling_disaster._Scaling.of(cfgs, member)
+    targets = [cfgs[i].target for i in member]
+    assert len(set(targets)) == 2
+    draws = scaling_disaster._Draws(scaling, targets, 500)
+    rng, ref = np.random.default_rng(3), np.random.default_rng(3)
+    for _ in range(2):
+        net_x, net_y = draws.draw(rng)
+        x = ref.uniform(scaling_disaster.X_LOW, scaling_disaster.X_HIGH, (len(targets), 500))
+        y = np.stack([scaling_disaster.TARGETS[t](row) for t, row in zip(targets, x)])
+        want_x = ((x - scaling.x_shift[:, None]) * scaling.x_scale[:, None]).astype(np.float32)
+        want_y = ((y - scaling.y_shift[:, None]) / scaling.y_scale[:, None]).astype(np.float32)
+        assert net_x.dtype == np.float32 and net_x.shape == (77, 500, 1)
+        np.testing.assert_array_equal(net_x[:, :, 0], want_x)
+        np.testing.assert_array_equal(net_y[:, :, 0], want_y)
+    assert rng.random() == ref.random()  # the generator moved on by exactly the same draws

@@ -177,9 +177,6 @@ class _Scaling:
         """[K or 1, N] original x -> [K, N, 1] network inputs."""
         return ((x - self.x_shift[:, None]) * self.x_scale[:, None])[:, :, None]
 
-    def targets(self, y: np.ndarray) -> np.ndarray:
-        return ((y - self.y_shift[:, None]) / self.y_scale[:, None])[:, :, None]
-
     def original(self, out: np.ndarray) -> np.ndarray:
         """[K, N, 1] network outputs -> [K, N] in original units."""
         return out[:, :, 0] * self.y_scale[:, None] + self.y_shift[:, None]
@@ -197,20 +194,47 @@ def _initial_params(net, cfgs: Sequence[Config], seeds: int, rng: np.random.Gene
             for i in range(len(net.layers))]
 
 
+class _Draws:
+    """Every member's fresh sample of one outer epoch, as network inputs and targets ([K, N, 1] float32).
+
+    The numbers are those of ``x = rng.uniform(X_LOW, X_HIGH, (K, N))``, ``y = TARGETS[t](x)`` and the
+    members' scalings, computed in float64 and rounded once to float32 as the engine would; but the buffers are
+    kept from epoch to epoch and worked through a few rows at a time. Allocating fresh [K, N] arrays every
+    epoch (128 MB each in float64 at the chapter's 1,600 members) cost more time in page faults than the
+    arithmetic, about a fifth of the main runs' time (benchmarks/chapter_profile.py)."""
+
+    ROWS = 32  # members per block: temporaries of a few MB, reused by the allocator
+
+    def __init__(self, scaling: _Scaling, targets: Sequence[str], n: int):
+        k = len(targets)
+        self.scaling, self.x = scaling, np.empty((k, n))
+        self.net_x = np.empty((k, n, 1), np.float32)
+        self.net_y = np.empty((k, n, 1), np.float32)
+        starts = [i for i in range(k) if i == 0 or targets[i] != targets[i - 1] or i % self.ROWS == 0]
+        self.blocks = [(lo, hi, targets[lo]) for lo, hi in zip(starts, [*starts[1:], k])]
+
+    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        rng.random(out=self.x)  # Generator.uniform(low, high) is low + (high - low) * random(), value for value
+        self.x *= X_HIGH - X_LOW
+        self.x += X_LOW
+        s = self.scaling
+        for lo, hi, t in self.blocks:
+            x = self.x[lo:hi]
+            self.net_x[lo:hi, :, 0] = (x - s.x_shift[lo:hi, None]) * s.x_scale[lo:hi, None]
+            self.net_y[lo:hi, :, 0] = (TARGETS[t](x) - s.y_shift[lo:hi, None]) / s.y_scale[lo:hi, None]
+        return self.net_x, self.net_y
+
+
 def _fit_like_post(trainer, scaling: _Scaling, targets: list[str], rng: np.random.Generator, P,
                    progress: bool, after_epoch: Callable[[int], None] | None = None) -> None:
     """The post's loop: each of P.outer_epochs draws fresh X ~ U(0, 100) for every member, one pass in batches;
     ``after_epoch(e)`` is called after outer epoch e (1-based)."""
     from nnfail.progress import bar as progress_bar
 
-    groups = {t: np.array([tt == t for tt in targets]) for t in set(targets)}
+    draws = _Draws(scaling, targets, P.samples_per_epoch)
     bar = progress_bar(P.outer_epochs, "outer epochs") if progress else None
     for e in range(1, P.outer_epochs + 1):
-        x = rng.uniform(X_LOW, X_HIGH, (len(targets), P.samples_per_epoch))
-        y = np.empty_like(x)
-        for t, mask in groups.items():
-            y[mask] = TARGETS[t](x[mask])
-        trainer.fit(scaling.inputs(x), scaling.targets(y), epochs=1, batch_size=P.batch_size, progress=bar)
+        trainer.fit(*draws.draw(rng), epochs=1, batch_size=P.batch_size, progress=bar)
         if after_epoch is not None:
             after_epoch(e)
     if bar is not None:

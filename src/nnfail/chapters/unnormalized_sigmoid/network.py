@@ -231,6 +231,19 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
     def expand(a, ndim):
         return a.reshape(a.shape + (1,) * (ndim - 1))
 
+    def by_optimizer():
+        """Each optimizer's rows among the active ones (a slice when it has them all, None when none), with
+        their learning rates and momenta shaped for W [m, a, b] and b [m, a]: each rule is computed on its
+        own rows only, the same arithmetic row by row as computing every rule on every row and choosing."""
+        groups = []
+        for k in range(len(OPTIMIZERS)):
+            rows = np.flatnonzero(opt == k)
+            rows = None if rows.size == 0 else slice(None) if rows.size == opt.size else rows
+            groups.append(None if rows is None else
+                          (rows, {nd: (expand(alpha[rows], nd), expand(mom[rows], nd)) for nd in (2, 3)}))
+        return groups
+
+    groups = by_optimizer()
     for i in range(max_iter):
         if i % compact_every == 0 and not running.all():
             keep = running
@@ -240,6 +253,7 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
             alpha, logloss, shared, opt, mom = alpha[keep], logloss[keep], shared[keep], opt[keep], mom[keep]
             stop_ll, previous, rise_max = stop_ll[keep], previous[keep], rise_max[keep]
             running = running[keep]
+            groups = by_optimizer()
         if active.size == 0:
             break
         cur = Weights(*params)
@@ -267,25 +281,27 @@ def train_many(w: Weights, X, Y, cfg: Members, target: float = 0.001, max_iter: 
         db1 = np.where(shared[:, None], np.sum(d1, axis=(-2, -1))[:, None], np.sum(d1, axis=-2))
         db2 = np.where(shared[:, None], np.sum(d2, axis=(-2, -1))[:, None], np.sum(d2, axis=-2))
         t = i + 1
+        gd, mm, ad = groups
         for j, g in enumerate((dW1, db1, dW2, db2)):
             a, nd = params[j], params[j].ndim
-            al, mo = expand(alpha, nd), expand(mom, nd)
             step = np.zeros_like(a)
-            gd, mm, ad = (expand(opt == k, nd) for k in range(3))
-            if (opt == 0).any():
-                step = np.where(gd, -(al * g), step)
-            if (opt == 1).any():
-                m_new = mo * ms[j] - al * g
-                ms[j] = np.where(mm, m_new, ms[j])
-                step = np.where(mm, m_new, step)
-            if (opt == 2).any():
-                m_new = beta_1 * ms[j] + (1 - beta_1) * g
-                v_new = beta_2 * vs[j] + (1 - beta_2) * g * g
-                ms[j] = np.where(ad, m_new, ms[j])
-                vs[j] = np.where(ad, v_new, vs[j])
+            if gd is not None:
+                rows, (al, _) = gd[0], gd[1][nd]
+                step[rows] = -(al * g[rows])
+            if mm is not None:
+                rows, (al, mo) = mm[0], mm[1][nd]
+                m_new = mo * ms[j][rows] - al * g[rows]
+                ms[j][rows] = m_new
+                step[rows] = m_new
+            if ad is not None:
+                rows, (al, _) = ad[0], ad[1][nd]
+                gr = g[rows]
+                m_new = beta_1 * ms[j][rows] + (1 - beta_1) * gr
+                v_new = beta_2 * vs[j][rows] + (1 - beta_2) * gr * gr
+                ms[j][rows], vs[j][rows] = m_new, v_new
                 m_hat = m_new / (1 - beta_1 ** t)
                 v_hat = v_new / (1 - beta_2 ** t)
-                step = np.where(ad, -(al * m_hat / (np.sqrt(v_hat) + eps)), step)
+                step[rows] = -(al * m_hat / (np.sqrt(v_hat) + eps))
             run = expand(running, nd)
             params[j] = np.where(run, a + step, a)
         if progress is not None and i % 1000 == 0:

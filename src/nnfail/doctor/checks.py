@@ -185,16 +185,11 @@ def check_nonlinearity(layers, X=None, y=None, loss: str | None = None, seed: in
         ev = (f"hidden layer(s) {', '.join(linear)} have no activation: consecutive linear layers collapse into one "
               "affine map, whatever their widths")
         fix = "give every hidden Dense layer an activation (relu, elu, tanh)"
-        fits = {}
-        if X is not None and y is not None and loss is not None:
-            for kind in ("linear", "knn"):
-                try:
-                    fits[kind] = baseline_fit(X, y, loss, kind, seed)
-                except Exception as exc:  # noqa: BLE001 - no baseline: the finding stays as it was
-                    fits[kind] = f"the baseline could not be fitted: {exc}"
-        if not all(isinstance(f, tuple) for f in fits.values()) or len(fits) < 2:
+        given = X is not None and y is not None and loss is not None
+        fits = [baseline_fit(X, y, loss, kind, seed) for kind in ("linear", "knn")] if given else []
+        if not fits or not all(isinstance(f, tuple) for f in fits):  # no baseline: the finding stays as it was
             return Result("nonlinearity", "high", ev, len(linear), 0, fix)
-        (lin, lin_text), (knn, knn_text) = fits["linear"], fits["knn"]
+        (lin, lin_text), (knn, knn_text) = fits
         versus = (f"cross-validated, a linear baseline reaches {lin_text}, a 5-nearest-neighbour one "
                   f"{knn_text}")
         if lin >= t["nonlinearity_level"] and lin >= knn - t["nonlinearity_margin"]:
@@ -806,7 +801,16 @@ def baseline_fit(X, y, loss: str, kind: str = "knn", seed: int = 0) -> tuple[flo
     regression, logistic regression for classification: what a network without hidden activations can
     represent, plus the output's own nonlinearity). Returns (gain, text): for classification the accuracy's
     gain over the majority class as a share of what it leaves (0: no better than it, 1: perfect), else
-    R^2; or, as a str, why no baseline could be fitted."""
+    R^2; or, as a str, why no baseline could be fitted (an error while fitting included: a check that
+    needs a baseline says so, it does not stop the report)."""
+    try:
+        return _baseline_fit(X, y, loss, kind, seed)
+    except Exception as exc:  # noqa: BLE001
+        name = "nearest-neighbour" if kind == "knn" else "linear"
+        return f"the {name} baseline could not be fitted: {exc}"
+
+
+def _baseline_fit(X, y, loss: str, kind: str, seed: int) -> tuple[float, str] | str:
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor

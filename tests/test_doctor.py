@@ -870,6 +870,42 @@ def test_raw_inputs_are_fine_when_the_model_standardizes_them_itself():
     assert r.status == "ok" and "BatchNormalization" in r.evidence
 
 
+def _image_net(*front):
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((8, 8, 1)), *front, keras.layers.Flatten(),
+                             keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation="softmax")])
+
+
+def test_input_scale_judges_the_inputs_after_the_models_own_preprocessing_layers():
+    images = np.random.default_rng(3).integers(0, 256, size=(300, 8, 8, 1)).astype(np.uint8)
+    labels = np.random.default_rng(4).integers(0, 3, size=300)
+
+    def scale(*front):
+        model = _image_net(*front)
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        return result(static(model, X=images, y=labels), "input_scale")
+
+    assert scale().status == "high"  # raw 0..255 pixels
+    for front, named in [((keras.layers.Rescaling(1 / 255),), "Rescaling(scale=0.00392, offset=0)"),
+                         ((keras.layers.Rescaling(1 / 255, offset=-0.5),), "offset=-0.5"),
+                         ((keras.layers.Rescaling(1 / 255), keras.layers.Normalization(mean=0.5, variance=0.08)),
+                          "then Normalization")]:
+        r = scale(*front)
+        assert r.status == "ok" and named in r.evidence, r.evidence
+    noop = scale(keras.layers.Rescaling(1.0))  # a rescaling that changes nothing leaves the pixels raw
+    assert noop.status == "high" and "leaves X as it is" in noop.evidence
+    unadapted = scale(keras.layers.Normalization())  # never adapted: mean 0, variance 1, so no scaling either
+    assert unadapted.status == "high"
+
+
+def test_applying_a_leading_batch_normalization_leaves_its_moving_statistics_alone():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
+                              keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+    before = [w.copy() for w in model.get_weights()]
+    assert status(static(model, X=X3 * 1000 + 5000), "input_scale") == "ok"
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
 def test_cli_takes_the_readers_schedule_and_refuses_a_bad_one(tmp_path):
     model = _regression_net(keras.optimizers.Adam(1e-2))
     model.save(tmp_path / "m.keras")

@@ -659,15 +659,30 @@ def test_the_learning_rate_probe_names_a_rate_far_too_low_or_too_high_and_leaves
     assert next(r for r in good.results if r.check == "learning_rate").status == "ok"
 
 
-def test_a_schedule_is_not_probed_and_the_compiled_rate_is_restored():
+@pytest.mark.parametrize("make", [lambda rate: keras.optimizers.schedules.InverseTimeDecay(rate, 100, 0.5),
+                                  lambda rate: keras.optimizers.schedules.ExponentialDecay(rate, 100, 0.9)])
+def test_a_schedule_is_probed_by_scaling_it_and_its_starting_rate_is_named(make):
+    slow = doctor.diagnose(_regression_net(keras.optimizers.SGD(make(1e-5))), X3, Y3)
+    found = result(slow, "learning_rate")
+    assert found.status == "high" and "too low" in found.evidence and "schedule's starting learning rate 1e-05" \
+        in found.evidence, found.evidence
+    assert "1e-05: " in found.evidence and "0.0001: " in found.evidence  # the scaled starts it tried
+    good = doctor.diagnose(_regression_net(keras.optimizers.Adam(make(1e-2))), X3, Y3)
+    assert result(good, "learning_rate").status == "ok", result(good, "learning_rate").evidence
+
+
+def test_the_rate_probe_puts_the_compiled_rate_or_schedule_back():
     from nnfail.doctor.probe import Trainer, learning_rate, lr_probe
 
-    schedule = keras.optimizers.schedules.ExponentialDecay(1e-2, 100, 0.5)
-    report = doctor.diagnose(_regression_net(keras.optimizers.Adam(schedule)), X3, Y3, probe_steps=20, overfit_steps=20)
-    assert next(r for r in report.results if r.check == "learning_rate").status == "skipped"
     trainer = Trainer(_regression_net(keras.optimizers.SGD(0.01)), "mse", None, (3,), (len(Y3), 1))
     finals = lr_probe(trainer, X3, Y3[:, None], np.random.default_rng(0), 20, 32)
     assert set(finals) == {0.1, 10.0} and learning_rate(trainer) == pytest.approx(0.01)
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-2, 100, 0.5)
+    trainer = Trainer(_regression_net(keras.optimizers.Adam(schedule)), "mse", None, (3,), (len(Y3), 1))
+    finals = lr_probe(trainer, X3, Y3[:, None], np.random.default_rng(0), 20, 32)
+    assert set(finals) == {0.1, 10.0} and learning_rate(trainer) == pytest.approx(0.01)
+    assert float(trainer.opt._learning_rate.factor.numpy()) == 1.0
+    assert finals[0.1] != finals[10.0]  # the scaled schedules really trained at different rates
 
 
 def test_training_length_from_a_history():

@@ -326,7 +326,8 @@ def _run_probes(c: _Case, trainer: Trainer, y_fit, dead0: Result, sat0: Result, 
         finals = {} if rate is None else {1.0: base, **lr_probe(trainer, X, y_fit, np.random.default_rng(
             [int(c.rng.integers(2**31)), 7]), steps, batch_size,
             factors=(1 / THRESHOLDS["lr_factor"], THRESHOLDS["lr_factor"]), base=base)}
-        results.append(C.check_learning_rate(rate, finals, C.trivial_loss(c.loss, c.ys), steps))
+        results.append(C.check_learning_rate(rate, finals, C.trivial_loss(c.loss, c.ys), steps,
+                                             None if trainer.schedule is None else type(trainer.schedule).__name__))
     if updates is not None and pr.diverged_at is None:  # last too: it may train once more, on its own generator
         results.append(_training_length(c, trainer, pr, updates, y_fit, steps, batch_size))
     return results, dead, sat, _note(steps, batch_size, X, idx, t0)

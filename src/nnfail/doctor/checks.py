@@ -537,14 +537,18 @@ def check_loss_curve(losses: Sequence[float], trivial: float | None, source: str
                   drop, t["stagnation"])
 
 
-def check_learning_rate(rate: float | None, finals: dict[float, float], trivial: float | None, steps: int) -> Result:
+def check_learning_rate(rate: float | None, finals: dict[float, float], trivial: float | None, steps: int,
+                        schedule: str | None = None) -> Result:
     """The compiled rate's final probe loss against the same probe at its neighbours (``finals``: factor ->
-    final loss; factor 1 is the compiled rate; NaN/inf where the run diverged)."""
+    final loss; factor 1 is the compiled rate; NaN/inf where the run diverged). With ``schedule`` (the
+    schedule's class name), ``rate`` is the rate it starts at and each neighbour is the whole schedule scaled."""
     t = THRESHOLDS
     if rate is None or 1.0 not in finals:
-        return Result("learning_rate", "skipped", "the optimizer's learning rate is a schedule or unreadable")
+        return Result("learning_rate", "skipped", "the optimizer's learning rate is unreadable")
     base = finals[1.0]
     shown = ", ".join(f"{fmt(rate * f)}: {fmt(v) if math.isfinite(v) else 'diverged'}" for f, v in sorted(finals.items()))
+    if schedule:
+        shown = f"{shown} (the {schedule} schedule scaled to start at each rate)"
     others = {f: v for f, v in finals.items() if f != 1.0 and math.isfinite(v)}
     if not others:
         return Result("learning_rate", "ok", f"final probe loss after {steps} steps at rates {shown}")
@@ -560,9 +564,11 @@ def check_learning_rate(rate: float | None, finals: dict[float, float], trivial:
         ratio = best / base if math.isfinite(base) and base > 0 else 0.0
         versus = (f"{fmt(rate * best_f)} ends at {fmt(ratio)}x the compiled rate's loss" if math.isfinite(base)
                   else f"the compiled rate diverged, {fmt(rate * best_f)} did not")
-        return Result("learning_rate", "high" if stuck else "medium", f"the learning rate {fmt(rate)} looks {which}: "
+        what = f"the {schedule} schedule's starting learning rate" if schedule else "the learning rate"
+        return Result("learning_rate", "high" if stuck else "medium", f"{what} {fmt(rate)} looks {which}: "
                       f"final probe loss after {steps} steps at rates {shown}; {versus}", ratio, t["lr_better"],
-                      f"try a learning rate near {fmt(rate * best_f)} (and compare a few around it)")
+                      f"try {'starting the schedule at' if schedule else 'a learning rate'} near {fmt(rate * best_f)} "
+                      "(and compare a few around it)")
     return Result("learning_rate", "ok", f"final probe loss after {steps} steps at rates {shown}")
 
 

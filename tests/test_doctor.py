@@ -659,15 +659,30 @@ def test_the_learning_rate_probe_names_a_rate_far_too_low_or_too_high_and_leaves
     assert next(r for r in good.results if r.check == "learning_rate").status == "ok"
 
 
-def test_a_schedule_is_not_probed_and_the_compiled_rate_is_restored():
+@pytest.mark.parametrize("make", [lambda rate: keras.optimizers.schedules.InverseTimeDecay(rate, 100, 0.5),
+                                  lambda rate: keras.optimizers.schedules.ExponentialDecay(rate, 100, 0.9)])
+def test_a_schedule_is_probed_by_scaling_it_and_its_starting_rate_is_named(make):
+    slow = doctor.diagnose(_regression_net(keras.optimizers.SGD(make(1e-5))), X3, Y3)
+    found = result(slow, "learning_rate")
+    assert found.status == "high" and "too low" in found.evidence and "schedule's starting learning rate 1e-05" \
+        in found.evidence, found.evidence
+    assert "1e-05: " in found.evidence and "0.0001: " in found.evidence  # the scaled starts it tried
+    good = doctor.diagnose(_regression_net(keras.optimizers.Adam(make(1e-2))), X3, Y3)
+    assert result(good, "learning_rate").status == "ok", result(good, "learning_rate").evidence
+
+
+def test_the_rate_probe_puts_the_compiled_rate_or_schedule_back():
     from nnfail.doctor.probe import Trainer, learning_rate, lr_probe
 
-    schedule = keras.optimizers.schedules.ExponentialDecay(1e-2, 100, 0.5)
-    report = doctor.diagnose(_regression_net(keras.optimizers.Adam(schedule)), X3, Y3, probe_steps=20, overfit_steps=20)
-    assert next(r for r in report.results if r.check == "learning_rate").status == "skipped"
     trainer = Trainer(_regression_net(keras.optimizers.SGD(0.01)), "mse", None, (3,), (len(Y3), 1))
     finals = lr_probe(trainer, X3, Y3[:, None], np.random.default_rng(0), 20, 32)
     assert set(finals) == {0.1, 10.0} and learning_rate(trainer) == pytest.approx(0.01)
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-2, 100, 0.5)
+    trainer = Trainer(_regression_net(keras.optimizers.Adam(schedule)), "mse", None, (3,), (len(Y3), 1))
+    finals = lr_probe(trainer, X3, Y3[:, None], np.random.default_rng(0), 20, 32)
+    assert set(finals) == {0.1, 10.0} and learning_rate(trainer) == pytest.approx(0.01)
+    assert float(trainer.opt._learning_rate.factor.numpy()) == 1.0
+    assert finals[0.1] != finals[10.0]  # the scaled schedules really trained at different rates
 
 
 def test_training_length_from_a_history():
@@ -868,6 +883,42 @@ def test_raw_inputs_are_fine_when_the_model_standardizes_them_itself():
                                keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
     r = result(static(normed, X=raw), "input_scale")
     assert r.status == "ok" and "BatchNormalization" in r.evidence
+
+
+def _image_net(*front):
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((8, 8, 1)), *front, keras.layers.Flatten(),
+                             keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation="softmax")])
+
+
+def test_input_scale_judges_the_inputs_after_the_models_own_preprocessing_layers():
+    images = np.random.default_rng(3).integers(0, 256, size=(300, 8, 8, 1)).astype(np.uint8)
+    labels = np.random.default_rng(4).integers(0, 3, size=300)
+
+    def scale(*front):
+        model = _image_net(*front)
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        return result(static(model, X=images, y=labels), "input_scale")
+
+    assert scale().status == "high"  # raw 0..255 pixels
+    for front, named in [((keras.layers.Rescaling(1 / 255),), "Rescaling(scale=0.00392, offset=0)"),
+                         ((keras.layers.Rescaling(1 / 255, offset=-0.5),), "offset=-0.5"),
+                         ((keras.layers.Rescaling(1 / 255), keras.layers.Normalization(mean=0.5, variance=0.08)),
+                          "then Normalization")]:
+        r = scale(*front)
+        assert r.status == "ok" and named in r.evidence, r.evidence
+    noop = scale(keras.layers.Rescaling(1.0))  # a rescaling that changes nothing leaves the pixels raw
+    assert noop.status == "high" and "leaves X as it is" in noop.evidence
+    unadapted = scale(keras.layers.Normalization())  # never adapted: mean 0, variance 1, so no scaling either
+    assert unadapted.status == "high"
+
+
+def test_applying_a_leading_batch_normalization_leaves_its_moving_statistics_alone():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(),
+                              keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+    before = [w.copy() for w in model.get_weights()]
+    assert status(static(model, X=X3 * 1000 + 5000), "input_scale") == "ok"
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
 def test_cli_takes_the_readers_schedule_and_refuses_a_bad_one(tmp_path):

@@ -29,14 +29,15 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from nnfail.doctor import checks as C
 from nnfail.doctor.io import check_files, load_data, load_model
-from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, input_normalizer, is_dense_stack,
-                                 layer_kinds, loss_name_of, output_layer, predict, read_layers, require_model)
+from nnfail.doctor.model import (Dense, as_arrays, first_activation, forward, is_dense_stack,
+                                 layer_kinds, leading_preprocessing, loss_name_of, output_layer, predict, read_layers,
+                                 require_model)
 from nnfail.doctor.probe import (Trainer, final_loss, learning_rate, loss_function, lr_probe, overfit_probe,
                                  relative_gradients, train_probe)
 from nnfail.doctor.report import Finding, Report, Result
@@ -177,10 +178,7 @@ def _static_checks(c: _Case) -> list[Result]:
     On a model that is not a Dense stack the checks of its output layer run when it ends in a Dense layer,
     and the Dense-specific ones say they do not apply."""
     pred0 = c.outs[-1]
-    lead = input_normalizer(c.model)
-    scale = (Result("input_scale", "ok", f"the model's first layer, {lead}, standardizes each feature itself")
-             if lead else C.check_input_scale(c.Xs.reshape(len(c.Xs), -1), c.first))
-    out = [scale, C.check_labels(c.ys, c.loss, c.units)]
+    out = [_input_scale(c), C.check_labels(c.ys, c.loss, c.units)]
     if c.layers:
         out += [*C.check_target(c.ys, c.loss, c.layers, pred0), C.check_target_shape(c.y, c.loss, c.layers),
                 C.check_output_loss(c.ys, c.loss, c.from_logits, c.layers)]
@@ -205,6 +203,16 @@ def _static_checks(c: _Case) -> list[Result]:
     return out
 
 
+def _input_scale(c: _Case) -> Result:
+    """The scale rule on the inputs as the model's first trainable layer sees them: after the model's own
+    leading preprocessing layers (Rescaling, Normalization, BatchNormalization), which the evidence names."""
+    seen, applied = leading_preprocessing(c.model, c.Xs)
+    found = C.check_input_scale(seen.reshape(len(seen), -1), c.first)
+    if not applied:
+        return found
+    return replace(found, evidence=f"after the model's own {', then '.join(applied)}: {found.evidence}")
+
+
 def _relative_gradients(c: _Case) -> dict[str, float]:
     """Each Dense kernel's |dL/dW| / |W| at init on (up to 512 of) the sampled rows; empty where Keras cannot
     compute the loss for these shapes (the shape check says why)."""
@@ -217,10 +225,7 @@ def _relative_gradients(c: _Case) -> dict[str, float]:
 
 def _relation(c: _Case) -> Result:
     n = min(len(c.Xs), 1000)
-    try:
-        return C.check_relation(c.Xs[:n], c.ys[:n], c.loss)
-    except Exception as exc:  # noqa: BLE001 - a baseline that cannot be fitted says so, it does not stop the report
-        return Result("relation", "skipped", f"the nearest-neighbour baseline could not be fitted: {exc}")
+    return C.check_relation(c.Xs[:n], c.ys[:n], c.loss)  # a baseline that cannot be fitted says so (skipped)
 
 
 def _penalty(model) -> float | None:
@@ -321,7 +326,8 @@ def _run_probes(c: _Case, trainer: Trainer, y_fit, dead0: Result, sat0: Result, 
         finals = {} if rate is None else {1.0: base, **lr_probe(trainer, X, y_fit, np.random.default_rng(
             [int(c.rng.integers(2**31)), 7]), steps, batch_size,
             factors=(1 / THRESHOLDS["lr_factor"], THRESHOLDS["lr_factor"]), base=base)}
-        results.append(C.check_learning_rate(rate, finals, C.trivial_loss(c.loss, c.ys), steps))
+        results.append(C.check_learning_rate(rate, finals, C.trivial_loss(c.loss, c.ys), steps,
+                                             None if trainer.schedule is None else type(trainer.schedule).__name__))
     if updates is not None and pr.diverged_at is None:  # last too: it may train once more, on its own generator
         results.append(_training_length(c, trainer, pr, updates, y_fit, steps, batch_size))
     return results, dead, sat, _note(steps, batch_size, X, idx, t0)

@@ -185,16 +185,11 @@ def check_nonlinearity(layers, X=None, y=None, loss: str | None = None, seed: in
         ev = (f"hidden layer(s) {', '.join(linear)} have no activation: consecutive linear layers collapse into one "
               "affine map, whatever their widths")
         fix = "give every hidden Dense layer an activation (relu, elu, tanh)"
-        fits = {}
-        if X is not None and y is not None and loss is not None:
-            for kind in ("linear", "knn"):
-                try:
-                    fits[kind] = baseline_fit(X, y, loss, kind, seed)
-                except Exception as exc:  # noqa: BLE001 - no baseline: the finding stays as it was
-                    fits[kind] = f"the baseline could not be fitted: {exc}"
-        if not all(isinstance(f, tuple) for f in fits.values()) or len(fits) < 2:
+        given = X is not None and y is not None and loss is not None
+        fits = [baseline_fit(X, y, loss, kind, seed) for kind in ("linear", "knn")] if given else []
+        if not fits or not all(isinstance(f, tuple) for f in fits):  # no baseline: the finding stays as it was
             return Result("nonlinearity", "high", ev, len(linear), 0, fix)
-        (lin, lin_text), (knn, knn_text) = fits["linear"], fits["knn"]
+        (lin, lin_text), (knn, knn_text) = fits
         versus = (f"cross-validated, a linear baseline reaches {lin_text}, a 5-nearest-neighbour one "
                   f"{knn_text}")
         if lin >= t["nonlinearity_level"] and lin >= knn - t["nonlinearity_margin"]:
@@ -542,14 +537,18 @@ def check_loss_curve(losses: Sequence[float], trivial: float | None, source: str
                   drop, t["stagnation"])
 
 
-def check_learning_rate(rate: float | None, finals: dict[float, float], trivial: float | None, steps: int) -> Result:
+def check_learning_rate(rate: float | None, finals: dict[float, float], trivial: float | None, steps: int,
+                        schedule: str | None = None) -> Result:
     """The compiled rate's final probe loss against the same probe at its neighbours (``finals``: factor ->
-    final loss; factor 1 is the compiled rate; NaN/inf where the run diverged)."""
+    final loss; factor 1 is the compiled rate; NaN/inf where the run diverged). With ``schedule`` (the
+    schedule's class name), ``rate`` is the rate it starts at and each neighbour is the whole schedule scaled."""
     t = THRESHOLDS
     if rate is None or 1.0 not in finals:
-        return Result("learning_rate", "skipped", "the optimizer's learning rate is a schedule or unreadable")
+        return Result("learning_rate", "skipped", "the optimizer's learning rate is unreadable")
     base = finals[1.0]
     shown = ", ".join(f"{fmt(rate * f)}: {fmt(v) if math.isfinite(v) else 'diverged'}" for f, v in sorted(finals.items()))
+    if schedule:
+        shown = f"{shown} (the {schedule} schedule scaled to start at each rate)"
     others = {f: v for f, v in finals.items() if f != 1.0 and math.isfinite(v)}
     if not others:
         return Result("learning_rate", "ok", f"final probe loss after {steps} steps at rates {shown}")
@@ -565,9 +564,11 @@ def check_learning_rate(rate: float | None, finals: dict[float, float], trivial:
         ratio = best / base if math.isfinite(base) and base > 0 else 0.0
         versus = (f"{fmt(rate * best_f)} ends at {fmt(ratio)}x the compiled rate's loss" if math.isfinite(base)
                   else f"the compiled rate diverged, {fmt(rate * best_f)} did not")
-        return Result("learning_rate", "high" if stuck else "medium", f"the learning rate {fmt(rate)} looks {which}: "
+        what = f"the {schedule} schedule's starting learning rate" if schedule else "the learning rate"
+        return Result("learning_rate", "high" if stuck else "medium", f"{what} {fmt(rate)} looks {which}: "
                       f"final probe loss after {steps} steps at rates {shown}; {versus}", ratio, t["lr_better"],
-                      f"try a learning rate near {fmt(rate * best_f)} (and compare a few around it)")
+                      f"try {'starting the schedule at' if schedule else 'a learning rate'} near {fmt(rate * best_f)} "
+                      "(and compare a few around it)")
     return Result("learning_rate", "ok", f"final probe loss after {steps} steps at rates {shown}")
 
 
@@ -806,7 +807,16 @@ def baseline_fit(X, y, loss: str, kind: str = "knn", seed: int = 0) -> tuple[flo
     regression, logistic regression for classification: what a network without hidden activations can
     represent, plus the output's own nonlinearity). Returns (gain, text): for classification the accuracy's
     gain over the majority class as a share of what it leaves (0: no better than it, 1: perfect), else
-    R^2; or, as a str, why no baseline could be fitted."""
+    R^2; or, as a str, why no baseline could be fitted (an error while fitting included: a check that
+    needs a baseline says so, it does not stop the report)."""
+    try:
+        return _baseline_fit(X, y, loss, kind, seed)
+    except Exception as exc:  # noqa: BLE001
+        name = "nearest-neighbour" if kind == "knn" else "linear"
+        return f"the {name} baseline could not be fitted: {exc}"
+
+
+def _baseline_fit(X, y, loss: str, kind: str, seed: int) -> tuple[float, str] | str:
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor

@@ -118,15 +118,48 @@ def first_activation(model) -> str:
 
 
 NORMALIZING = ("BatchNormalization", "Normalization")  # layers that standardize each input feature themselves
+PREPROCESSING = ("Rescaling",) + NORMALIZING  # layers a model may start with to scale its raw inputs itself
 
 
-def input_normalizer(model) -> str | None:
-    """The class name of the model's first layer when it standardizes each feature (so raw inputs are fine)."""
+def _describe(layer, before: np.ndarray, after: np.ndarray) -> str:
+    kind = type(layer).__name__
+    if kind == "Rescaling":
+        def num(v):
+            a = np.asarray(v, dtype=float)
+            return f"{float(a):.3g}" if a.size == 1 else f"[{a.size} values]"
+        text = f"Rescaling(scale={num(layer.scale)}, offset={num(layer.offset)})"
+    elif kind == "BatchNormalization":
+        text = "BatchNormalization (with the batch's own statistics, as in training)"
+    else:
+        text = kind
+    if before.shape == after.shape and np.allclose(before, after):
+        text += " (which leaves X as it is)"
+    return text
+
+
+def leading_preprocessing(model, X: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """X as the model's first trainable layer sees it: the model's leading Rescaling and normalizing layers
+    (``PREPROCESSING``; dropout and noise layers between them, identities at inference, are passed over)
+    applied in order, up to the first other layer; with a description of each layer applied (empty: none).
+    Batch normalization is applied in training mode, with the sample's own statistics, as fit applies it;
+    every layer's weights (a batch normalization's moving statistics) are put back afterwards."""
+    import keras
+
+    h, applied = X.astype(np.float32), []
     for layer in model.layers:
         kind = type(layer).__name__
-        if kind != "InputLayer":
-            return kind if kind in NORMALIZING else None
-    return None
+        if kind in SKIPPED_LAYERS:
+            continue
+        if kind not in PREPROCESSING:
+            break
+        saved = layer.get_weights()
+        try:
+            out = np.asarray(keras.ops.convert_to_numpy(layer(h, training=True)), dtype=np.float32)
+        finally:
+            layer.set_weights(saved)
+        applied.append(_describe(layer, h, out))
+        h = out
+    return h.astype(np.float64), applied
 
 
 def predict(model, X: np.ndarray, batch: int = 512) -> np.ndarray:

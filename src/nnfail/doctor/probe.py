@@ -2,6 +2,7 @@
 loss curve and whether it can overfit a small batch."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -78,6 +79,12 @@ class Trainer:
             optimizer = getattr(model, "optimizer", None)
         opt = (keras.optimizers.deserialize(keras.optimizers.serialize(optimizer)) if optimizer is not None
                else keras.optimizers.Adam())
+        # a schedule is wrapped once, before the trace, in one that multiplies it by a variable: the rate probe
+        # scales the whole schedule (from the same start) by assigning that variable
+        self.schedule = None
+        if isinstance(opt._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+            self.schedule = opt._learning_rate
+            opt._learning_rate = _scaled_schedule_class()(self.schedule)
         self.loss_fn = loss_fn = loss_function(loss_obj)
         variables = clone.trainable_variables
         if dense_only:
@@ -121,7 +128,11 @@ class Trainer:
         self.chunk = chunk
 
     def set_learning_rate(self, value: float) -> None:
-        """The rate the next probes train at (kept through ``reset``, which restores the other optimizer state)."""
+        """The rate the next probes train at (kept through ``reset``, which restores the other optimizer state);
+        with a schedule, the rate it starts at: the whole schedule is scaled by ``value`` over its own start."""
+        if self.schedule is not None:
+            self.opt._learning_rate.factor.assign(value / initial_rate(self.schedule))
+            return
         variable = self.opt._learning_rate
         variable.assign(value)
         for i, v in enumerate(self.opt.variables):
@@ -235,8 +246,43 @@ def overfit_probe(trainer: Trainer, X, y, rng, n: int, steps: int):
     return p.losses[0], final_loss(p), idx
 
 
+@functools.lru_cache(maxsize=None)
+def _scaled_schedule_class():
+    """The wrapper schedule's class, defined on first use (this module imports Keras only when it trains)."""
+    import keras
+    import tensorflow as tf
+
+    class ScaledSchedule(keras.optimizers.schedules.LearningRateSchedule):
+        """A schedule times a factor held in a variable (1 until the rate probe assigns it)."""
+
+        def __init__(self, inner):
+            self.inner = inner
+            self.factor = tf.Variable(1.0, trainable=False, dtype=tf.float32)
+
+        def __call__(self, step):
+            rate = tf.convert_to_tensor(self.inner(step))
+            return rate * tf.cast(self.factor, rate.dtype)
+
+        def get_config(self):
+            return dict(inner=keras.optimizers.schedules.serialize(self.inner))
+
+    return ScaledSchedule
+
+
+def initial_rate(schedule) -> float:
+    """A schedule's rate at step 0."""
+    import keras
+
+    return float(np.asarray(keras.ops.convert_to_numpy(schedule(0))))
+
+
 def learning_rate(trainer: Trainer) -> float | None:
-    """The copy's optimizer's learning rate, or None when it is a schedule."""
+    """The copy's optimizer's learning rate (a schedule's: the rate it starts at), or None when unreadable."""
+    if trainer.schedule is not None:
+        try:
+            return initial_rate(trainer.schedule)
+        except Exception:  # noqa: BLE001 - a schedule of the reader's own that cannot be asked for step 0
+            return None
     lr = getattr(trainer.opt, "_learning_rate", None)
     if lr is None or not hasattr(lr, "assign"):
         return None

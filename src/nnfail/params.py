@@ -269,7 +269,9 @@ class ChapterSpec:
     slug: str  # the notebook is chapters/NN_<slug>.ipynb and its code the package nnfail.chapters.<slug>
     title: str  # the notebook's first heading
     spec: Spec
-    budget: float  # seconds the default run may take on the book's 2-core machine
+    # seconds the default run may take alone on the book's 2-core machine; set so that the measured run leaves at
+    # least 15% of it unused (benchmarks/chapter_profile.py --run N --full prints both)
+    budget: float
     source: Source
     causes: tuple[str, ...] = ()  # doctor checks whose finding names this chapter's cause
     # finer doctor causes ("check/variant") this chapter's page explains, beyond its own causes; a finding

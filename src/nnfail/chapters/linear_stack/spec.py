@@ -15,9 +15,10 @@ def _cost(p: Mapping[str, Any]) -> float:
         return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
 
     steps = p["epochs"] * math.ceil(p["n_examples"] / p["batch_size"])
-    # seconds per multiply-add at the engine's measured ~84 GFLOP/s on these stacks (the training cell of the
-    # fresh-clone build of 2026-12-02: 2.7e13 FLOPs in 320 s; benchmarks/roofline.py has the breakdown)
-    per_step = 3 * 2 * p["batch_size"] / 8.4e10
+    # seconds per multiply-add at the engine's effective ~112 GFLOP/s over the chapter's training (the default
+    # run took 506 s alone on 2026-12-06, benchmarks/chapter_profile.py --run 2 --full; the step alone reaches
+    # ~145 GFLOP/s, benchmarks/roofline.py)
+    per_step = 3 * 2 * p["batch_size"] / 1.12e11
     claim = p["n_claim_seeds"]
     members = (p["n_seeds"] * flops([p["n_numbers"], *p["layers"], p["output_units"]])  # the sum
                + claim * flops([1, *p["layers"], p["output_units"]])  # the square
@@ -67,7 +68,7 @@ PARAMS = Spec((
 # Issue 26 added 20-seed runs behind every typical/sameness claim (the square, the unused input, the single
 # hidden layer, the simple network): the cost estimate for the defaults went from 360 s to 650 s (1.8x).
 CHAPTER = ChapterSpec(
-    2, "linear_stack", "2. The linear-only Keras stack", PARAMS, 840,
+    2, "linear_stack", "2. The linear-only Keras stack", PARAMS, 600,
     Source("why multiplication (squares) doesn't work for neural networks?", DSSE,
            "https://datascience.stackexchange.com/questions/60170/why-multiplication-squares-doesnt-work-for-neural-networks", CC_BY_SA_4),
     causes=("nonlinearity",), pages=("target_shape", "input_scale/tiny", "kink_coverage/affine"))

@@ -38,7 +38,7 @@ PARAMS = Spec((
 
 
 CHAPTER = ChapterSpec(
-    4, "two_relu_coverage", "4. Two-ReLU coverage", PARAMS, 320,
+    4, "two_relu_coverage", "4. Two-ReLU coverage", PARAMS, 330,
     Source("a two-unit ReLU network fitting x^2 - 10 (title not recovered)",
            "a blog article citing Luis Serrano's video on the universal approximation theorem", None,
            None, author="its author (not named in our copy)"),

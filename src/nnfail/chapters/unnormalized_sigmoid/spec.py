@@ -41,7 +41,7 @@ PARAMS = Spec((
 
 
 CHAPTER = ChapterSpec(
-    3, "unnormalized_sigmoid", "3. The unnormalized sigmoid network", PARAMS, 180,
+    3, "unnormalized_sigmoid", "3. The unnormalized sigmoid network", PARAMS, 200,
     Source("How to improve my self-written neural network?", DSSE,
            "https://datascience.stackexchange.com/questions/20247/how-to-improve-my-self-written-neural-network", CC_BY_SA_3),
     causes=("input_scale", "saturation"), pages=("input_scale/saturating", "output_loss/squared_error_on_labels"))

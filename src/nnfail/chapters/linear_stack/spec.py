@@ -62,11 +62,10 @@ PARAMS = Spec((
 ), cost=_cost)
 
 
-# 840 s: the comment's network needs 20 seeds for its verdict (issue 15) and 44 members of these wide
-# stacks took ~730 s on this machine on 2026-11-25; 401 s in the fresh-clone build of 2026-12-02 after the
-# engine's unmasked optimizer update (issue 17)
-# Issue 26 added 20-seed runs behind every typical/sameness claim (the square, the unused input, the single
-# hidden layer, the simple network): the cost estimate for the defaults went from 360 s to 650 s (1.8x).
+# 600 s: the comment's network needs 20 seeds for its verdict (issue 15); issue 26 added 20-seed runs behind
+# every typical/sameness claim (the square, the unused input, the single hidden layer, the simple network),
+# which took the estimate for the defaults from 360 s to 650 s (1.8x) at the engine's speed of 2026-12-02. The
+# default run took 506 s alone on 2026-12-06 (benchmarks/chapter_profile.py --run 2 --full): 84% of 600 s.
 CHAPTER = ChapterSpec(
     2, "linear_stack", "2. The linear-only Keras stack", PARAMS, 600,
     Source("why multiplication (squares) doesn't work for neural networks?", DSSE,

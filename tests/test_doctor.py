@@ -3,6 +3,7 @@ bad input is refused with a clear message; the pair benchmark meets its detectio
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -732,6 +733,49 @@ def test_watch_reports_units_that_die_during_training():
     watch = doctor.Watch(X3, verbose=False, budget=1.0)
     model.fit(X3, Y3, epochs=2, callbacks=[watch], verbose=0)
     assert watch.report.has("dead_units", "high") and watch.report.findings[0].link()
+
+
+def test_watch_checks_units_on_one_blas_thread_and_leaves_numpys_threads_as_they_were(monkeypatch):
+    """The unit checks' matmuls run with NumPy's BLAS limited to one thread (its spinning workers otherwise
+    took the cores from the reader's training: benchmarks/watch_overhead.py), and the limit ends with them."""
+    from threadpoolctl import threadpool_info
+
+    from nnfail.doctor import watch as watch_module
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before, seen = blas_threads(), []
+    real_forward = watch_module.forward
+
+    def forward(*args, **kwargs):
+        seen.append(blas_threads())
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(watch_module, "forward", forward)
+    model = _regression_net(keras.optimizers.Adam(1e-2))
+    watch = doctor.Watch(X3, verbose=False, budget=1.0)
+    model.fit(X3, Y3, epochs=2, batch_size=32, callbacks=[watch], verbose=0)
+    assert seen and all(threads and set(threads) == {1} for threads in seen)
+    assert blas_threads() == before
+
+
+def test_the_doctor_digest_follows_the_diagnosis_source_and_not_watch(tmp_path, monkeypatch):
+    """A benchmark run records the digest of what diagnose executes: editing Watch leaves it, editing a check
+    changes it."""
+    import shutil
+
+    import nnfail.doctor as doctor_pkg
+    from nnfail_bench.realprograms import scoring
+
+    copy = tmp_path / "doctor"
+    shutil.copytree(Path(doctor_pkg.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(doctor_pkg, "__file__", str(copy / "__init__.py"))
+    first = scoring.doctor_digest()
+    (copy / "watch.py").write_text((copy / "watch.py").read_text() + "\n# a comment\n")
+    assert scoring.doctor_digest() == first
+    (copy / "checks.py").write_text((copy / "checks.py").read_text() + "\n# a comment\n")
+    assert scoring.doctor_digest() != first
 
 
 # ------------------------------------------------------------------ the new causes, each built as a reader would

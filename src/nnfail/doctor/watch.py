@@ -18,11 +18,19 @@ import time
 
 import keras
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from nnfail.doctor import checks as C
 from nnfail.doctor.model import forward, is_dense_stack, read_layers
 from nnfail.doctor.report import Report, Result
 from nnfail.doctor.rules import CHECKS, SEVERITIES
+
+
+# The unit checks' forward pass (a few matmuls on up to 256 rows) runs on one BLAS thread. With NumPy's
+# OpenBLAS on every core, its worker threads kept spinning after each check and took the cores from the
+# reader's training: Watch cost 1.20x the plain fit of chapter 2's model over 100 epochs, 1.02x with one
+# thread, although the checks themselves took 0.16 s of 7.8 s (benchmarks/watch_overhead.py).
+UNIT_CHECK_THREADS = 1
 
 
 class Watch(keras.callbacks.Callback):
@@ -130,5 +138,6 @@ class Watch(keras.callbacks.Callback):
         layers = read_layers(self.model, self.X.shape[1])
         if not all(np.isfinite(layer.kernel).all() for layer in layers):
             return []
-        pres, outs = forward(layers, self.X)
+        with threadpool_limits(UNIT_CHECK_THREADS):
+            pres, outs = forward(layers, self.X)
         return [C.check_dead_units(layers, outs, when=when), C.check_saturation(layers, pres, when=when)]

@@ -38,7 +38,7 @@ PARAMS = Spec((
 
 
 CHAPTER = ChapterSpec(
-    0, "checklist", "Start here: a checklist, and a doctor for your own network", PARAMS, 260,
+    0, "checklist", "Start here: a checklist, and a doctor for your own network", PARAMS, 265,
     Source("Why is my TensorFlow neural network failing to learn a simple relationship?",
            "an article dated 2025-01-30", None, None, author="its author (not named in our copy)"),
     pages=("input_scale/unscaled", "input_scale/ratio"))

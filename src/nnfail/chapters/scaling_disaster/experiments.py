@@ -177,6 +177,14 @@ class _Scaling:
         """[K or 1, N] original x -> [K, N, 1] network inputs."""
         return ((x - self.x_shift[:, None]) * self.x_scale[:, None])[:, :, None]
 
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        """[K, N] original y -> [K, N, 1] network targets."""
+        return ((y - self.y_shift[:, None]) / self.y_scale[:, None])[:, :, None]
+
+    def rows(self, lo: int, hi: int) -> "_Scaling":
+        """The transforms of members lo..hi-1."""
+        return _Scaling(self.x_scale[lo:hi], self.x_shift[lo:hi], self.y_scale[lo:hi], self.y_shift[lo:hi])
+
     def original(self, out: np.ndarray) -> np.ndarray:
         """[K, N, 1] network outputs -> [K, N] in original units."""
         return out[:, :, 0] * self.y_scale[:, None] + self.y_shift[:, None]
@@ -207,21 +215,20 @@ class _Draws:
 
     def __init__(self, scaling: _Scaling, targets: Sequence[str], n: int):
         k = len(targets)
-        self.scaling, self.x = scaling, np.empty((k, n))
+        self.x = np.empty((k, n))
         self.net_x = np.empty((k, n, 1), np.float32)
         self.net_y = np.empty((k, n, 1), np.float32)
         starts = [i for i in range(k) if i == 0 or targets[i] != targets[i - 1] or i % self.ROWS == 0]
-        self.blocks = [(lo, hi, targets[lo]) for lo, hi in zip(starts, [*starts[1:], k])]
+        self.blocks = [(lo, hi, targets[lo], scaling.rows(lo, hi)) for lo, hi in zip(starts, [*starts[1:], k])]
 
     def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         rng.random(out=self.x)  # Generator.uniform(low, high) is low + (high - low) * random(), value for value
         self.x *= X_HIGH - X_LOW
         self.x += X_LOW
-        s = self.scaling
-        for lo, hi, t in self.blocks:
+        for lo, hi, t, scaling in self.blocks:
             x = self.x[lo:hi]
-            self.net_x[lo:hi, :, 0] = (x - s.x_shift[lo:hi, None]) * s.x_scale[lo:hi, None]
-            self.net_y[lo:hi, :, 0] = (TARGETS[t](x) - s.y_shift[lo:hi, None]) / s.y_scale[lo:hi, None]
+            self.net_x[lo:hi] = scaling.inputs(x)
+            self.net_y[lo:hi] = scaling.targets(TARGETS[t](x))
         return self.net_x, self.net_y
 
 

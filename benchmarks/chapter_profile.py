@@ -49,8 +49,9 @@ HEADROOM = 0.15  # a chapter's default run should leave this share of its budget
 def budget_line(chapter: str, wall: float) -> str:
     """The default run's wall time against the chapter's budget and its cost model's estimate."""
     from nnfail import chapters as registry
+    from nnfail.book.runner import discover, find_root, select
 
-    info = next((c for c in registry.CHAPTERS if chapter in (str(c.number), c.slug)), None) or registry.chapter(chapter)
+    info = registry.chapter(select(discover(find_root()), chapter).slug)  # a number, slug or stem, as `nnfail run`
     estimate = info.spec.cost(info.spec.defaults())
     headroom = 1 - wall / info.budget
     verdict = "within budget with headroom" if headroom >= HEADROOM else (

@@ -155,3 +155,36 @@ def test_band_plot_skips_points_and_runs_without_values():
     assert "median of 2" in line.get_label()
     assert np.isnan(line.get_ydata()[2]) and line.get_ydata()[1] == 3.0
     plt.close(fig)
+
+
+@pytest.mark.parametrize("case", [
+    dict(hidden=(2,), act="relu", k=6, n=40, batch=40, mode=dict(jit=True), opt=E.Adam(0.05)),  # chapter 4's kind
+    dict(hidden=(8,), act="tanh", k=5, n=96, batch=32, mode=dict(jit=False, shards=2), opt=E.SGD(0.1, momentum=0.9)),
+    dict(hidden=(8,), act="tanh", k=4, n=4, batch=32, mode=dict(jit=True), opt=E.Adam(0.05, decay_rate=0.5,
+                                                                                        decay_steps=7)),  # XOR-like
+])
+def test_repeated_epochs_in_one_call_equal_one_call_per_epoch(case):
+    """A fit over the same batches every epoch runs up to EPOCHS_PER_CALL epochs per call of the repeating loop.
+    Its weights, optimizer state and per-epoch losses must be those of one step-loop call per epoch, array for
+    array, across a call boundary, for diverging members too (member 1's step size overflows the weights)."""
+    rng = np.random.default_rng(5)
+    net = E.MLP((1, *case["hidden"], 1), (case["act"], "linear"))
+    params = E.init_params(net, k=case["k"], kernel=E.GlorotUniform(), rng=rng)
+    x = rng.uniform(-2, 2, (case["k"], case["n"], 1)).astype(np.float32)
+    y = (np.abs(x) * 30).astype(np.float32)
+    lr = np.full(case["k"], case["opt"].lr, np.float32)
+    lr[1] = 1e30
+    opt = E.Optimizer(**{**case["opt"].__dict__, "lr": lr})
+    epochs = [3, E.EPOCHS_PER_CALL + 5, 1]
+    together = E.Trainer(net, params, opt, "mse", **case["mode"])
+    for e in epochs:
+        together.fit(x, y, epochs=e, batch_size=case["batch"])
+    one_by_one = E.Trainer(net, params, opt, "mse", **case["mode"])
+    for _ in range(sum(epochs)):
+        one_by_one.history.loss.append(one_by_one._epoch(x, y, case["batch"]))
+    assert together.diverged[1] and not together.diverged[0]
+    np.testing.assert_array_equal(together.history.array(), one_by_one.history.array())
+    assert together.iterations.numpy() == one_by_one.iterations.numpy()
+    for sh, sh1 in zip(together._shards, one_by_one._shards):  # weights, optimizer slots, liveness
+        for a, b in zip([*sh.vars, *sh.m, *sh.v, sh.alive], [*sh1.vars, *sh1.m, *sh1.v, sh1.alive]):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -87,7 +87,7 @@ def test_decay_and_momentum_are_arguments_too():
     assert _traces() == before + 1
 
 
-@pytest.mark.parametrize("change", ["width", "members", "batch", "loss", "optimizer"])
+@pytest.mark.parametrize("change", ["width", "members", "loss", "optimizer"])
 def test_a_different_shape_or_kind_traces_anew(change):
     x, y = _data(3)
     _trainer(1e-2).fit(x, y, batch_size=32)
@@ -96,14 +96,41 @@ def test_a_different_shape_or_kind_traces_anew(change):
         _trainer(1e-2, net=E.MLP((1, 7, 1), ("tanh", "linear"))).fit(x, y, batch_size=32)
     elif change == "members":
         _trainer(1e-2, k=2).fit(x[:2], y[:2], batch_size=32)
-    elif change == "batch":
-        _trainer(1e-2).fit(x, y, batch_size=16)
     elif change == "loss":
         t = E.Trainer(NET, E.init_params(NET, 3, E.GlorotUniform(), np.random.default_rng(0)), E.Adam(1e-2), "bce")
         t.fit(x, (y > 0.25).astype(np.float32), batch_size=32)
     else:
         _trainer(1e-2, opt=E.SGD).fit(x, y, batch_size=32)
     assert _traces() - before == 1
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_other_batch_sizes_and_the_remainder_batch_reuse_the_one_trace(jit):
+    """Each loop is traced once for any number and size of batches. Batches of 40 and 36 (each epoch two full
+    batches, then a remainder of 16 or 24) go through the step loop: four batch shapes, one trace. Batches of 32
+    and 16 split the 96 rows evenly and go through the repeating loop: one more trace. Each trains exactly as
+    with a cache of its own."""
+    x, y = _data(5)
+
+    def train(batch):
+        t = E.Trainer(NET, E.init_params(NET, 3, E.GlorotUniform(), np.random.default_rng(0)), E.Adam(1e-2), "mse",
+                      jit=jit)
+        t.fit(x, y, epochs=2, batch_size=batch)
+        return [a for wb in t.params for a in wb] + [t.history.array()]
+
+    alone = {}
+    for batch in (40, 36, 32, 16):
+        E.clear_step_cache()
+        alone[batch] = train(batch)
+    E.clear_step_cache()
+    before = _traces()
+    shared = {batch: train(batch) for batch in (40, 36)}
+    assert _traces() - before == 1
+    shared.update({batch: train(batch) for batch in (32, 16)})
+    assert _traces() - before == 2
+    for batch in alone:
+        for a, b in zip(alone[batch], shared[batch]):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_cache_is_bounded_and_clearable(monkeypatch):

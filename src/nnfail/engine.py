@@ -314,7 +314,7 @@ class _Shard:
 # quick run's training. The loop therefore reads everything that differs between trainers of one shape as
 # arguments: the variables (weights, optimizer slots, liveness, update count) and the hyperparameters as
 # tensors. Trainers with the same network, loss, update rule, member split, execution mode and decay period
-# share one tf.function, which TensorFlow traces (and XLA compiles) once per distinct batch shape. Python
+# share one tf.function, which TensorFlow traces once for every batch shape (and XLA compiles once per shape). Python
 # floats computed the same way as a constant would be (1 - beta_1 in double precision, then rounded) keep
 # every number identical to a loop that captured them. The decay period stays a constant of the trace: XLA
 # turns a division by a constant into a multiplication by its reciprocal, which rounds differently from the
@@ -537,10 +537,18 @@ class Trainer:
             self._loops[repeating] = _step_function(*self._key, repeating=repeating)
         return self._loops[repeating]
 
-    def _call(self, fn, *args) -> np.ndarray:
+    def _call(self, fn, xs, ys, *rest) -> np.ndarray:
         """One call of a step loop on the shards' state, counted in step_stats()."""
         traces, t0 = _STATS["traces"], time.perf_counter()
-        out = fn([sh.state() for sh in self._shards], self.iterations, self._hyper, *args).numpy()
+        state = [sh.state() for sh in self._shards]
+        if not getattr(fn, "_nnfail_any_batch_shape", False):
+            # the first call traces for any number of batches and any batch size, so the remainder batch (and
+            # any other data length) reuses this trace instead of tracing again (chapter 1: 12 traces of about
+            # 1.2 s each in the quick run, two per loop); on the XLA path XLA still compiles once per shape
+            loose = [tf.TensorSpec([None, self.k, None, a.shape[3]], tf.float32) for a in (xs, ys)]
+            fn.get_concrete_function(state, self.iterations, self._hyper, *loose, *rest)
+            fn._nnfail_any_batch_shape = True
+        out = fn(state, self.iterations, self._hyper, xs, ys, *rest).numpy()
         seconds = time.perf_counter() - t0
         _STATS["calls"] += 1
         _STATS["call_seconds"] += seconds

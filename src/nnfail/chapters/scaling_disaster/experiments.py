@@ -12,6 +12,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+# the engine first: importing it before TensorFlow's first operation is what gives its member shards
+# single-threaded kernels (the notebook's Keras replay runs before the engine's runs; with TensorFlow's default
+# of one kernel thread per core beside the shards, the runs on 96 members took 38% longer)
+from nnfail import engine as E
 from nnfail import claims, stats
 from nnfail.chapters.scaling_disaster.spec import WIDTH_RANGE  # the other networks of the post's description
 
@@ -169,8 +173,6 @@ class _Scaling:
 
     @classmethod
     def of(cls, cfgs: Sequence[Config], member: np.ndarray) -> "_Scaling":
-        from nnfail import engine as E
-
         return cls(*(E.per_member(cfgs, member, f) for f in ("x_scale", "x_shift", "y_scale", "y_shift")))
 
     def inputs(self, x: np.ndarray) -> np.ndarray:
@@ -192,8 +194,6 @@ class _Scaling:
 
 def _initial_params(net, cfgs: Sequence[Config], seeds: int, rng: np.random.Generator) -> list:
     """Initial weights of every member; each configuration's seeds draw from the same generator in turn."""
-    from nnfail import engine as E
-
     params = []
     for c in cfgs:
         kernel = E.GlorotUniform() if c.init == "glorot" else E.RandomNormal(c.init_std)
@@ -254,8 +254,6 @@ def train(cfgs: Sequence[Config], seeds: int, rng: np.random.Generator, P, progr
     training length of the parameters ``P`` (P.hidden, P.outer_epochs, P.samples_per_epoch, P.batch_size).
     ``checkpoints``: outer epochs after which every member's R^2 is also recorded (Runs.r2_at); with a
     constant learning rate, the state after epoch e is that of a run of e outer epochs."""
-    from nnfail import engine as E
-
     net = E.MLP((1, *P.hidden, 1), ("elu",) * len(P.hidden) + ("linear",))
     member = E.member_configs(len(cfgs), seeds)
     scaling = _Scaling.of(cfgs, member)
@@ -751,8 +749,6 @@ def fit_keras_like_post(model, P) -> np.ndarray:
 
 def fit_engine_like_post(weights: list[np.ndarray], activations, P) -> np.ndarray:
     """The same run as fit_keras_like_post (Adam at P.lr), as one engine member started from the same weights."""
-    from nnfail import engine as E
-
     pairs = [(w[None], b[None]) for w, b in zip(weights[0::2], weights[1::2])]
     sizes = (pairs[0][0].shape[1], *[w.shape[2] for w, _ in pairs])
     net = E.MLP(sizes, tuple(activations))

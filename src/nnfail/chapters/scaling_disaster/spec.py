@@ -28,9 +28,9 @@ def _cost(p: Mapping[str, Any]) -> float:
     member_steps = (main * _width(p["hidden"]) + 3 * p["n_seeds"] * sum(_width(w) for w in WIDTH_RANGE)
                     ) * p["outer_epochs"] * batches
     long_steps = 3 * p["n_seeds"] * p["long_epochs"] * batches * _width(p["hidden"])
-    # seconds per member-step of the posted network, measured: the default run took 233 s alone on 2026-12-06
+    # seconds per member-step of the posted network, measured: the default run took 198 s alone on 2026-12-07
     # (benchmarks/chapter_profile.py --run 1 --full), of which about 20 s outside the training runs
-    return 20 + 2.05e-5 * (member_steps + long_steps)
+    return 20 + 1.73e-5 * (member_steps + long_steps)
 
 
 PARAMS = Spec((
@@ -64,7 +64,7 @@ PARAMS = Spec((
 
 
 CHAPTER = ChapterSpec(
-    1, "scaling_disaster", "1. The scaling disaster", PARAMS, 280,
+    1, "scaling_disaster", "1. The scaling disaster", PARAMS, 235,
     Source("Feature scaling worsens performance?", DSSE,
            "https://datascience.stackexchange.com/questions/51687/feature-scaling-worsens-performance", CC_BY_SA_4),
     causes=("target_scale", "init_scale"), pages=("output_bias", "initial_loss"))

@@ -10,13 +10,15 @@ from nnfail.params import QUICK, SEED, ChapterSpec, Param, Source, Spec
 
 
 def _cost(p: Mapping[str, Any]) -> float:
-    # measured: 1,000 inits x 400 points x 1,500 steps take about 7 s at width 2 and 25 s at width 16; the law
-    # trains 4 widths x 2 initializers, the fixes 4 rules at width 2 to 4x the steps (one run shared with the
-    # law); the article's Adam runs take 1x and 4x the steps on its points; its plain gradient descent (exact
-    # full-batch gradients, about 260,000 updates of four networks until converged) about 20 s whatever the sizes
+    # measured alone on 2026-12-07: 1,000 inits x 400 points x 1,500 steps take 5.9 s at width 2 and 15.4 s at
+    # width 16 (train_inits, 128 full-batch epochs to an engine call); the law trains 4 widths x 2 initializers,
+    # the fixes 4 rules at width 2 to 4x the steps (one run shared with the law; 61.7 s in all, 4.1 s per
+    # run-length); the article's Adam runs take 1x and 4x the steps on its points; its plain gradient descent,
+    # the replays, the imports and the figures about 32 s whatever the sizes. The default run took 185 s alone
+    # (benchmarks/chapter_profile.py --run 4 --full).
     per = p["n_inits"] / 1000 * p["sweep_points"] / 400 * p["steps"] / 1500
-    widths = sum(5 + 1.3 * w for w in (2, 4, 8, 16)) * 2 + (4 * 4 - 1) * 7.5
-    return 20 + per * widths + p["n_points"] * p["steps"] * 4e-7 * 5 + 20
+    widths = sum(4.5 + 0.68 * w for w in (2, 4, 8, 16)) * 2 + (4 * 4 - 1) * 4.1
+    return 32 + per * widths + p["n_points"] * p["steps"] * 1e-6
 
 
 PARAMS = Spec((
@@ -38,7 +40,7 @@ PARAMS = Spec((
 
 
 CHAPTER = ChapterSpec(
-    4, "two_relu_coverage", "4. Two-ReLU coverage", PARAMS, 330,
+    4, "two_relu_coverage", "4. Two-ReLU coverage", PARAMS, 220,
     Source("a two-unit ReLU network fitting x^2 - 10 (title not recovered)",
            "a blog article citing Luis Serrano's video on the universal approximation theorem", None,
            None, author="its author (not named in our copy)"),

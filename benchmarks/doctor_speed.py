@@ -1,5 +1,5 @@
 """How long nnfail.doctor takes, probe included, on each chapter's broken and fixed model and on chapter 2's
-largest probed stack (target: under 10 s on a model of the book's size), and its detection / false-alarm
+largest probed stack (the speed issue's target: at most 1.5 s on the book's models, probe included), and its detection / false-alarm
 rates on the book's pair set and on the independent set.
 
 Run: .venv/bin/python benchmarks/doctor_speed.py [--repeats R] [--probe-steps N]
@@ -17,6 +17,13 @@ from nnfail import chapters as registry  # noqa: E402
 from nnfail.chapters.linear_stack import pair as linear_stack_pair  # noqa: E402
 from nnfail.chapters.two_relu_coverage import pair as two_relu_coverage_pair  # noqa: E402
 from nnfail_bench import independent, pairs  # noqa: E402
+
+
+TARGET = 1.5  # seconds per diagnosis, probe included (issue 29)
+
+
+def verdict(times) -> str:
+    return f"{'within' if np.median(times) <= TARGET else 'OVER'} the {TARGET:g} s target"
 
 
 def main():
@@ -39,8 +46,8 @@ def main():
                 doctor.diagnose(case.model, case.X, case.y, probe_steps=args.probe_steps)
                 times.append(time.perf_counter() - start)
             name = f"{chapter} ({'fixed' if fixed else 'broken'})"
-            target = "within" if np.median(times) < 10 else "OVER"
-            print(f"{name:<40} {case.model.count_params():>8,} {min(times):>7.2f} {np.median(times):>9.2f}  {target} the 10 s target")
+            print(f"{name:<40} {case.model.count_params():>8,} {min(times):>7.2f} {np.median(times):>9.2f}  "
+                  f"{verdict(times)}")
 
     # chapter 2's largest stack that the probe trains: the comment's relu network 20-100-1000-100-20-1 on the
     # post's inputs (the posted linear stack ends in Dense(100), which the shape check stops before the probe)
@@ -51,9 +58,8 @@ def main():
         start = time.perf_counter()
         doctor.diagnose(comment.model, comment.X, comment.y, probe_steps=args.probe_steps)
         times.append(time.perf_counter() - start)
-    target = "within" if np.median(times) < 10 else "OVER"
     print(f"{'linear_stack (the comment relu network)':<40} {comment.model.count_params():>8,} {min(times):>7.2f} "
-          f"{np.median(times):>9.2f}  {target} the 10 s target")
+          f"{np.median(times):>9.2f}  {verdict(times)}")
 
     start = time.perf_counter()
     outcomes = pairs.run_pairs(seed=0, probe_steps=args.probe_steps)

@@ -188,3 +188,15 @@ def test_repeated_epochs_in_one_call_equal_one_call_per_epoch(case):
     for sh, sh1 in zip(together._shards, one_by_one._shards):  # weights, optimizer slots, liveness
         for a, b in zip([*sh.vars, *sh.m, *sh.v, sh.alive], [*sh1.vars, *sh1.m, *sh1.v, sh1.alive]):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_finite_check_marks_only_members_with_a_non_finite_value():
+    """Gradients near float32's largest value are finite even though their sum overflows; one inf or NaN
+    anywhere in a member's gradient, or a non-finite loss, marks that member alone."""
+    big = np.full((5, 30, 40), 3e38, np.float32)
+    big[2, 7, 3] = np.inf
+    big[3, 0, 0] = np.nan
+    bias = np.zeros((5, 40), np.float32)
+    losses = np.array([1.0, 1.0, 1.0, 1.0, np.inf], np.float32)
+    finite = E._finite_members(E.tf.constant(losses), [E.tf.constant(big), E.tf.constant(bias)]).numpy()
+    assert finite.tolist() == [True, True, False, False, False]

@@ -1,6 +1,6 @@
 """How long nnfail.doctor takes, probe included, on each chapter's broken and fixed model and on chapter 2's
-largest probed stack (the speed issue's target: at most 1.5 s on the book's models, probe included), and its detection / false-alarm
-rates on the book's pair set and on the independent set.
+largest probed stack (the speed issue's target: at most 1.5 s a diagnosis on the book's models), and its
+detection / false-alarm rates on the book's pair set and on the independent set.
 
 Run: .venv/bin/python benchmarks/doctor_speed.py [--repeats R] [--probe-steps N]
 """

@@ -314,7 +314,7 @@ class _Shard:
 # quick run's training. The loop therefore reads everything that differs between trainers of one shape as
 # arguments: the variables (weights, optimizer slots, liveness, update count) and the hyperparameters as
 # tensors. Trainers with the same network, loss, update rule, member split, execution mode and decay period
-# share one tf.function, which TensorFlow traces once for every batch shape (and XLA compiles once per shape). Python
+# share one tf.function, which TensorFlow traces once for every batch shape (XLA compiles once per shape). Python
 # floats computed the same way as a constant would be (1 - beta_1 in double precision, then rounded) keep
 # every number identical to a loop that captured them. The decay period stays a constant of the trace: XLA
 # turns a division by a constant into a multiplication by its reciprocal, which rounds differently from the
@@ -386,8 +386,8 @@ def _make_steps(net: MLP, loss: str, rule: str, bounds: tuple, decay_steps: int)
     k, step = bounds[-1][1], _make_step(net, loss, rule, decay_steps)
 
     def steps(shards, iterations, hyper, xs, ys):
-        """Consecutive updates on batches xs [S, K, b, .] (b fixed, so XLA sees static shapes); returns the
-        sum over steps of each member's batch loss times b: [K]."""
+        """Consecutive updates on batches xs [S, K, b, .] (traced once for any S and b; XLA compiles each
+        shape it is called with); returns the sum over steps of each member's batch loss times b: [K]."""
         _STATS["traces"] += 1  # runs only while TensorFlow traces
         total = _pass(step, shards, bounds, k, iterations, hyper, xs, ys)
         iterations.assign_add(tf.cast(tf.shape(xs)[0], tf.int64))
@@ -396,13 +396,13 @@ def _make_steps(net: MLP, loss: str, rule: str, bounds: tuple, decay_steps: int)
     return steps
 
 
-# Epochs in one call. A fit over the same batches in the same order every epoch (no shuffling, no remainder batch:
-# chapter 4's full-batch runs, the checklist's XOR) would otherwise call the step loop once per epoch, and with a
-# few small updates per epoch the call costs more than its arithmetic (1.2 ms per epoch against 0.2 ms inside a
-# loop, 64 two-unit networks on 400 points). The repeating loop runs up to EPOCHS_PER_CALL epochs per call, each
-# epoch exactly the single-epoch loop above (its pass over the batches, its loss total started from zero), and
-# writes each epoch's total in a row of its [EPOCHS_PER_CALL, K] result. The count of epochs is an argument, so
-# one trace serves every count.
+# Epochs in one call. A fit over the same batches in the same order every epoch (no shuffling, and the data
+# splits into whole batches or fits in one: chapter 4's full-batch runs, the checklist's XOR) would otherwise
+# call the step loop once per epoch, and with a few small updates per epoch the call costs more than its
+# arithmetic (1.2 ms per epoch against 0.2 ms inside a loop, 64 two-unit networks on 400 points). The repeating
+# loop runs up to EPOCHS_PER_CALL epochs per call, each epoch exactly the single-epoch loop above (its pass over
+# the batches, its loss total started from zero), and writes each epoch's total in a row of its
+# [EPOCHS_PER_CALL, K] result. The count of epochs is an argument, so one trace serves every count.
 EPOCHS_PER_CALL = 128
 
 

@@ -526,10 +526,8 @@ class Trainer:
         total = np.zeros(self.k, np.float32)
         for lo, hi, b in ((0, full, batch_size), (full, n, n - full)):
             if hi > lo:
-                shape = (self.k, (hi - lo) // b, b)
-                xs = np.moveaxis(x[:, lo:hi].reshape(*shape, -1), 1, 0)
-                ys = np.moveaxis(y[:, lo:hi].reshape(*shape, -1), 1, 0)
-                total += self._call(self._loop(False), tf.constant(xs), tf.constant(ys))
+                total += self._call(self._loop(False), tf.constant(_batches(x, lo, hi, b)),
+                                    tf.constant(_batches(y, lo, hi, b)))
         return np.where(self.diverged, np.nan, total / n)
 
     def _loop(self, repeating: bool):
@@ -561,9 +559,7 @@ class Trainer:
         per call of the repeating loop; the same updates and per-epoch losses as that many :meth:`_epoch`
         calls (tests/test_engine.py compares them array for array)."""
         n = x.shape[1]
-        shape = (self.k, n // batch_size, batch_size)
-        xs = tf.constant(np.moveaxis(x.reshape(*shape, -1), 1, 0))
-        ys = tf.constant(np.moveaxis(y.reshape(*shape, -1), 1, 0))
+        xs, ys = (tf.constant(_batches(a, 0, n, batch_size)) for a in (x, y))
         done = 0
         while done < epochs:
             count = min(EPOCHS_PER_CALL, epochs - done)
@@ -590,7 +586,7 @@ class Trainer:
         if int(batch_size) < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         batch = min(int(batch_size), x.shape[1])  # a batch size above N makes one batch of N, as in _epoch
-        if not shuffle and x.shape[1] % batch == 0:
+        if not shuffle and x.shape[1] > 0 and x.shape[1] % batch == 0:  # (no rows: _epoch, as before)
             self._repeated_epochs(x, y, batch, epochs, progress)
             return self.history
         for _ in range(epochs):
@@ -633,6 +629,11 @@ def member_configs(n_configs: int, n_seeds) -> np.ndarray:
 def per_member(configs: Sequence, member: np.ndarray, field: str, dtype=np.float64) -> np.ndarray:
     """[K] one field of each member's configuration (``member`` from :func:`member_configs`)."""
     return np.array([getattr(configs[i], field) for i in member], dtype)
+
+
+def _batches(a: np.ndarray, lo: int, hi: int, b: int) -> np.ndarray:
+    """Rows lo..hi-1 of [K, N, .] data as consecutive batches of b rows (hi - lo a multiple of b): [S, K, b, .]."""
+    return np.moveaxis(a[:, lo:hi].reshape(a.shape[0], (hi - lo) // b, b, -1), 1, 0)
 
 
 def _members(a, k: int, name: str) -> np.ndarray:

@@ -257,9 +257,12 @@ def _update_each(rule, ps, ms, vs, gs, alpha, hyper, alive=None):
 
 
 # unmasked, one variable per call (wide layers: each fused loop streams one tensor and its slots) or all
-# variables in one call (small networks: one launch instead of one per variable); masked, all in one call
-_update_one = tf.function(_update, jit_compile=True)
-_update_all = tf.function(_update_each, jit_compile=True)
+# variables in one call (small networks: one launch instead of one per variable); masked, all in one call.
+# The engine's functions spell their control flow as tf.while_loop and tf.cond, and their Python ifs read Python
+# values, so none goes through AutoGraph: it would re-parse their source at every trace (about 2 s the first time
+# a process traces a loop, 0.2 s for each later wide network), and the graphs are the same without it.
+_update_one = tf.function(_update, jit_compile=True, autograph=False)
+_update_all = tf.function(_update_each, jit_compile=True, autograph=False)
 _ONE_CALL_BELOW = 1 << 20  # weights per shard under which the unmasked update is one call
 
 
@@ -374,7 +377,7 @@ def _step_function(net: MLP, loss: str, rule: str, bounds: tuple, jit: bool, dec
     fn = _STEP_CACHE.pop(key, None)
     if fn is None:
         make = _make_epochs if repeating else _make_steps
-        fn = tf.function(make(net, loss, rule, bounds, decay_steps), jit_compile=jit)
+        fn = tf.function(make(net, loss, rule, bounds, decay_steps), jit_compile=jit, autograph=False)
         _STATS["step_functions"] += 1
     _STEP_CACHE[key] = fn  # most recently used last
     while len(_STEP_CACHE) > _STEP_CACHE_SIZE:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NATIVE_STDERR, ROOT, launcher_cmd, results_without_timing
+from conftest import NATIVE_STDERR, launcher_cmd, results_without_timing
 from nnfail.book import runner
 from nnfail.cli import main
 
@@ -229,43 +229,6 @@ def test_kernel_environment_is_shared_by_chapters_running_side_by_side(tmp_path,
     assert os.environ["JUPYTER_PATH"] == set_to and str(tmp_path / "kernels") in set_to
     second.__exit__(None, None, None)
     assert os.environ["JUPYTER_PATH"] == "/elsewhere"
-
-
-def test_side_by_side_chapters_start_longest_first(tmp_path):
-    """With two workers the costliest chapters start first (the last to start no longer runs alone at the end),
-    while progress lines and outcomes keep the book's numbering."""
-    import threading
-    from types import SimpleNamespace
-
-    from nnfail.params import Spec
-
-    costs = {"a": 5.0, "b": 50.0, "c": None, "d": 500.0, "e": 20.0}
-    chapters = [runner.Chapter(i + 1, name, Path(f"{i + 1:02d}_{name}.ipynb"),
-                               Spec((), cost=None if c is None else (lambda p, c=c: c)))
-                for i, (name, c) in enumerate(costs.items())]
-    assert runner.start_order(chapters, [{}] * 5) == [3, 1, 4, 0, 2]  # d, b, e, a, then c (no cost model)
-
-    started, both = [], threading.Barrier(2, timeout=30)
-
-    def run(ch, params, force=False):
-        started.append(ch.slug)
-        if len(started) <= 2:
-            both.wait()  # the first two are running together before either ends
-        return runner.RunOutcome(ch, "executed", 0.0, tmp_path / ch.slug, None)
-
-    book = SimpleNamespace(chapters=chapters, parameters=lambda ch, quick=False: {}, run=run)
-    lines = []
-    outcomes = runner.run_all(book, jobs=2, echo=lambda line, **kw: lines.append(line))
-    assert set(started[:2]) == {"d", "b"} and sorted(started) == sorted(costs)
-    assert [o.chapter.slug for o in outcomes] == list(costs)
-    assert {line.split(" ... ")[0] for line in lines} == {f"[{i}/5] {i:02d}_{n}" for i, n in enumerate(costs, 1)}
-
-
-def test_the_real_book_starts_its_longest_chapter_first():
-    bk = runner.Book(root=ROOT, progress=False)
-    params = [bk.parameters(ch) for ch in bk.chapters]
-    first = bk.chapters[runner.start_order(bk.chapters, params)[0]]
-    assert first.slug == "linear_stack"
 
 
 def test_build_jobs_must_be_a_positive_whole_number(capsys):

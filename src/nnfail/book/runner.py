@@ -35,7 +35,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping
 
 import yaml
 
@@ -538,17 +538,6 @@ def report_line(report: Path) -> str:
     return f"\n  the executed notebook with the error: {report}"
 
 
-def start_order(chapters: Sequence[Chapter], params: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Indices of the chapters, the longest by its cost model first (book order among equals; a chapter
-    without one counts as 0 s). Side by side, the last chapter to start sets the build's end: in book order
-    chapter 2 (about 500 s alone) started third and ran its last 150 s alone on a machine with a free core."""
-    def cost(i: int) -> float:
-        model = chapters[i].spec.cost
-        return float(model(params[i])) if model is not None else 0.0
-
-    return sorted(range(len(chapters)), key=lambda i: -cost(i))
-
-
 def run_all(book: Book, quick: bool = False, force: bool = False, echo=print, jobs: int = 1) -> list[RunOutcome]:
     """Execute every chapter (continuing past failures to report them all). ``jobs`` > 1 runs that many
     chapters side by side, each in its own kernel (results are published per chapter as before)."""
@@ -570,9 +559,8 @@ def run_all(book: Book, quick: bool = False, force: bool = False, echo=print, jo
         return outcomes
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    pool = ThreadPoolExecutor(max_workers=jobs)  # starts chapters in the order they are submitted
-    futures = {pool.submit(book.run, book.chapters[i], params[i], force): i + 1
-               for i in start_order(book.chapters, params)}
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(book.run, ch, p, force): i for i, (ch, p) in enumerate(zip(book.chapters, params), 1)}
     try:
         done = {}
         for f in as_completed(futures):

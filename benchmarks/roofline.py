@@ -3,7 +3,9 @@
 Run: .venv/bin/python benchmarks/roofline.py [--members K ...] [--steps N]
 
 The network is the comment's nonlinear stack of chapter 2 (1-20-100-1000-100-20-1, relu, batch 100, Adam,
-MSE); K = 32 is the chapter's default run (20 + 6 + 6 members). For one training step of K members:
+MSE); K = 32 is the chapter's default run (20 + 6 + 6 members). ``--network scaling`` takes chapter 1's
+1-15-15-15-1 elu network at batch 128 instead (``--members 512``: issue 17's share of the matmul rate, the
+last column). For one training step of K members:
 
 - FLOPs: forward, input gradient and weight gradient, each 2 x the multiply-adds (3 x 2 x sum(in x out) per
   example), divided by this machine's float32 matmul rate (1024^3 matmuls, one per core, side by side);
@@ -33,9 +35,14 @@ import numpy as np  # noqa: E402
 
 from engine_flops import matmul_flops  # noqa: E402
 
-SIZES = (1, 20, 100, 1000, 100, 20, 1)
-ACTS = ("relu",) * 5 + ("linear",)
-BATCH = 100
+# network -> (layer sizes, activations, batch size, what it is); --network picks one (module globals below)
+NETWORKS = {
+    "stack": ((1, 20, 100, 1000, 100, 20, 1), ("relu",) * 5 + ("linear",), 100,
+              "chapter 2's comment network (the chapter: K = 32)"),
+    "scaling": ((1, 15, 15, 15, 1), ("elu",) * 3 + ("linear",), 128,
+                "chapter 1's network (issue 17's share of the matmul rate: K = 512)"),
+}
+SIZES, ACTS, BATCH, _ = NETWORKS["stack"]
 
 
 def copy_bandwidth(mb: int = 256, repeats: int = 10) -> float:
@@ -93,8 +100,8 @@ def _timed(fn, args, repeats: int = 3, n: int = 30) -> float:
 
 
 def shard_sizes(k: int) -> list[int]:
-    """Members per shard as the engine splits k members by default."""
-    net = E.MLP((1, 1), ("linear",))
+    """Members per shard as the engine splits k members of this network by default."""
+    net = E.MLP(SIZES, ACTS)
     bounds = E.Trainer(net, E.init_params(net, k, E.GlorotUniform(), np.random.default_rng(0)))._bounds
     return [b - a for a, b in bounds]
 
@@ -127,8 +134,8 @@ def matmul_part(k: int) -> float:
 
 
 def adam_part(k: int) -> float:
-    """Seconds per step of the engine's own Adam update of every variable alone (its compiled per-variable
-    functions, as an unmasked step calls them), the shards side by side in one graph."""
+    """Seconds per step of the engine's own Adam update of every variable alone (its compiled update functions,
+    called as an unmasked step calls them), the shards side by side in one graph."""
     import tensorflow as tf
 
     rng = np.random.default_rng(2)
@@ -144,8 +151,11 @@ def adam_part(k: int) -> float:
     @tf.function
     def update(shards):
         for ps, ms, vs, gs, alpha in shards:
-            for p, m, v, g in zip(ps, ms, vs, gs):
-                E._update_one("adam", p, m, v, g, alpha, hyper)
+            if sum(p.shape.num_elements() for p in ps) < E._ONE_CALL_BELOW:  # as the engine: one call
+                E._update_all("adam", ps, ms, vs, gs, alpha, hyper)
+            else:
+                for p, m, v, g in zip(ps, ms, vs, gs):
+                    E._update_one("adam", p, m, v, g, alpha, hyper)
 
     return _timed(update, [state(m) for m in shard_sizes(k)])
 
@@ -154,7 +164,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--members", type=int, nargs="+", default=[32], help="values of K (the chapter: 32)")
     ap.add_argument("--steps", type=int, default=50, help="steps per timed fit")
+    ap.add_argument("--network", choices=sorted(NETWORKS), default="stack", help="which chapter's network")
     args = ap.parse_args()
+    global SIZES, ACTS, BATCH
+    SIZES, ACTS, BATCH, what = NETWORKS[args.network]
+    print(f"{what}: {'-'.join(map(str, SIZES))}, batch {BATCH}, Adam")
     rate = matmul_flops()
     bandwidth = copy_bandwidth()
     print(f"float32 matmul rate (1024^3 on every core): {rate / 1e9:7.1f} GFLOP/s")
@@ -171,10 +185,12 @@ def main():
               f"{bound * 1e3:>9.1f} {achieved * 1e3:>10.1f} {achieved / bound:>14.2f}x", flush=True)
         parts[k] = (matmul_part(k), adam_part(k), achieved)
     print(f"\n{'K':>4} {'TF matmuls ms':>14} {'GFLOP/s':>8} {'Adam ms':>8} {'engine ms':>10} "
-          f"{'engine / (matmuls + Adam)':>26}")
+          f"{'engine / (matmuls + Adam)':>26} {'engine / matmul rate':>21}")
     for k, (t_mm, t_adam, achieved) in parts.items():
-        print(f"{k:>4} {t_mm * 1e3:>14.1f} {step_work(k)[0] / t_mm / 1e9:>8.0f} {t_adam * 1e3:>8.1f} "
-              f"{achieved * 1e3:>10.1f} {achieved / (t_mm + t_adam):>25.2f}x", flush=True)
+        flops = step_work(k)[0]
+        print(f"{k:>4} {t_mm * 1e3:>14.2f} {flops / t_mm / 1e9:>8.1f} {t_adam * 1e3:>8.2f} "
+              f"{achieved * 1e3:>10.2f} {achieved / (t_mm + t_adam):>25.2f}x {flops / achieved / rate:>20.1%}",
+              flush=True)
 
 
 if __name__ == "__main__":

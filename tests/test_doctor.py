@@ -686,6 +686,25 @@ def test_the_rate_probe_puts_the_compiled_rate_or_schedule_back():
     assert finals[0.1] != finals[10.0]  # the scaled schedules really trained at different rates
 
 
+@pytest.mark.parametrize("rate", [0.01, 30.0])  # one that trains, one that diverges
+def test_a_rate_run_that_evaluates_only_its_end_reads_the_same_end(rate):
+    """The rate runs keep only the last three of a probe's evaluations (the steps before them in one call): the
+    same steps, update sizes, weights and final loss as the probe that evaluates every tenth of its steps."""
+    from nnfail.doctor.probe import FINAL_EVALUATIONS, Trainer, final_loss, train_probe
+
+    trainer = Trainer(_regression_net(keras.optimizers.SGD(rate)), "mse", None, (3,), (len(Y3), 1))
+    full, tail = (train_probe(trainer, X3, Y3[:, None], np.random.default_rng(4), 120, 32, tail=t)
+                  for t in (None, FINAL_EVALUATIONS))
+    assert final_loss(tail) == final_loss(full)
+    assert (tail.diverged_at, tail.last_finite) == (full.diverged_at, full.last_finite)
+    assert tail.ratios == full.ratios and tail.peaks == full.peaks
+    if full.diverged_at is None:
+        assert len(full.losses) == 31 and tail.losses == full.losses[-FINAL_EVALUATIONS:]
+        assert all(np.array_equal(a, b) for a, b in zip(tail.weights, full.weights))
+    else:
+        assert final_loss(full) == float("inf") and full.diverged_at < 120
+
+
 def test_training_length_from_a_history():
     falling = doctor.diagnose(healthy(), X3, Y3, history=[1.0, 0.8, 0.6, 0.45, 0.35, 0.27, 0.2, 0.15], probe=False)
     r = next(r for r in falling.results if r.check == "training_length")

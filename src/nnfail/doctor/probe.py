@@ -152,10 +152,12 @@ class Trainer:
 
 
 def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals: int = 30,
-                snapshot_at: int | None = None) -> Probe:
+                snapshot_at: int | None = None, tail: int | None = None) -> Probe:
     """Train the trainer's copy from the reader's weights with a fresh optimizer state (stopping at the first
     non-finite loss). With ``snapshot_at`` (a step count below ``steps``), also keep the model's outputs on the
-    evaluation sample after exactly that many steps and at the end."""
+    evaluation sample after exactly that many steps and at the end. With ``tail``, only the last ``tail``
+    evaluations are made (``losses`` holds those): the steps before them run in one call, whose evaluation on a
+    single row is discarded; what :func:`final_loss` reads is the same, for a fraction of the evaluations."""
     import tensorflow as tf
 
     trainer.reset()
@@ -164,15 +166,22 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
     Xf, yf = X.astype(np.float32), y.astype(np.float32)
     ev = rng.choice(len(X), size=min(len(X), 2048), replace=False)
     x_eval, y_eval = tf.constant(Xf[ev]), tf.constant(yf[ev])
-    losses = [float(tf.reduce_mean(loss_fn(y_eval, clone(x_eval, training=False))))]
     every = max(1, steps // evals)
     bs = min(batch_size, len(X))
     batches = np.stack([rng.choice(len(X), size=bs, replace=False) for _ in range(steps)])
+    starts = list(range(0, steps, every))
+    if tail is not None and snapshot_at is None and len(starts) > tail:
+        starts = [0] + starts[-tail:]  # one call up to the evaluations kept
+        losses, skip = [], 1
+    else:
+        losses, skip = [float(tf.reduce_mean(loss_fn(y_eval, clone(x_eval, training=False))))], 0
+    ends = starts[1:] + [steps]
     ratios = []
     diverged, last = None, None
     pred_at = None
-    for start in range(0, steps, every):
-        idx = batches[start:start + every]
+    for n, (start, end) in enumerate(zip(starts, ends)):
+        idx = batches[start:end]
+        evaluate = n >= skip  # else: steps before the kept evaluations, evaluated on one row and discarded
         if snapshot_at is not None and start < snapshot_at < start + len(idx):  # split the chunk at the snapshot
             cut = snapshot_at - start
             v1, m1, _ = chunk(tf.constant(Xf[idx[:cut]]), tf.constant(yf[idx[:cut]]), x_eval, y_eval)
@@ -180,7 +189,8 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
             v2, m2, evaluated = chunk(tf.constant(Xf[idx[cut:]]), tf.constant(yf[idx[cut:]]), x_eval, y_eval)
             values, moves = np.concatenate([v1.numpy(), v2.numpy()]), np.concatenate([m1.numpy(), m2.numpy()])
         else:
-            values, moves, evaluated = chunk(tf.constant(Xf[idx]), tf.constant(yf[idx]), x_eval, y_eval)
+            values, moves, evaluated = chunk(tf.constant(Xf[idx]), tf.constant(yf[idx]),
+                                             *((x_eval, y_eval) if evaluate else (x_eval[:1], y_eval[:1])))
             values, moves = values.numpy(), moves.numpy()
             if snapshot_at is not None and start + len(idx) == snapshot_at:
                 pred_at = np.asarray(clone(x_eval, training=False))
@@ -194,6 +204,8 @@ def train_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, evals:
             break
         ratios.extend(moves)
         last = float(values[-1])
+        if not evaluate:
+            continue
         evaluated = float(evaluated)
         losses.append(evaluated)
         if not math.isfinite(evaluated):
@@ -292,7 +304,8 @@ def learning_rate(trainer: Trainer) -> float | None:
 def lr_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, factors=(0.1, 10.0), base: float | None = None,
              farther: int = 2) -> dict[float, float]:
     """The same probe from the same start at the compiled rate times each factor: factor -> final loss (the
-    lowest of the last three evaluations; inf where the run diverged). With ``base`` (the compiled rate's
+    lowest of the last three evaluations; inf where the run diverged, by a non-finite training loss anywhere or a
+    non-finite one of those evaluations: the runs evaluate only there, see ``tail``). With ``base`` (the compiled rate's
     final loss), a neighbour that does better is followed up to ``farther`` more steps of the same factor
     while the loss keeps falling, so a rate a hundred times off is found too. The rate is restored afterwards."""
     rate = learning_rate(trainer)
@@ -300,7 +313,7 @@ def lr_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, factors=(
 
     def run(f):
         trainer.set_learning_rate(rate * f)
-        out[f] = final_loss(train_probe(trainer, X, y, rng, steps, batch_size))
+        out[f] = final_loss(train_probe(trainer, X, y, rng, steps, batch_size, tail=FINAL_EVALUATIONS))
         return out[f]
 
     try:
@@ -323,6 +336,10 @@ def lr_probe(trainer: Trainer, X, y, rng, steps: int, batch_size: int, factors=(
     return out
 
 
+FINAL_EVALUATIONS = 3  # the evaluations a probe's end is read from (the rate runs make only these)
+
+
 def final_loss(p: Probe) -> float:
     """A probe's end: the lowest of its last three evaluations, or inf where it diverged."""
-    return min(p.losses[-3:]) if p.diverged_at is None and all(map(math.isfinite, p.losses)) else float("inf")
+    return (min(p.losses[-FINAL_EVALUATIONS:]) if p.diverged_at is None and all(map(math.isfinite, p.losses))
+            else float("inf"))

@@ -151,11 +151,7 @@ def adam_part(k: int) -> float:
     @tf.function
     def update(shards):
         for ps, ms, vs, gs, alpha in shards:
-            if sum(p.shape.num_elements() for p in ps) < E._ONE_CALL_BELOW:  # as the engine: one call
-                E._update_all("adam", ps, ms, vs, gs, alpha, hyper)
-            else:
-                for p, m, v, g in zip(ps, ms, vs, gs):
-                    E._update_one("adam", p, m, v, g, alpha, hyper)
+            E._apply_updates("adam", ps, ms, vs, gs, alpha, hyper)
 
     return _timed(update, [state(m) for m in shard_sizes(k)])
 
@@ -183,11 +179,10 @@ def main():
         achieved = engine_step_seconds(k, args.steps)
         print(f"{k:>4} {flops / 1e9:>11.2f} {nbytes / 1e6:>8.0f} {t_compute * 1e3:>11.1f} {t_memory * 1e3:>10.1f} "
               f"{bound * 1e3:>9.1f} {achieved * 1e3:>10.1f} {achieved / bound:>14.2f}x", flush=True)
-        parts[k] = (matmul_part(k), adam_part(k), achieved)
+        parts[k] = (flops, matmul_part(k), adam_part(k), achieved)
     print(f"\n{'K':>4} {'TF matmuls ms':>14} {'GFLOP/s':>8} {'Adam ms':>8} {'engine ms':>10} "
           f"{'engine / (matmuls + Adam)':>26} {'engine / matmul rate':>21}")
-    for k, (t_mm, t_adam, achieved) in parts.items():
-        flops = step_work(k)[0]
+    for k, (flops, t_mm, t_adam, achieved) in parts.items():
         print(f"{k:>4} {t_mm * 1e3:>14.2f} {flops / t_mm / 1e9:>8.1f} {t_adam * 1e3:>8.2f} "
               f"{achieved * 1e3:>10.2f} {achieved / (t_mm + t_adam):>25.2f}x {flops / achieved / rate:>20.1%}",
               flush=True)

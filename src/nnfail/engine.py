@@ -266,6 +266,18 @@ _update_all = tf.function(_update_each, jit_compile=True, autograph=False)
 _ONE_CALL_BELOW = 1 << 20  # weights per shard under which the unmasked update is one call
 
 
+def _apply_updates(name, params, ms, vs, grads, alpha, hyper, alive=None):
+    """Every variable's update through the compiled functions above (ms/vs: slots or Nones); with ``alive``,
+    the masked call (benchmarks/roofline.py times the unmasked one alone)."""
+    if alive is not None:
+        _update_all(name, params, ms, vs, grads, alpha, hyper, alive)
+    elif sum(p.shape.num_elements() for p in params) < _ONE_CALL_BELOW:
+        _update_all(name, params, ms, vs, grads, alpha, hyper)
+    else:
+        for p, m, v, g in zip(params, ms, vs, grads):
+            _update_one(name, p, m, v, g, alpha, hyper)
+
+
 def _optimizer_step(name, params, slots_m, slots_v, grads, losses, alive, lr, step, hyper):
     """Update the variables in place; returns the new liveness [k]. hyper = (beta_1, beta_2, epsilon,
     momentum, 1 - beta_1, 1 - beta_2), scalar tensors."""
@@ -278,13 +290,7 @@ def _optimizer_step(name, params, slots_m, slots_v, grads, losses, alive, lr, st
     ms, vs = slots_m or none, slots_v or none
 
     def update(masked):
-        if masked:
-            _update_all(name, params, ms, vs, grads, alpha, hyper, alive_new)
-        elif sum(p.shape.num_elements() for p in params) < _ONE_CALL_BELOW:
-            _update_all(name, params, ms, vs, grads, alpha, hyper)
-        else:
-            for p, m, v, g in zip(params, ms, vs, grads):
-                _update_one(name, p, m, v, g, alpha, hyper)
+        _apply_updates(name, params, ms, vs, grads, alpha, hyper, alive_new if masked else None)
         return tf.constant(True)
 
     tf.cond(tf.reduce_all(alive_new), lambda: update(False), lambda: update(True))
